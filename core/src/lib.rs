@@ -1,0 +1,40 @@
+//! # sandgate
+//!
+//! Sandbox access control for OpenSandbox-style platforms:
+//!
+//! - [`route`]: OSEP-0011 signed routes — sign with [`RouteSigner`], verify with
+//!   [`RouteVerifier`], and take the full gateway decision with [`RouteVerifier::decide`];
+//! - [`keys`]: signing-key sets from the ingress flag string or server TOML, and show-once
+//!   API keys (generate, hash, constant-time verify);
+//! - [`Error`]: one error type with stable kind codes, shared by every language package.
+//!
+//! ```
+//! use sandgate::{RouteSigner, RouteVerifier, SigningKeys};
+//! let keys = SigningKeys::from_flag("a=bXktdGVzdC1zZWNyZXQ=")?;
+//! let route = RouteSigner::new(&keys, Some('a'))?.sign("sbx-001", 8080, 2_000_000_000)?;
+//! assert_eq!(route.token(), "sbx-001-8080-x2qxvk-0ff8cd39a");
+//! let token = route.token();
+//! let verified = RouteVerifier::new(keys).verify_at(&token, 1_900_000_000)?;
+//! assert_eq!(verified.sandbox_id, "sbx-001");
+//! # Ok::<(), sandgate::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+mod error;
+pub mod keys;
+pub mod route;
+mod secret;
+
+pub use error::{Denial, DenyReason, Error, ErrorKind, Result};
+pub use keys::{generate_api_key, hash_api_key, verify_api_key, GeneratedApiKey, SigningKeys};
+pub use route::{
+    AccessRequest, ParsedRoute, RouteInfo, RouteSigner, RouteVerifier, SandboxPolicy, SignedRoute,
+};
+pub use secret::{SecretBytes, SecretString};
+
+/// The system clock as Unix seconds (0 if the clock is before 1970).
+pub fn now_unix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}

@@ -1,0 +1,18 @@
+//! OSEP-0011 signed routes: `expires_b36`, canonical bytes, signing, parsing, verification
+//! and the access decision (SPEC §1).
+
+mod b36;
+mod parse;
+mod sign;
+mod verify;
+
+pub use b36::{decode_expires_b36, encode_expires_b36, ExpiresB36, MAX_B36_LEN};
+pub use parse::{
+    host_label, parse_header, parse_host, parse_path, parse_token, ParsedRoute, PathRoute,
+    RouteInfo, SignedPart,
+};
+pub use sign::{
+    canonical_bytes, signing_input, RouteSigner, SignedRoute, INGRESS_TO_HEADER,
+    SECURE_ACCESS_HEADER,
+};
+pub use verify::{Access, AccessRequest, Grant, RouteVerifier, SandboxPolicy};

@@ -1,0 +1,312 @@
+//! Parsing route tokens out of tokens, `Host` values, header values and URI paths
+//! (SPEC §1.3, §1.4). Parsing borrows from its input and never allocates.
+
+use super::b36::decode_b36_static;
+use crate::error::{Denial, DenyReason};
+
+/// The signature part of a signed route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SignedPart<'a> {
+    /// Expiry in Unix seconds.
+    pub expires: u64,
+    /// Expiry exactly as it appeared (`expires_b36`).
+    pub expires_b36: &'a str,
+    /// The 9-character signature: 8 lowercase hex digits then the key id.
+    pub signature: &'a str,
+}
+
+impl SignedPart<'_> {
+    /// The signing key id (last character of the signature).
+    pub fn key_id(&self) -> char {
+        char::from(self.signature.as_bytes()[8])
+    }
+
+    /// The 8 hex digits of the signature.
+    pub fn mac_hex(&self) -> &str {
+        &self.signature[..8]
+    }
+}
+
+/// A route parsed from a token: legacy `{id}-{port}` or signed
+/// `{id}-{port}-{expires_b36}-{signature}`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParsedRoute<'a> {
+    /// The sandbox id, verbatim (may contain `-`).
+    pub sandbox_id: &'a str,
+    /// The port, 1..=65535.
+    pub port: u16,
+    /// The signature part, for signed routes.
+    pub signed: Option<SignedPart<'a>>,
+}
+
+impl ParsedRoute<'_> {
+    /// Whether the route carries a signature.
+    pub fn is_signed(&self) -> bool {
+        self.signed.is_some()
+    }
+
+    /// An owned copy of the route's facts.
+    pub fn to_info(&self) -> RouteInfo {
+        RouteInfo {
+            sandbox_id: self.sandbox_id.to_owned(),
+            port: self.port,
+            expires: self.signed.map(|s| s.expires),
+            key_id: self.signed.map(|s| s.key_id()),
+        }
+    }
+}
+
+/// The owned facts of a route: sandbox id, port, and for signed routes expiry and key id.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct RouteInfo {
+    /// The sandbox id.
+    pub sandbox_id: String,
+    /// The port.
+    pub port: u16,
+    /// Expiry in Unix seconds (signed routes).
+    pub expires: Option<u64>,
+    /// Signing key id (signed routes).
+    pub key_id: Option<char>,
+}
+
+const fn malformed(detail: &'static str) -> Denial {
+    Denial::new(DenyReason::Malformed, detail)
+}
+
+/// Parses a port segment: decimal 1..=65535, no sign, no leading zero.
+pub(crate) fn parse_port(s: &str) -> Result<u16, Denial> {
+    let b = s.as_bytes();
+    if b.is_empty() || b.len() > 5 || !b.iter().all(u8::is_ascii_digit) {
+        return Err(malformed("port must be decimal 1..65535"));
+    }
+    if b[0] == b'0' {
+        return Err(malformed(
+            "port must be decimal 1..65535 without a leading zero",
+        ));
+    }
+    match s.parse::<u32>() {
+        Ok(p @ 1..=65535) => Ok(p as u16),
+        _ => Err(malformed("port must be decimal 1..65535")),
+    }
+}
+
+/// Whether `s` is a signature: `[0-9a-f]{8}[0-9a-z]`.
+pub(crate) fn is_signature(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 9
+        && b[..8]
+            .iter()
+            .all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+        && matches!(b[8], b'0'..=b'9' | b'a'..=b'z')
+}
+
+fn signed_part<'a>(b36: &'a str, signature: &'a str) -> Result<SignedPart<'a>, Denial> {
+    if !is_signature(signature) {
+        return Err(malformed(
+            "signature must be 8 lowercase hex digits and a key id [0-9a-z]",
+        ));
+    }
+    let expires = decode_b36_static(b36).map_err(malformed)?;
+    Ok(SignedPart {
+        expires,
+        expires_b36: b36,
+        signature,
+    })
+}
+
+/// Parses a route token, splitting on `-` from the right (SPEC §1.3).
+///
+/// Two segments are a legacy route; four or more a signed one; anything else is malformed.
+pub fn parse_token(token: &str) -> Result<ParsedRoute<'_>, Denial> {
+    let (rest, last) = token
+        .rsplit_once('-')
+        .ok_or(malformed("route token has no '-' separator"))?;
+    let Some((rest2, b36)) = rest.rsplit_once('-') else {
+        // Two segments: legacy `{sandbox_id}-{port}`.
+        if rest.is_empty() {
+            return Err(malformed("sandbox id is empty"));
+        }
+        return Ok(ParsedRoute {
+            sandbox_id: rest,
+            port: parse_port(last)?,
+            signed: None,
+        });
+    };
+    let (sandbox_id, port) = rest2
+        .rsplit_once('-')
+        .ok_or(malformed("route token has three segments"))?;
+    if sandbox_id.is_empty() {
+        return Err(malformed("sandbox id is empty"));
+    }
+    let port = parse_port(port)?;
+    let signed = signed_part(b36, last)?;
+    Ok(ParsedRoute {
+        sandbox_id,
+        port,
+        signed: Some(signed),
+    })
+}
+
+/// Parses the route out of an `OpenSandbox-Ingress-To` header value (surrounding
+/// whitespace ignored).
+pub fn parse_header(value: &str) -> Result<ParsedRoute<'_>, Denial> {
+    parse_token(value.trim())
+}
+
+/// The first DNS label of a `Host` value, with any scheme, path and port removed.
+pub fn host_label(host: &str) -> &str {
+    let mut h = host.trim();
+    if let Some((_, after)) = h.split_once("://") {
+        h = after;
+    }
+    if let Some(i) = h.find(['/', '?', '#']) {
+        h = &h[..i];
+    }
+    if let Some((name, port)) = h.rsplit_once(':') {
+        if port.bytes().all(|c| c.is_ascii_digit()) {
+            h = name;
+        }
+    }
+    h.split('.').next().unwrap_or("")
+}
+
+/// Parses the route out of a `Host` value: scheme and port stripped, first DNS label.
+pub fn parse_host(host: &str) -> Result<ParsedRoute<'_>, Denial> {
+    let label = host_label(host);
+    if label.is_empty() {
+        return Err(malformed("host has no first label"));
+    }
+    parse_token(label)
+}
+
+/// A route parsed from a URI path (uri route mode), with the upstream path and query that
+/// remain after the route prefix is removed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PathRoute<'a> {
+    /// The route.
+    pub route: ParsedRoute<'a>,
+    path: &'a str,
+    /// The query string without `?`, forwarded unchanged; `None` when there was no `?`.
+    pub query: Option<&'a str>,
+}
+
+impl<'a> PathRoute<'a> {
+    /// The upstream path (always starts with `/`).
+    pub fn path(&self) -> &'a str {
+        if self.path.is_empty() {
+            "/"
+        } else {
+            self.path
+        }
+    }
+}
+
+/// Parses `/{sandbox_id}/{port}[/{expires_b36}/{signature}]/upstream?query` (SPEC §1.4).
+///
+/// With `signed` false (the sandbox does not require secure access) the path is parsed the
+/// legacy way: first segment id, second port, the rest is the upstream path even if it looks
+/// like `expires/signature`. With `signed` true, a valid `expires_b36` and signature in the
+/// third and fourth segments are taken as the signed prefix and stripped; when they are not
+/// there, the route is legacy and the gateway will ask for another credential.
+pub fn parse_path(path_and_query: &str, signed: bool) -> Result<PathRoute<'_>, Denial> {
+    let (path, query) = match path_and_query.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (path_and_query, None),
+    };
+    let rest = path
+        .strip_prefix('/')
+        .ok_or(malformed("path must start with '/'"))?;
+    let (sandbox_id, rest) = split_segment(rest);
+    if sandbox_id.is_empty() {
+        return Err(malformed("path has no sandbox id segment"));
+    }
+    let (port, mut upstream) = split_segment(rest);
+    let port = parse_port(port)?;
+    let mut route = ParsedRoute {
+        sandbox_id,
+        port,
+        signed: None,
+    };
+    if signed {
+        let (b36, after_b36) = split_segment(upstream);
+        let (sig, after_sig) = split_segment(after_b36);
+        if let Ok(part) = signed_part(b36, sig) {
+            route.signed = Some(part);
+            upstream = after_sig;
+        }
+    }
+    Ok(PathRoute {
+        route,
+        // `upstream` is what followed the consumed segment, so it starts with '/' or is empty.
+        path: upstream,
+        query,
+    })
+}
+
+/// Splits `a/b/c` into `("a", "/b/c")`; the remainder keeps its leading `/`.
+fn split_segment(s: &str) -> (&str, &str) {
+    let s = s.strip_prefix('/').unwrap_or(s);
+    match s.find('/') {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, ""),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_and_signed_tokens() {
+        let r = parse_token("abc-8080").unwrap();
+        assert_eq!((r.sandbox_id, r.port, r.signed), ("abc", 8080, None));
+        let r = parse_token("sbx-001-8080-x2qxvk-0ff8cd39a").unwrap();
+        assert_eq!(r.sandbox_id, "sbx-001");
+        let s = r.signed.unwrap();
+        assert_eq!(
+            (s.expires, s.key_id(), s.mac_hex()),
+            (2_000_000_000, 'a', "0ff8cd39")
+        );
+        for bad in [
+            "",
+            "abc",
+            "a-b-c",
+            "-80",
+            "abc-0",
+            "abc-080",
+            "abc-65536",
+            "x-80-x2qxvk-0ff8cd39A",
+        ] {
+            assert_eq!(
+                parse_token(bad).unwrap_err().reason(),
+                DenyReason::Malformed,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn host_forms() {
+        assert_eq!(host_label("http://a-80.example.com:8080"), "a-80");
+        assert_eq!(host_label("a-80.example.com"), "a-80");
+        assert_eq!(host_label("a-80"), "a-80");
+        assert_eq!(parse_host("https://a-80.x:1/").unwrap().port, 80);
+    }
+
+    #[test]
+    fn path_forms() {
+        let p = parse_path("/abc/80/x2qxvk/0ff8cd39a/ping?q=1", true).unwrap();
+        assert_eq!((p.path(), p.query), ("/ping", Some("q=1")));
+        assert!(p.route.is_signed());
+        let p = parse_path("/abc/80/x2qxvk/0ff8cd39a/ping?q=1", false).unwrap();
+        assert_eq!(p.path(), "/x2qxvk/0ff8cd39a/ping");
+        assert!(!p.route.is_signed());
+        let p = parse_path("/abc/80", true).unwrap();
+        assert_eq!((p.path(), p.query), ("/", None));
+        let p = parse_path("/abc/80/x2qxvk/0ff8cd39a", true).unwrap();
+        assert_eq!(p.path(), "/");
+        assert!(parse_path("abc/80", false).is_err());
+        assert!(parse_path("/abc", false).is_err());
+        assert!(parse_path("//80", false).is_err());
+    }
+}

@@ -1,0 +1,261 @@
+//! Runs every shared case file in `sdk-tests/cases/` through the public Rust API.
+
+use sandgate::keys::{
+    check_api_key, generate_api_key, hash_api_key, verify_api_key, StoredKeyView,
+};
+use sandgate::route::{
+    decode_expires_b36, encode_expires_b36, parse_header, parse_host, parse_path,
+};
+use sandgate::{AccessRequest, ErrorKind, RouteSigner, RouteVerifier, SandboxPolicy, SigningKeys};
+use serde_json::Value;
+
+fn load(name: &str) -> Value {
+    let path = format!(
+        "{}/../sdk-tests/cases/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn s(v: &Value) -> &str {
+    v.as_str()
+        .unwrap_or_else(|| panic!("expected a string, got {v}"))
+}
+
+fn u(v: &Value) -> u64 {
+    s(v).parse().unwrap()
+}
+
+fn opt_str(v: &Value) -> Option<&str> {
+    v.as_str()
+}
+
+#[test]
+fn vectors_sign_and_verify() {
+    let data = load("vectors");
+    let vectors = data["signing"].as_array().unwrap();
+    assert_eq!(vectors.len(), 300);
+    for v in vectors {
+        let keys = SigningKeys::from_flag(&format!("{}={}", s(&v["key_id"]), s(&v["secret_b64"])))
+            .unwrap();
+        let key_id = s(&v["key_id"]).chars().next().unwrap();
+        let port = v["port"].as_u64().unwrap() as u16;
+        let expires = u(&v["expires"]);
+        let route = RouteSigner::new(&keys, Some(key_id))
+            .unwrap()
+            .sign(s(&v["sandbox_id"]), port, expires)
+            .unwrap();
+        assert_eq!(route.token(), s(&v["token"]));
+        assert_eq!(route.signature(), s(&v["signature"]));
+        assert_eq!(route.expires_b36(), s(&v["expires_b36"]));
+        let verified = RouteVerifier::new(keys)
+            .verify_at(s(&v["token"]), expires)
+            .unwrap();
+        assert_eq!(verified.sandbox_id, s(&v["sandbox_id"]));
+        assert_eq!(verified.port, port);
+    }
+    for f in data["expires_b36"].as_array().unwrap() {
+        assert_eq!(encode_expires_b36(u(&f["expires"])).as_str(), s(&f["b36"]));
+        assert_eq!(decode_expires_b36(s(&f["b36"])).unwrap(), u(&f["expires"]));
+    }
+    for r in data["expires_b36_rejected"].as_array().unwrap() {
+        let e = decode_expires_b36(s(r)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{r}");
+    }
+}
+
+/// Compares an allowed decision (or parse) with the expected route facts.
+fn check_route(name: &str, route: &sandgate::ParsedRoute<'_>, expect: &Value) {
+    assert_eq!(route.sandbox_id, s(&expect["sandbox_id"]), "{name}");
+    assert_eq!(
+        u64::from(route.port),
+        expect["port"].as_u64().unwrap(),
+        "{name}"
+    );
+    let expires = route.signed.map(|p| p.expires.to_string());
+    assert_eq!(expires.as_deref(), opt_str(&expect["expires"]), "{name}");
+    let key_id = route.signed.map(|p| p.key_id().to_string());
+    assert_eq!(key_id.as_deref(), opt_str(&expect["key_id"]), "{name}");
+}
+
+#[test]
+fn parse_cases() {
+    let data = load("parse");
+    let verifier = RouteVerifier::new(SigningKeys::empty());
+    for c in data["cases"].as_array().unwrap() {
+        let name = s(&c["name"]);
+        let input = s(&c["input"]);
+        let expect = &c["expect"];
+        let req = match s(&c["form"]) {
+            "token" => AccessRequest {
+                ingress_to: Some(input),
+                ..Default::default()
+            },
+            "host" => AccessRequest {
+                host: Some(input),
+                path: Some("/"),
+                ..Default::default()
+            },
+            "path" => AccessRequest {
+                path: Some(input),
+                ..Default::default()
+            },
+            f => panic!("unknown form {f}"),
+        };
+        let decided = verifier.decide(&req, |_| Some(SandboxPolicy::Open), 0);
+        // The direct parsers agree with the decision.
+        let direct = match s(&c["form"]) {
+            "token" => parse_header(input).map(|r| (r, None)),
+            "host" => parse_host(input).map(|r| (r, None)),
+            _ => parse_path(input, false).map(|p| (p.route, Some((p.path(), p.query)))),
+        };
+        if expect["ok"].as_bool().unwrap() {
+            let access = decided.unwrap_or_else(|d| panic!("{name}: {d}"));
+            check_route(name, &access.route, expect);
+            let (route, path) = direct.unwrap();
+            check_route(name, &route, expect);
+            if let Some(p) = expect.get("path") {
+                assert_eq!(access.path, s(p), "{name}");
+                assert_eq!(access.query, opt_str(&expect["query"]), "{name}");
+                assert_eq!(path, Some((access.path, access.query)), "{name}");
+            }
+        } else {
+            let d = decided.unwrap_err();
+            assert_eq!(d.reason().code(), s(&expect["reason"]), "{name}");
+            assert_eq!(d.status(), 400, "{name}");
+            assert!(direct.is_err(), "{name}");
+        }
+    }
+}
+
+#[test]
+fn access_cases() {
+    let data = load("access");
+    for c in data["cases"].as_array().unwrap() {
+        let name = s(&c["name"]);
+        let verifier = RouteVerifier::new(SigningKeys::from_flag(s(&c["keys"])).unwrap());
+        let r = &c["request"];
+        let req = AccessRequest {
+            ingress_to: opt_str(&r["ingress_to"]),
+            host: opt_str(&r["host"]),
+            path: opt_str(&r["path"]),
+            secure_access: opt_str(&r["secure_access"]),
+        };
+        let sb = &c["sandbox"];
+        let policy = if sb["secure"].as_bool().unwrap() {
+            SandboxPolicy::Secure {
+                access_token: s(&sb["access_token"]),
+            }
+        } else {
+            SandboxPolicy::Open
+        };
+        let expect = &c["expect"];
+        match verifier.decide(&req, |_| Some(policy), u(&c["now"])) {
+            Ok(access) => {
+                assert!(
+                    expect["allowed"].as_bool().unwrap(),
+                    "{name}: allowed, expected denial"
+                );
+                assert_eq!(access.grant.code(), s(&expect["grant"]), "{name}");
+                check_route(name, &access.route, expect);
+                assert_eq!(access.path, s(&expect["path"]), "{name}");
+                assert_eq!(access.query, opt_str(&expect["query"]), "{name}");
+            }
+            Err(d) => {
+                assert!(
+                    !expect["allowed"].as_bool().unwrap(),
+                    "{name}: denied with {d}"
+                );
+                assert_eq!(d.reason().code(), s(&expect["reason"]), "{name}");
+                assert_eq!(
+                    u64::from(d.status()),
+                    expect["status"].as_u64().unwrap(),
+                    "{name}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn key_config_cases() {
+    let data = load("key_config");
+    for c in data["cases"].as_array().unwrap() {
+        let name = s(&c["name"]);
+        let input = s(&c["input"]);
+        let result = match s(&c["form"]) {
+            "flag" => SigningKeys::from_flag(input),
+            _ => SigningKeys::from_toml(input),
+        };
+        let expect = &c["expect"];
+        if expect["ok"].as_bool().unwrap() {
+            let keys = result.unwrap_or_else(|e| panic!("{name}: {e}"));
+            let ids: Vec<String> = keys.key_ids().iter().map(|c| c.to_string()).collect();
+            let want: Vec<&str> = expect["key_ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(s)
+                .collect();
+            assert_eq!(ids, want, "{name}");
+            let active = keys.active_key_id().map(|c| c.to_string());
+            assert_eq!(active.as_deref(), opt_str(&expect["active_key"]), "{name}");
+        } else {
+            let e = result.expect_err(name);
+            assert_eq!(e.kind().code(), s(&expect["kind"]), "{name}");
+            let msg = e.to_string();
+            assert!(
+                msg.contains(s(&expect["message_contains"])),
+                "{name}: {msg}"
+            );
+            if let Some(x) = opt_str(&expect["message_excludes"]) {
+                assert!(!msg.contains(x), "{name}: {msg}");
+                assert!(!format!("{e:?}").contains(x), "{name}");
+            }
+        }
+    }
+}
+
+#[test]
+fn api_key_cases() {
+    let data = load("api_keys");
+    for h in data["hash"].as_array().unwrap() {
+        assert_eq!(hash_api_key(s(&h["raw"])), s(&h["hash"]));
+    }
+    for v in data["verify"].as_array().unwrap() {
+        let name = s(&v["name"]);
+        let view = StoredKeyView {
+            hash: s(&v["hash"]),
+            revoked: v["revoked"].as_bool().unwrap_or(false),
+            expires_at: opt_str(&v["expires_at"]),
+        };
+        let now = v.get("now").map(u).unwrap_or_else(sandgate::now_unix);
+        let got = check_api_key(s(&v["key"]), &view, now);
+        match &v["expect"] {
+            Value::Bool(b) => assert_eq!(got.unwrap().is_ok(), *b, "{name}"),
+            kind => assert_eq!(got.unwrap_err().kind().code(), s(kind), "{name}"),
+        }
+        if v.get("expires_at").is_none() && !view.revoked {
+            let plain = verify_api_key(s(&v["key"]), view.hash);
+            match &v["expect"] {
+                Value::Bool(b) => assert_eq!(plain.unwrap(), *b, "{name}"),
+                kind => assert_eq!(plain.unwrap_err().kind().code(), s(kind), "{name}"),
+            }
+        }
+    }
+    for g in data["generate"].as_array().unwrap() {
+        let prefix = s(&g["prefix"]);
+        match generate_api_key(prefix) {
+            Ok(k) => {
+                let raw = k.key.expose();
+                assert_eq!(raw.len() as u64, g["length"].as_u64().unwrap());
+                assert!(raw.starts_with(prefix));
+                assert_eq!(k.prefix, raw[..12]);
+                assert_eq!(k.hash, hash_api_key(raw));
+                assert!(verify_api_key(raw, &k.hash).unwrap());
+            }
+            Err(e) => assert_eq!(e.kind().code(), s(&g["error"])),
+        }
+    }
+}

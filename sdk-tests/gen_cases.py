@@ -1,0 +1,346 @@
+#!/usr/bin/env python3
+"""Writes sdk-tests/cases/{parse,access,key_config,api_keys}.json.
+
+Every expectation here is written from SPEC.md by hand or taken from the upstream vectors in
+cases/vectors.json; nothing is computed with sandgate itself. Run it after editing a case:
+    python3 sdk-tests/gen_cases.py
+"""
+import hashlib
+import json
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CASES = os.path.join(HERE, "cases")
+
+# SPEC §1.2 fact: secret "my-test-secret", key a, sbx-001, 8080, 2000000000.
+KEYS_A = "a=bXktdGVzdC1zZWNyZXQ="
+TOKEN = "sbx-001-8080-x2qxvk-0ff8cd39a"
+EXPIRES = 2000000000
+NOW = 1900000000
+# An upstream vector signed with key "z".
+Z_SECRET = "gTygYqudCQ+gY80EK29/t346oVxMZodC8LG0zoR46EhWI93jZMGE8F6asfZvmTnF"
+Z_TOKEN = "o5nzqdg2w3ll9tzql8-80-17ln4qx-44989addz"
+ACCESS_TOKEN = "tok_9f8e7d6c5b4a"
+
+
+def ok(sandbox_id, port, expires=None, key_id=None, path=None, query=None):
+    e = {"ok": True, "sandbox_id": sandbox_id, "port": port,
+         "expires": None if expires is None else str(expires), "key_id": key_id}
+    if path is not None:
+        e["path"] = path
+        e["query"] = query
+    return e
+
+
+def bad(reason="malformed"):
+    return {"ok": False, "reason": reason}
+
+
+def parse_cases():
+    c = []
+
+    def add(name, form, value, expect):
+        c.append({"name": name, "form": form, "input": value, "expect": expect})
+
+    add("signed token", "token", TOKEN, ok("sbx-001", 8080, EXPIRES, "a"))
+    add("legacy token", "token", "abc-80", ok("abc", 80))
+    add("legacy max port", "token", "abc-65535", ok("abc", 65535))
+    add("id with double dash", "token", "a--b-80-x2qxvk-0ff8cd39a", ok("a--b", 80, EXPIRES, "a"))
+    add("id with many dashes", "token", "a-b-c-d-1-0-00000000z", ok("a-b-c-d", 1, 0, "z"))
+    add("header value whitespace trimmed", "token", "  " + TOKEN + " ", ok("sbx-001", 8080, EXPIRES, "a"))
+    for name, v in [
+        ("empty", ""), ("one segment", "abc"), ("three segments", "sbx-8080-x2qxvk"),
+        ("empty legacy id", "-80"), ("empty signed id", "-80-x2qxvk-0ff8cd39a"),
+        ("port zero", "abc-0"), ("port leading zero", "abc-080"), ("port too big", "abc-65536"),
+        ("port sign", "abc-+80"), ("port space", "abc- 80"), ("port empty", "abc-"),
+        ("port huge", "abc-99999999999999999999"),
+        ("signed port zero", "abc-0-x2qxvk-0ff8cd39a"),
+        ("signature uppercase hex", "abc-80-x2qxvk-0FF8CD39a"),
+        ("signature key id uppercase", "abc-80-x2qxvk-0ff8cd39A"),
+        ("signature too short", "abc-80-x2qxvk-0ff8cd3a"),
+        ("signature too long", "abc-80-x2qxvk-0ff8cd39aa"),
+        ("signature non-hex", "abc-80-x2qxvk-0ff8cg39a"),
+        ("signature key id symbol", "abc-80-x2qxvk-0ff8cd39_"),
+    ]:
+        add(name, "token", v, bad())
+    rejected = json.load(open(os.path.join(CASES, "vectors.json")))["expires_b36_rejected"]
+    for b in rejected:
+        add("expires_b36 %r" % b, "token", "abc-80-%s-0ff8cd39a" % b, bad())
+
+    add("host with domain", "host", "abc-80.sandbox.example.com", ok("abc", 80))
+    add("host with port", "host", TOKEN + ".sandbox.example.com:8443", ok("sbx-001", 8080, EXPIRES, "a"))
+    add("host with scheme", "host", "https://" + TOKEN + ".example.com", ok("sbx-001", 8080, EXPIRES, "a"))
+    add("bare label", "host", "abc-80", ok("abc", 80))
+    add("bare label with port", "host", "abc-80:9000", ok("abc", 80))
+    add("empty first label", "host", ".example.com", bad())
+    add("empty host", "host", "", bad())
+    add("ip address", "host", "127.0.0.1:8080", bad())
+
+    add("legacy path", "path", "/abc/80/ping?x=1&y=2", ok("abc", 80, path="/ping", query="x=1&y=2"))
+    add("path root", "path", "/abc/80", ok("abc", 80, path="/", query=None))
+    add("path trailing slash", "path", "/abc/80/", ok("abc", 80, path="/", query=None))
+    add("empty query kept", "path", "/abc/80?", ok("abc", 80, path="/", query=""))
+    add("deep path", "path", "/abc/80/a/b/c.txt", ok("abc", 80, path="/a/b/c.txt", query=None))
+    add("open sandbox keeps signed-looking segments", "path",
+        "/sbx-001/8080/x2qxvk/0ff8cd39a/ping",
+        ok("sbx-001", 8080, path="/x2qxvk/0ff8cd39a/ping", query=None))
+    for name, v in [
+        ("no leading slash", "abc/80"), ("no port", "/abc"), ("empty id", "//80"),
+        ("port zero", "/abc/0/ping"), ("port not a number", "/abc/http/ping"), ("empty", ""),
+        ("root", "/"),
+    ]:
+        add("path " + name, "path", v, bad())
+    return {
+        "description": "Route parsing (SPEC §1.3, §1.4). Run each case as an access decision "
+                       "for a sandbox that does not require secure access, with no signing keys: "
+                       "form token -> ingress_to, host -> host (path '/'), path -> path.",
+        "cases": c,
+    }
+
+
+def allow(grant, sandbox_id, port, expires=None, key_id=None, path="/", query=None):
+    return {"allowed": True, "reason": None, "status": 200, "grant": grant,
+            "sandbox_id": sandbox_id, "port": port,
+            "expires": None if expires is None else str(expires), "key_id": key_id,
+            "path": path, "query": query}
+
+
+def deny(reason, status):
+    return {"allowed": False, "reason": reason, "status": status}
+
+
+def access_cases():
+    c = []
+    secure = {"secure": True, "access_token": ACCESS_TOKEN}
+    open_ = {"secure": False}
+
+    def add(name, request, sandbox, expect, keys=KEYS_A, now=NOW):
+        c.append({"name": name, "keys": keys, "now": str(now), "request": request,
+                  "sandbox": sandbox, "expect": expect})
+
+    signed_ok = allow("signature", "sbx-001", 8080, EXPIRES, "a")
+    add("signed header route", {"ingress_to": TOKEN}, secure, signed_ok)
+    add("signed host route", {"host": TOKEN + ".sandbox.example.com"}, secure, signed_ok)
+    add("signed host route with scheme and port",
+        {"host": "http://" + TOKEN + ".sandbox.example.com:8080"}, secure, signed_ok)
+    add("header route keeps request path and query", {"ingress_to": TOKEN, "path": "/ping?x=1"},
+        secure, allow("signature", "sbx-001", 8080, EXPIRES, "a", "/ping", "x=1"))
+    add("ingress header wins over host", {"ingress_to": TOKEN, "host": "not a route"}, secure, signed_ok)
+    add("signed uri route strips prefix", {"path": "/sbx-001/8080/x2qxvk/0ff8cd39a/ping?x=1"}, secure,
+        allow("signature", "sbx-001", 8080, EXPIRES, "a", "/ping", "x=1"))
+    add("signed uri route root", {"path": "/sbx-001/8080/x2qxvk/0ff8cd39a"}, secure,
+        allow("signature", "sbx-001", 8080, EXPIRES, "a", "/", None))
+    add("uri route of open sandbox is parsed the legacy way",
+        {"path": "/sbx-001/8080/x2qxvk/0ff8cd39a/ping"}, open_,
+        allow("open", "sbx-001", 8080, None, None, "/x2qxvk/0ff8cd39a/ping", None))
+    add("upstream vector with key z", {"ingress_to": Z_TOKEN}, secure,
+        allow("signature", "o5nzqdg2w3ll9tzql8", 80, 2636396745, "z"), keys="z=" + Z_SECRET)
+    add("two keys, route signed by the second", {"ingress_to": Z_TOKEN}, secure,
+        allow("signature", "o5nzqdg2w3ll9tzql8", 80, 2636396745, "z"), keys=KEYS_A + ",z=" + Z_SECRET)
+
+    # Expiry: now > expires is expired; now == expires still valid.
+    add("valid at the expiry second", {"ingress_to": TOKEN}, secure, signed_ok, now=EXPIRES)
+    add("expired one second after", {"ingress_to": TOKEN}, secure, deny("expired", 401), now=EXPIRES + 1)
+    add("expired uri route", {"path": "/sbx-001/8080/x2qxvk/0ff8cd39a/"}, secure,
+        deny("expired", 401), now=EXPIRES + 1)
+    add("expired is checked before the key id", {"ingress_to": Z_TOKEN}, secure,
+        deny("expired", 401), now=2636396746)
+
+    add("unknown key id", {"ingress_to": Z_TOKEN}, secure, deny("unknown_key", 401))
+    add("bad signature digit", {"ingress_to": "sbx-001-8080-x2qxvk-1ff8cd39a"}, secure, deny("bad_signature", 401))
+    add("signature moved to another sandbox", {"ingress_to": "sbx-002-8080-x2qxvk-0ff8cd39a"}, secure,
+        deny("bad_signature", 401))
+    add("signature moved to another port", {"ingress_to": "sbx-001-8081-x2qxvk-0ff8cd39a"}, secure,
+        deny("bad_signature", 401))
+    add("expiry extended", {"ingress_to": "sbx-001-8080-x2qxvl-0ff8cd39a"}, secure, deny("bad_signature", 401))
+    add("tampered host route", {"host": "sbx-001-8080-x2qxvk-0ff8cd39b.example.com"}, secure,
+        deny("unknown_key", 401))
+    add("same secret under another key id", {"ingress_to": TOKEN}, secure,
+        deny("unknown_key", 401), keys="b=bXktdGVzdC1zZWNyZXQ=")
+    add("other secret under the same key id", {"ingress_to": TOKEN}, secure,
+        deny("bad_signature", 401), keys="a=b3RoZXI=")
+
+    add("no signing keys", {"ingress_to": TOKEN}, secure, deny("not_configured", 503), keys="")
+    add("no signing keys, header credential still works",
+        {"ingress_to": TOKEN, "secure_access": ACCESS_TOKEN}, secure,
+        allow("header", "sbx-001", 8080, EXPIRES, "a"), keys="")
+
+    # Secure-access header: present (even empty) decides, with no fallback to the signature.
+    add("header right on legacy route", {"ingress_to": "sbx001-8080", "secure_access": ACCESS_TOKEN},
+        secure, allow("header", "sbx001", 8080))
+    add("header right with surrounding spaces",
+        {"ingress_to": "sbx001-8080", "secure_access": "  " + ACCESS_TOKEN + "\t"}, secure,
+        allow("header", "sbx001", 8080))
+    add("header right beats an expired signature", {"ingress_to": TOKEN, "secure_access": ACCESS_TOKEN},
+        secure, allow("header", "sbx-001", 8080, EXPIRES, "a"), now=EXPIRES + 100)
+    add("header right beats a bad signature",
+        {"ingress_to": "sbx-001-8080-x2qxvk-1ff8cd39a", "secure_access": ACCESS_TOKEN}, secure,
+        allow("header", "sbx-001", 8080, EXPIRES, "a"))
+    add("header wrong, valid signature: no fallback", {"ingress_to": TOKEN, "secure_access": "wrong"},
+        secure, deny("header_mismatch", 401))
+    add("header empty, valid signature: no fallback", {"ingress_to": TOKEN, "secure_access": ""},
+        secure, deny("header_mismatch", 401))
+    add("header is case-sensitive", {"ingress_to": "sbx001-8080", "secure_access": ACCESS_TOKEN.upper()},
+        secure, deny("header_mismatch", 401))
+    add("header prefix of the token", {"ingress_to": "sbx001-8080", "secure_access": ACCESS_TOKEN[:-1]},
+        secure, deny("header_mismatch", 401))
+    add("uri legacy path with header", {"path": "/sbx001/8080/ping?q", "secure_access": ACCESS_TOKEN},
+        secure, allow("header", "sbx001", 8080, None, None, "/ping", "q"))
+
+    add("legacy route, secure sandbox, no header", {"ingress_to": "sbx001-8080"}, secure,
+        deny("credential_required", 401))
+    add("uri legacy path, secure sandbox, no header", {"path": "/sbx001/8080/ping"}, secure,
+        deny("credential_required", 401))
+    add("uri path with a malformed signature segment is legacy",
+        {"path": "/sbx-001/8080/x2qxvk/0ff8cd39/ping"}, secure, deny("credential_required", 401))
+    add("legacy route, secure sandbox, no keys", {"ingress_to": "sbx001-8080"}, secure,
+        deny("credential_required", 401), keys="")
+
+    add("open sandbox, legacy route", {"ingress_to": "sbx001-8080"}, open_, allow("open", "sbx001", 8080))
+    add("open sandbox ignores expiry", {"ingress_to": TOKEN}, open_,
+        allow("open", "sbx-001", 8080, EXPIRES, "a"), now=EXPIRES + 1)
+    add("open sandbox ignores a wrong header", {"ingress_to": "sbx001-8080", "secure_access": "x"}, open_,
+        allow("open", "sbx001", 8080))
+
+    add("malformed route first, even for an open sandbox", {"ingress_to": "sbx-8080-x2qxvk"}, open_,
+        deny("malformed", 400))
+    add("malformed route first, even with a right header",
+        {"ingress_to": "sbx-001-8080-X2QXVK-0ff8cd39a", "secure_access": ACCESS_TOKEN}, secure,
+        deny("malformed", 400))
+    add("malformed before not configured", {"ingress_to": "nope"}, secure, deny("malformed", 400), keys="")
+    add("no route at all", {}, secure, deny("malformed", 400))
+    add("malformed host", {"host": "localhost:8080"}, secure, deny("malformed", 400))
+    return {
+        "description": "Access decisions (SPEC §1.5). keys is the flag string; now is Unix seconds; "
+                       "request holds ingress_to, host, path (path and query) and secure_access "
+                       "(absent means the header was not sent); sandbox.secure false means open. "
+                       "The route comes from ingress_to, else host, else path (uri mode).",
+        "cases": c,
+    }
+
+
+def key_config_cases():
+    c = []
+
+    def good(name, form, text, ids, active=None):
+        c.append({"name": name, "form": form, "input": text,
+                  "expect": {"ok": True, "key_ids": ids, "active_key": active}})
+
+    def err(name, form, text, contains, excludes=None):
+        e = {"ok": False, "kind": "invalid_config", "message_contains": contains}
+        if excludes:
+            e["message_excludes"] = excludes
+        c.append({"name": name, "form": form, "input": text, "expect": e})
+
+    good("one key", "flag", KEYS_A, ["a"])
+    good("two keys, spaces trimmed", "flag", " a = Zm9v , 7 = YmFy ", ["a", "7"])
+    good("unpadded secret", "flag", "a=Zm9vYg", ["a"])
+    good("padded secret", "flag", "a=Zm9vYg==", ["a"])
+    good("base64: prefix", "flag", "a=base64:Zm9v", ["a"])
+    good("one-byte secret", "flag", "z=AA==", ["z"])
+    good("blank string is an empty set", "flag", "   ", [])
+    err("duplicate id", "flag", "a=Zm9v,a=YmFy", '"a"')
+    err("uppercase id", "flag", "A=Zm9v", '"A"')
+    err("two-character id", "flag", "ab=Zm9v", '"ab"')
+    err("empty id", "flag", "=Zm9v", '""')
+    err("id outside [0-9a-z]", "flag", "_=Zm9v", '"_"')
+    err("secret not base64", "flag", "k=!!not-base64!!", '"k"', "!!not-base64!!")
+    err("url-safe alphabet is not standard", "flag", "k=ab-_", '"k"', "ab-_")
+    err("empty secret", "flag", "q=", '"q"')
+    err("empty secret after prefix", "flag", "q=base64:", '"q"')
+    err("entry without '='", "flag", "a=Zm9v,bYmFy", "entry 2", "bYmFy")
+    err("trailing comma", "flag", "a=Zm9v,", "entry 2")
+
+    toml_ok = ('[server]\nport = 8080\n\n[ingress.secure_access]\nactive_key = "b"\n\n'
+               '[[ingress.secure_access.keys]]\nkey_id = "a"\nkey = "bXktdGVzdC1zZWNyZXQ="\n\n'
+               '[[ingress.secure_access.keys]]\nkey_id = "b"\nkey = "base64:Zm9vYg"\n')
+    good("toml with active key", "toml", toml_ok, ["a", "b"], "b")
+    good("toml without active key", "toml",
+         '[ingress.secure_access]\n[[ingress.secure_access.keys]]\nkey_id = "9"\nkey = "Zm9v"\n', ["9"])
+    good("toml with no keys", "toml", "[ingress.secure_access]\n", [])
+    err("toml duplicate id", "toml",
+        '[ingress.secure_access]\n[[ingress.secure_access.keys]]\nkey_id = "a"\nkey = "Zm9v"\n'
+        '[[ingress.secure_access.keys]]\nkey_id = "a"\nkey = "YmFy"\n', '"a"')
+    err("toml active key not configured", "toml",
+        '[ingress.secure_access]\nactive_key = "c"\n[[ingress.secure_access.keys]]\nkey_id = "a"\nkey = "Zm9v"\n',
+        '"c"')
+    err("toml bad id", "toml",
+        '[ingress.secure_access]\n[[ingress.secure_access.keys]]\nkey_id = "AB"\nkey = "Zm9v"\n', '"AB"')
+    err("toml bad secret", "toml",
+        '[ingress.secure_access]\n[[ingress.secure_access.keys]]\nkey_id = "m"\nkey = "s3cr3t!value"\n',
+        '"m"', "s3cr3t!value")
+    err("toml missing key", "toml", '[ingress.secure_access]\n[[ingress.secure_access.keys]]\nkey_id = "m"\n',
+        '"m"')
+    err("toml missing table", "toml", '[server]\nport = 1\n', "[ingress.secure_access]")
+    err("toml syntax error hides the secret", "toml",
+        '[ingress.secure_access]\n[[ingress.secure_access.keys]]\nkey_id = "a"\nkey = "hunter2secret\n',
+        "line 4", "hunter2secret")
+    return {
+        "description": "Signing-key configuration (SPEC §1.6). form flag is the ingress flag string, "
+                       "toml the server TOML text. Errors have kind invalid_config; the message "
+                       "contains message_contains and never message_excludes.",
+        "cases": c,
+    }
+
+
+def api_key_cases():
+    sha = lambda s: hashlib.sha256(s.encode()).hexdigest()
+    zero = "osk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    zero_hash = "fe7551c6c02ca8eeeecbaeeea66ccce95e09a68002c9b077c457e4096f093307"
+    assert sha(zero) == zero_hash
+    hashes = [{"raw": zero, "hash": zero_hash}]
+    for raw in ["", "osk_test", "osk_-_under_dash", "ключ-🔑"]:
+        hashes.append({"raw": raw, "hash": sha(raw)})
+    future, past = "2100-01-01T00:00:00Z", "2001-09-09T01:46:40Z"  # past = 1000000000
+    v = []
+
+    def ver(name, key, h, expect, **kw):
+        e = {"name": name, "key": key, "hash": h, "expect": expect}
+        e.update(kw)
+        v.append(e)
+
+    ver("matching key", zero, zero_hash, True)
+    ver("other key", "osk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB", zero_hash, False)
+    ver("empty key", "", zero_hash, False)
+    ver("uppercase stored hash is invalid", zero, zero_hash.upper(), "invalid_argument")
+    ver("short stored hash is invalid", zero, zero_hash[:63], "invalid_argument")
+    ver("non-hex stored hash is invalid", zero, "z" * 64, "invalid_argument")
+    ver("revoked", zero, zero_hash, False, revoked=True, now="1900000000")
+    ver("future RFC 3339 expiry", zero, zero_hash, True, expires_at=future, now="1900000000")
+    ver("past RFC 3339 expiry", zero, zero_hash, False, expires_at=past, now="1900000000")
+    ver("expiry with offset", zero, zero_hash, True, expires_at="2030-01-01T08:00:00+08:00", now="1893456000")
+    ver("expiry with offset, one second later", zero, zero_hash, False,
+        expires_at="2030-01-01T08:00:00+08:00", now="1893456001")
+    ver("epoch seconds expiry", zero, zero_hash, True, expires_at="1900000000", now="1900000000")
+    ver("epoch seconds expired", zero, zero_hash, False, expires_at="1900000000", now="1900000001")
+    ver("epoch milliseconds expiry", zero, zero_hash, True, expires_at="1900000000000", now="1900000000")
+    ver("epoch milliseconds expired", zero, zero_hash, False, expires_at="1900000000999", now="1900000001")
+    ver("unparseable expiry fails closed", zero, zero_hash, False, expires_at="next tuesday", now="0")
+    ver("empty expiry fails closed", zero, zero_hash, False, expires_at="", now="0")
+    ver("wrong key is rejected before expiry is read", "nope", zero_hash, False, expires_at=future, now="0")
+    gen = [
+        {"prefix": "osk_", "length": 47},
+        {"prefix": "", "length": 43},
+        {"prefix": "team-a_", "length": 50},
+        {"prefix": "bad prefix", "error": "invalid_argument"},
+        {"prefix": "x" * 33, "error": "invalid_argument"},
+    ]
+    return {
+        "description": "API-key primitives (SPEC §3.1). hash: raw -> lowercase hex SHA-256. verify: "
+                       "verify_api_key(key, hash, expires_at, revoked, now) -> bool, or the error kind. "
+                       "generate: prefix -> key length (the display prefix is the first 12 characters, "
+                       "the hash is the hash of the key), or the error kind.",
+        "hash": hashes, "verify": v, "generate": gen,
+    }
+
+
+def main():
+    for name, data in [("parse", parse_cases()), ("access", access_cases()),
+                       ("key_config", key_config_cases()), ("api_keys", api_key_cases())]:
+        with open(os.path.join(CASES, name + ".json"), "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=1, ensure_ascii=False)
+            f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
