@@ -34,14 +34,19 @@ fn allocations_during(f: impl FnOnce()) -> usize {
 #[test]
 fn verifying_does_not_allocate() {
     let keys = SigningKeys::from_flag("a=bXktdGVzdC1zZWNyZXQ=").unwrap();
-    let route = RouteSigner::new(&keys, Some('a')).unwrap().sign("sbx-001", 8080, 2_000_000_000).unwrap();
+    let route = RouteSigner::new(&keys, Some('a'))
+        .unwrap()
+        .sign("sbx-001", 8080, 2_000_000_000)
+        .unwrap();
     let token = route.token();
     let host = route.host("example.com");
     let path = format!("{}/ping?x=1", route.uri_prefix());
     let tampered = token.replace("0ff8", "1ff8");
     let verifier = RouteVerifier::new(keys);
     let now = 1_900_000_000;
-    let policy = SandboxPolicy::Secure { access_token: "tok" };
+    let policy = SandboxPolicy::Secure {
+        access_token: "tok",
+    };
     // Sanity: the counter sees allocations.
     assert!(allocations_during(|| drop(std::hint::black_box(vec![1u8; 16]))) > 0);
     let n = allocations_during(|| {
@@ -49,9 +54,16 @@ fn verifying_does_not_allocate() {
             assert!(verifier.verify_at(&token, now).is_ok());
             assert!(verifier.verify_host(&host, now).is_ok());
             assert!(verifier.verify_path(&path, now).is_ok());
-            let req = AccessRequest { ingress_to: Some(&token), path: Some("/ping"), ..Default::default() };
+            let req = AccessRequest {
+                ingress_to: Some(&token),
+                path: Some("/ping"),
+                ..Default::default()
+            };
             assert!(verifier.decide(&req, |_| Some(policy), now).is_ok());
-            let req = AccessRequest { path: Some(&path), ..Default::default() };
+            let req = AccessRequest {
+                path: Some(&path),
+                ..Default::default()
+            };
             assert!(verifier.decide(&req, |_| Some(policy), now).is_ok());
             assert!(verifier.verify_at(&tampered, now).is_err());
         }

@@ -76,18 +76,20 @@ const fn malformed(detail: &'static str) -> Denial {
 /// Parses a port segment: decimal 1..=65535, no sign, no leading zero.
 pub(crate) fn parse_port(s: &str) -> Result<u16, Denial> {
     let b = s.as_bytes();
-    if b.is_empty() || b.len() > 5 || !b.iter().all(u8::is_ascii_digit) {
+    if b.is_empty() || b.len() > 5 {
         return Err(malformed("port must be decimal 1..65535"));
     }
     if b[0] == b'0' {
-        return Err(malformed(
-            "port must be decimal 1..65535 without a leading zero",
-        ));
+        return Err(malformed("port must be decimal 1..65535 without a leading zero"));
     }
-    match s.parse::<u32>() {
-        Ok(p @ 1..=65535) => Ok(p as u16),
-        _ => Err(malformed("port must be decimal 1..65535")),
+    let mut v: u32 = 0;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return Err(malformed("port must be decimal 1..65535"));
+        }
+        v = v * 10 + u32::from(c - b'0');
     }
+    u16::try_from(v).map_err(|_| malformed("port must be decimal 1..65535"))
 }
 
 /// Whether `s` is a signature: `[0-9a-f]{8}[0-9a-z]`.
@@ -114,34 +116,43 @@ fn signed_part<'a>(b36: &'a str, signature: &'a str) -> Result<SignedPart<'a>, D
     })
 }
 
+/// Position of the last `-` in `b[..end]`.
+fn last_dash(b: &[u8], end: usize) -> Option<usize> {
+    b[..end].iter().rposition(|&c| c == b'-')
+}
+
 /// Parses a route token, splitting on `-` from the right (SPEC §1.3).
 ///
 /// Two segments are a legacy route; four or more a signed one; anything else is malformed.
 pub fn parse_token(token: &str) -> Result<ParsedRoute<'_>, Denial> {
-    let (rest, last) = token
-        .rsplit_once('-')
-        .ok_or(malformed("route token has no '-' separator"))?;
-    let Some((rest2, b36)) = rest.rsplit_once('-') else {
+    let b = token.as_bytes();
+    // A signed token ends in `-` and a 9-character signature: take that dash without a scan.
+    // If a later `-` exists, the last segment is shorter than 9 characters and the token is
+    // malformed either way; the signature check below then rejects the 9 characters taken.
+    let d1 = if b.len() > 10 && b[b.len() - 10] == b'-' {
+        b.len() - 10
+    } else {
+        last_dash(b, b.len()).ok_or(malformed("route token has no '-' separator"))?
+    };
+    let Some(d2) = last_dash(b, d1) else {
         // Two segments: legacy `{sandbox_id}-{port}`.
-        if rest.is_empty() {
+        if d1 == 0 {
             return Err(malformed("sandbox id is empty"));
         }
         return Ok(ParsedRoute {
-            sandbox_id: rest,
-            port: parse_port(last)?,
+            sandbox_id: &token[..d1],
+            port: parse_port(&token[d1 + 1..])?,
             signed: None,
         });
     };
-    let (sandbox_id, port) = rest2
-        .rsplit_once('-')
-        .ok_or(malformed("route token has three segments"))?;
-    if sandbox_id.is_empty() {
+    let d3 = last_dash(b, d2).ok_or(malformed("route token has three segments"))?;
+    if d3 == 0 {
         return Err(malformed("sandbox id is empty"));
     }
-    let port = parse_port(port)?;
-    let signed = signed_part(b36, last)?;
+    let port = parse_port(&token[d3 + 1..d2])?;
+    let signed = signed_part(&token[d2 + 1..d1], &token[d1 + 1..])?;
     Ok(ParsedRoute {
-        sandbox_id,
+        sandbox_id: &token[..d3],
         port,
         signed: Some(signed),
     })
@@ -155,19 +166,14 @@ pub fn parse_header(value: &str) -> Result<ParsedRoute<'_>, Denial> {
 
 /// The first DNS label of a `Host` value, with any scheme, path and port removed.
 pub fn host_label(host: &str) -> &str {
-    let mut h = host.trim();
-    if let Some((_, after)) = h.split_once("://") {
-        h = after;
-    }
-    if let Some(i) = h.find(['/', '?', '#']) {
-        h = &h[..i];
-    }
-    if let Some((name, port)) = h.rsplit_once(':') {
-        if port.bytes().all(|c| c.is_ascii_digit()) {
-            h = name;
-        }
-    }
-    h.split('.').next().unwrap_or("")
+    let h = host.trim();
+    let b = h.as_bytes();
+    let start = b.windows(3).position(|w| w == b"://").map_or(0, |i| i + 3);
+    let end = b[start..]
+        .iter()
+        .position(|c| matches!(c, b'.' | b':' | b'/' | b'?' | b'#'))
+        .map_or(b.len(), |i| start + i);
+    &h[start..end]
 }
 
 /// Parses the route out of a `Host` value: scheme and port stripped, first DNS label.

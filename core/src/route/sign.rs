@@ -44,23 +44,47 @@ pub fn signing_input(secret: &[u8], sandbox_id: &str, port: u16, expires_b36: &s
     out
 }
 
-/// SHA-256 of the signing input, streamed (no allocation). Returns the first 8 lowercase hex
+/// Signing inputs up to this size are assembled on the stack and hashed in one call, which
+/// is markedly faster than feeding the hasher many small pieces; larger ones are streamed.
+const STACK_INPUT: usize = 192;
+
+/// SHA-256 of the signing input without allocating. Returns the first 8 lowercase hex
 /// digits, the MAC part of the signature.
 pub(crate) fn mac_hex(secret: &[u8], sandbox_id: &str, port: u16, expires_b36: &str) -> [u8; 8] {
     let mut p = itoa::Buffer::new();
     let port = p.format(port);
-    let mut h = Sha256::new();
-    h.update((secret.len() as u32).to_be_bytes());
-    h.update(secret);
-    h.update((canonical_len(sandbox_id, port, expires_b36) as u32).to_be_bytes());
-    h.update(CANONICAL_HEAD);
-    h.update(sandbox_id.as_bytes());
-    h.update(b"\n");
-    h.update(port.as_bytes());
-    h.update(b"\n");
-    h.update(expires_b36.as_bytes());
-    h.update(b"\n");
-    let digest = h.finalize();
+    let canonical_len = canonical_len(sandbox_id, port, expires_b36);
+    let total = 8 + secret.len() + canonical_len;
+    let digest = if total <= STACK_INPUT {
+        let mut buf = [0u8; STACK_INPUT];
+        let mut at = 0;
+        let mut put = |part: &[u8]| {
+            buf[at..at + part.len()].copy_from_slice(part);
+            at += part.len();
+        };
+        put(&(secret.len() as u32).to_be_bytes());
+        put(secret);
+        put(&(canonical_len as u32).to_be_bytes());
+        put(CANONICAL_HEAD);
+        put(sandbox_id.as_bytes());
+        put(b"\n");
+        put(port.as_bytes());
+        put(b"\n");
+        put(expires_b36.as_bytes());
+        put(b"\n");
+        Sha256::digest(&buf[..total])
+    } else {
+        let mut h = Sha256::new();
+        h.update((secret.len() as u32).to_be_bytes());
+        h.update(secret);
+        h.update((canonical_len as u32).to_be_bytes());
+        h.update(CANONICAL_HEAD);
+        for part in [sandbox_id, port, expires_b36] {
+            h.update(part.as_bytes());
+            h.update(b"\n");
+        }
+        h.finalize()
+    };
     let mut out = [0u8; 8];
     // Cannot fail: 4 bytes always encode to 8 hex digits.
     let _ = hex::encode_to_slice(&digest[..4], &mut out);

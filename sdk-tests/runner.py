@@ -1,0 +1,175 @@
+#!/usr/bin/env python3
+"""The conformance runner behind sdk-tests/run.
+
+Each suite runs its language's own test tool, and the runner reads the per-test results from
+that tool's output, sorts every test into a case group by its name, and prints the matrix.
+"""
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LOGS = os.path.join(ROOT, "target", "sdk-tests")
+GROUPS = ["vectors", "parse", "access", "key config", "API keys", "client", "errors",
+          "scenario", "example", "other"]
+# Checked in this order against the test name, lowercased with punctuation removed.
+TAGS = [("scenario", "scenario"), ("example", "example"), ("vector", "vectors"), ("b36", "vectors"),
+        ("keyconfig", "key config"), ("signingkey", "key config"), ("apikey", "API keys"),
+        ("parse", "parse"), ("access", "access"), ("error", "errors"), ("client", "client")]
+
+
+def classify(name):
+    n = re.sub(r"[^a-z0-9]", "", name.lower())
+    for tag, group in TAGS:
+        if tag in n:
+            return group
+    return "other"
+
+
+class Result:
+    def __init__(self, lang):
+        self.lang = lang
+        self.tests = []  # (group, name, ok)
+        self.seconds = 0.0
+
+    def add(self, name, ok, group=None):
+        self.tests.append((group or classify(name), name, ok))
+
+
+def log_path(lang):
+    os.makedirs(LOGS, exist_ok=True)
+    return os.path.join(LOGS, lang + ".log")
+
+
+def sh(cmd, lang, cwd=ROOT, env=None, check=False):
+    """Runs cmd (a list or a shell string), appends its output to the language's log and
+    returns (exit code, output)."""
+    merged = dict(os.environ)
+    merged.update(env or {})
+    shell = isinstance(cmd, str)
+    with open(log_path(lang), "a") as log:
+        log.write("\n$ %s\n" % (cmd if shell else " ".join(cmd)))
+        p = subprocess.run(cmd, cwd=cwd, env=merged, shell=shell, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True, errors="replace")
+        log.write(p.stdout)
+    if check and p.returncode != 0:
+        raise RuntimeError("%s failed (exit %d); see %s" % (cmd, p.returncode, log_path(lang)))
+    return p.returncode, p.stdout
+
+
+def have(cmd):
+    return shutil.which(cmd) is not None
+
+
+def apt_install(*packages):
+    if not have("apt-get"):
+        raise RuntimeError("apt-get is needed to install %s" % " ".join(packages))
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    subprocess.run(sudo + ["apt-get", "update", "-qq"], check=True)
+    subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", *packages], check=True,
+                   env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+
+
+# ---------------------------------------------------------------- Rust
+
+def ensure_rust():
+    if not have("cargo"):
+        raise RuntimeError("cargo is not installed (install Rust with rustup)")
+    rc, out = sh(["rustup", "component", "list", "--installed"], "rust")
+    for comp in ("clippy", "rustfmt"):
+        if rc == 0 and comp not in out:
+            sh(["rustup", "component", "add", comp], "rust", check=True)
+
+
+def parse_cargo_tests(out, result):
+    binary = ""
+    for line in out.splitlines():
+        m = re.match(r"\s*Running (?:unittests )?(\S+)", line)
+        if m:
+            binary = os.path.splitext(os.path.basename(m.group(1)))[0]
+            continue
+        if line.startswith("   Doc-tests"):
+            binary = "doctest"
+            continue
+        m = re.match(r"test (.+?) \.\.\. (ok|FAILED|ignored)", line)
+        if m and m.group(2) != "ignored":
+            result.add("%s::%s" % (binary, m.group(1)), m.group(2) == "ok")
+
+
+def rust_suite(result):
+    ensure_rust()
+    rc, _ = sh(["cargo", "fmt", "--all", "--check"], "rust")
+    result.add("lint: cargo fmt --check", rc == 0, "other")
+    rc, _ = sh(["cargo", "clippy", "--workspace", "--all-targets", "--", "-D", "warnings"], "rust")
+    result.add("lint: cargo clippy -D warnings", rc == 0, "other")
+    rc, out = sh(["cargo", "test", "--workspace", "--no-fail-fast"], "rust")
+    parse_cargo_tests(out, result)
+    if rc != 0 and not any(not ok for _, _, ok in result.tests):
+        result.add("cargo test (build)", False, "other")
+    rc, out = sh(["cargo", "bench", "-p", "sandgate", "--bench", "route", "--", "--test"], "rust")
+    result.add("bench smoke: core route bench", rc == 0 and "ratio:" in out, "other")
+
+
+SUITES = {"rust": rust_suite}
+
+
+def print_matrix(results):
+    cols = [g for g in GROUPS if any(t[0] == g for r in results for t in r.tests)]
+    header = "%-8s " % "" + " ".join("%*s" % (max(len(c), 7), c) for c in cols) + "  seconds"
+    print()
+    print(header)
+    for r in results:
+        cells = []
+        for c in cols:
+            tests = [t for t in r.tests if t[0] == c]
+            if not tests:
+                cell = "-"
+            else:
+                passed = sum(1 for t in tests if t[2])
+                cell = "%d/%d" % (passed, len(tests))
+                if passed != len(tests):
+                    cell += "!"
+            cells.append("%*s" % (max(len(c), 7), cell))
+        print("%-8s " % r.lang + " ".join(cells) + "  %7.1f" % r.seconds)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--only", help="comma-separated languages to run (default: all)")
+    args = ap.parse_args()
+    langs = args.only.split(",") if args.only else list(SUITES)
+    for lang in langs:
+        if lang not in SUITES:
+            sys.exit("unknown language %r (known: %s)" % (lang, ", ".join(SUITES)))
+    results = []
+    for lang in langs:
+        open(log_path(lang), "w").close()
+        r = Result(lang)
+        print("== %s" % lang, flush=True)
+        start = time.time()
+        try:
+            SUITES[lang](r)
+        except Exception as e:  # a setup or build step failed: count it, keep going
+            r.add("%s suite setup: %s" % (lang, e), False, "other")
+        r.seconds = time.time() - start
+        failed = [t for t in r.tests if not t[2]]
+        print("   %d passed, %d failed in %.1fs (log: %s)" % (
+            len(r.tests) - len(failed), len(failed), r.seconds, os.path.relpath(log_path(lang), ROOT)),
+            flush=True)
+        for g, name, _ in failed:
+            print("   FAILED [%s] %s" % (g, name))
+        results.append(r)
+    print_matrix(results)
+    passed = sum(1 for r in results for t in r.tests if t[2])
+    failed = sum(1 for r in results for t in r.tests if not t[2])
+    print()
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
