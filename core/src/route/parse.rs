@@ -80,7 +80,9 @@ pub(crate) fn parse_port(s: &str) -> Result<u16, Denial> {
         return Err(malformed("port must be decimal 1..65535"));
     }
     if b[0] == b'0' {
-        return Err(malformed("port must be decimal 1..65535 without a leading zero"));
+        return Err(malformed(
+            "port must be decimal 1..65535 without a leading zero",
+        ));
     }
     let mut v: u32 = 0;
     for &c in b {
