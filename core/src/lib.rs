@@ -20,9 +20,13 @@
 //! ```
 #![deny(missing_docs)]
 
+#[cfg(feature = "client")]
+pub mod client;
 mod error;
 pub mod keys;
 pub mod route;
+#[cfg(feature = "client")]
+pub mod runtime;
 mod secret;
 
 pub use error::{Denial, DenyReason, Error, ErrorKind, Result};
@@ -31,6 +35,9 @@ pub use route::{
     AccessRequest, ParsedRoute, RouteInfo, RouteSigner, RouteVerifier, SandboxPolicy, SignedRoute,
 };
 pub use secret::{SecretBytes, SecretString};
+
+#[cfg(feature = "client")]
+pub use client::{Client, ClientBuilder, CreateSandbox, CreatedApiKey, Endpoint, RetryPolicy};
 
 /// The system clock as Unix seconds (0 if the clock is before 1970).
 pub fn now_unix() -> u64 {

@@ -1,0 +1,351 @@
+//! The HTTP client for the OpenSandbox lifecycle API and the show-once keys API (SPEC §2, §3).
+
+mod config;
+mod model;
+mod transport;
+
+pub use config::{ClientBuilder, RetryPolicy, DEFAULT_DOMAIN, DEFAULT_TIMEOUT};
+pub use model::{ApiKeyInfo, CreateSandbox, CreatedApiKey, Endpoint, Sandbox};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::keys::format_rfc3339;
+use crate::route::{parse_header, parse_host, parse_path, RouteInfo, INGRESS_TO_HEADER};
+use crate::secret::SecretString;
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+use transport::{Api, Call};
+
+/// Checks a port given as any integer: 1..=65535, or `invalid_argument`.
+pub fn check_port(port: i64) -> Result<u16> {
+    match u16::try_from(port) {
+        Ok(p) if p != 0 => Ok(p),
+        _ => Err(Error::invalid_argument(format!(
+            "port must be in 1..65535, got {port}"
+        ))),
+    }
+}
+
+fn check_id(what: &str, id: &str) -> Result<()> {
+    if id.trim().is_empty() {
+        return Err(Error::invalid_argument(format!("{what} must not be empty")));
+    }
+    Ok(())
+}
+
+/// A client for one OpenSandbox server. Cheap to clone: clones share one connection pool.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<transport::Transport>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url())
+            .field("api_key", &self.inner.settings.api_key.as_ref().map(|_| "***"))
+            .field("timeout", &self.inner.settings.timeout)
+            .finish()
+    }
+}
+
+impl Client {
+    /// A builder; unset options come from `OPEN_SANDBOX_*` env and then defaults.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from the environment and defaults only.
+    pub fn from_env() -> Result<Self> {
+        Self::builder().build()
+    }
+
+    /// `protocol://domain`, the server root.
+    pub fn base_url(&self) -> &str {
+        self.inner.base_url()
+    }
+
+    /// The protocol (`http` or `https`).
+    pub fn protocol(&self) -> &str {
+        &self.inner.settings.protocol
+    }
+
+    /// The user agent sent with every request.
+    pub fn user_agent(&self) -> &str {
+        &self.inner.settings.user_agent
+    }
+
+    /// GetEndpoint: the unsigned endpoint of `port` of a sandbox.
+    pub async fn get_endpoint(&self, sandbox_id: &str, port: u16) -> Result<Endpoint> {
+        self.endpoint(sandbox_id, port, None).await
+    }
+
+    /// GetSignedEndpoint: an endpoint carrying a signed route that expires at `expires`
+    /// (Unix seconds, in the future).
+    pub async fn get_signed_endpoint(
+        &self,
+        sandbox_id: &str,
+        port: u16,
+        expires: u64,
+    ) -> Result<Endpoint> {
+        let now = crate::now_unix();
+        if expires <= now {
+            return Err(Error::invalid_argument(format!(
+                "expires must be in the future (got {expires}, now is {now})"
+            )));
+        }
+        self.endpoint(sandbox_id, port, Some(expires)).await
+    }
+
+    /// GetSignedEndpoint with an expiry `ttl` from now (at least one second).
+    pub async fn get_signed_endpoint_for(
+        &self,
+        sandbox_id: &str,
+        port: u16,
+        ttl: Duration,
+    ) -> Result<Endpoint> {
+        if ttl.as_secs() == 0 {
+            return Err(Error::invalid_argument("ttl must be at least one second"));
+        }
+        let expires = crate::now_unix().saturating_add(ttl.as_secs());
+        self.endpoint(sandbox_id, port, Some(expires)).await
+    }
+
+    async fn endpoint(&self, sandbox_id: &str, port: u16, expires: Option<u64>) -> Result<Endpoint> {
+        check_id("sandbox id", sandbox_id)?;
+        check_port(i64::from(port))?;
+        let port_s = port.to_string();
+        let mut call = Call::get(Api::Lifecycle, &["sandboxes", sandbox_id, "endpoints", &port_s]);
+        if let Some(e) = expires {
+            call.query.push(("expires", e.to_string()));
+        }
+        let body = self.inner.json(call).await?;
+        self.to_endpoint(body, expires.is_some())
+    }
+
+    fn to_endpoint(&self, body: Value, signed: bool) -> Result<Endpoint> {
+        let endpoint = body
+            .get("endpoint")
+            .and_then(Value::as_str)
+            .ok_or_else(|| decode("endpoint response has no string \"endpoint\""))?
+            .to_owned();
+        let mut headers = BTreeMap::new();
+        match body.get("headers") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(m)) => {
+                for (k, v) in m {
+                    let v = v
+                        .as_str()
+                        .ok_or_else(|| decode("endpoint header values must be strings"))?;
+                    headers.insert(k.clone(), v.to_owned());
+                }
+            }
+            Some(_) => return Err(decode("endpoint \"headers\" must be an object")),
+        }
+        let url = if endpoint.contains("://") {
+            endpoint.clone()
+        } else {
+            format!("{}://{endpoint}", self.inner.settings.protocol)
+        };
+        let route = if signed {
+            Some(route_of(&endpoint, &headers).ok_or_else(|| {
+                decode("the signed endpoint carries no signed route")
+            })?)
+        } else {
+            None
+        };
+        Ok(Endpoint {
+            endpoint,
+            url,
+            headers,
+            route,
+        })
+    }
+
+    /// Mints an API key for the calling user (`POST /api/v1/keys`). The raw key is in the
+    /// result once. `expires_at` is Unix seconds in the future. Never retried once sent.
+    pub async fn create_api_key(
+        &self,
+        name: Option<&str>,
+        expires_at: Option<u64>,
+    ) -> Result<CreatedApiKey> {
+        let mut body = Map::new();
+        if let Some(n) = name {
+            body.insert("name".into(), Value::String(n.to_owned()));
+        }
+        if let Some(e) = expires_at {
+            let now = crate::now_unix();
+            if e <= now {
+                return Err(Error::invalid_argument(format!(
+                    "expires_at must be in the future (got {e}, now is {now})"
+                )));
+            }
+            body.insert("expires_at".into(), Value::String(format_rfc3339(e)));
+        }
+        let call = Call::post(Api::Keys, &[], Value::Object(body));
+        let data = keys_data(self.inner.json(call).await?)?;
+        Ok(CreatedApiKey {
+            id: str_field(&data, "id")?,
+            name: str_field(&data, "name")?,
+            prefix: str_field(&data, "prefix")?,
+            key: SecretString::new(str_field(&data, "key")?),
+            expires_at: opt_str_field(&data, "expires_at"),
+        })
+    }
+
+    /// Lists the calling user's keys (never a secret or hash).
+    pub async fn list_api_keys(&self) -> Result<Vec<ApiKeyInfo>> {
+        let data = keys_data(self.inner.json(Call::get(Api::Keys, &[])).await?)?;
+        let items = data
+            .as_array()
+            .ok_or_else(|| decode("key list \"data\" must be an array"))?;
+        items
+            .iter()
+            .map(|k| {
+                Ok(ApiKeyInfo {
+                    id: str_field(k, "id")?,
+                    name: str_field(k, "name")?,
+                    prefix: str_field(k, "prefix")?,
+                    created_at: opt_str_field(k, "created_at"),
+                    expires_at: opt_str_field(k, "expires_at"),
+                    revoked: k.get("revoked").and_then(Value::as_bool).unwrap_or(false),
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes one of the calling user's keys.
+    pub async fn revoke_api_key(&self, key_id: &str) -> Result<()> {
+        check_id("key id", key_id)?;
+        self.inner.json(Call::delete(Api::Keys, &[key_id])).await?;
+        Ok(())
+    }
+
+    /// Creates a sandbox. Never retried once sent.
+    pub async fn create_sandbox(&self, req: &CreateSandbox) -> Result<Sandbox> {
+        check_id("image", &req.image)?;
+        if req.timeout == Some(0) {
+            return Err(Error::invalid_argument("timeout must be at least one second"));
+        }
+        let mut body = json!({
+            "image": { "uri": req.image },
+            "secureAccess": req.secure_access,
+            "metadata": req.metadata,
+        });
+        if let Some(t) = req.timeout {
+            body["timeout"] = json!(t);
+        }
+        let v = self.inner.json(Call::post(Api::Lifecycle, &["sandboxes"], body)).await?;
+        sandbox_of(&v)
+    }
+
+    /// Gets a sandbox.
+    pub async fn get_sandbox(&self, sandbox_id: &str) -> Result<Sandbox> {
+        check_id("sandbox id", sandbox_id)?;
+        let v = self.inner.json(Call::get(Api::Lifecycle, &["sandboxes", sandbox_id])).await?;
+        sandbox_of(&v)
+    }
+
+    /// Lists the sandboxes the caller may see.
+    pub async fn list_sandboxes(&self) -> Result<Vec<Sandbox>> {
+        let v = self.inner.json(Call::get(Api::Lifecycle, &["sandboxes"])).await?;
+        let items = match &v {
+            Value::Array(a) => a,
+            _ => v
+                .get("items")
+                .and_then(Value::as_array)
+                .ok_or_else(|| decode("sandbox list must be an array or have \"items\""))?,
+        };
+        items.iter().map(sandbox_of).collect()
+    }
+
+    /// Deletes a sandbox.
+    pub async fn delete_sandbox(&self, sandbox_id: &str) -> Result<()> {
+        check_id("sandbox id", sandbox_id)?;
+        self.inner
+            .json(Call::delete(Api::Lifecycle, &["sandboxes", sandbox_id]))
+            .await?;
+        Ok(())
+    }
+}
+
+impl ClientBuilder {
+    /// Builds the client, validating every option.
+    pub fn build(self) -> Result<Client> {
+        Ok(Client {
+            inner: Arc::new(transport::Transport::new(self.settings()?)?),
+        })
+    }
+}
+
+fn decode(msg: &str) -> Error {
+    Error::new(ErrorKind::Decode, msg)
+}
+
+fn keys_data(v: Value) -> Result<Value> {
+    match v {
+        Value::Object(mut m) if m.get("success") == Some(&Value::Bool(true)) => {
+            Ok(m.remove("data").unwrap_or(Value::Null))
+        }
+        _ => Err(decode("keys API response is not {\"success\": true, \"data\": ...}")),
+    }
+}
+
+fn str_field(v: &Value, name: &str) -> Result<String> {
+    v.get(name)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| Error::new(ErrorKind::Decode, format!("response has no string {name:?}")))
+}
+
+fn opt_str_field(v: &Value, name: &str) -> Option<String> {
+    v.get(name).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn sandbox_of(v: &Value) -> Result<Sandbox> {
+    let mut metadata = BTreeMap::new();
+    if let Some(m) = v.get("metadata").and_then(Value::as_object) {
+        for (k, val) in m {
+            if let Some(s) = val.as_str() {
+                metadata.insert(k.clone(), s.to_owned());
+            }
+        }
+    }
+    Ok(Sandbox {
+        id: str_field(v, "id")?,
+        image: v
+            .get("image")
+            .and_then(|i| i.get("uri"))
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        state: v
+            .get("status")
+            .and_then(|s| s.get("state"))
+            .and_then(Value::as_str)
+            .unwrap_or("Unknown")
+            .to_owned(),
+        metadata,
+        secure_access: v.get("secureAccess").and_then(Value::as_bool).unwrap_or(false),
+        created_at: opt_str_field(v, "createdAt"),
+        expires_at: opt_str_field(v, "expiresAt"),
+    })
+}
+
+/// The signed route carried by an endpoint: in `OpenSandbox-Ingress-To`, else in a uri-mode
+/// path, else in the first label of the host.
+fn route_of(endpoint: &str, headers: &BTreeMap<String, String>) -> Option<RouteInfo> {
+    let route = if let Some((_, v)) = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(INGRESS_TO_HEADER))
+    {
+        parse_header(v).ok()?
+    } else {
+        let rest = endpoint.split_once("://").map_or(endpoint, |(_, r)| r);
+        match rest.find('/') {
+            Some(i) => parse_path(&rest[i..], true).ok()?.route,
+            None => parse_host(rest).ok()?,
+        }
+    };
+    route.signed.map(|_| route.to_info())
+}
