@@ -1,0 +1,169 @@
+//! `/_mock/` admin routes (admin key required): clock, faults, reset, and read-only views
+//! of stored keys and logged requests. Documented in `mock-server/README.md`.
+
+use crate::api::auth_error;
+use crate::auth::{authenticate, Principal, Surface};
+use crate::http::{json_object, ApiError};
+use crate::state::Faults;
+use crate::App;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+type Shared = State<Arc<App>>;
+
+pub(crate) fn router() -> Router<Arc<App>> {
+    Router::new()
+        .route("/clock", get(clock).post(set_clock))
+        .route("/faults", get(faults).post(set_faults).delete(clear_faults))
+        .route("/reset", post(reset))
+        .route("/keys", get(keys))
+        .route("/requests", get(requests).delete(clear_requests))
+}
+
+fn admin(app: &App, h: &HeaderMap) -> Result<(), ApiError> {
+    match authenticate(app, h, Surface::Lifecycle).map_err(auth_error)? {
+        Principal::Admin => Ok(()),
+        Principal::User(_) => Err(ApiError::forbidden("/_mock/ routes need the admin key")),
+    }
+}
+
+async fn clock(State(app): Shared, h: HeaderMap) -> Result<Json<Value>, ApiError> {
+    admin(&app, &h)?;
+    Ok(Json(json!({ "now": app.store.now() })))
+}
+
+/// `{"now": secs}` sets the clock; `{"advance": secs}` moves it (may be negative).
+async fn set_clock(
+    State(app): Shared,
+    h: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    admin(&app, &h)?;
+    let body = json_object(body)?;
+    match (body.get("now"), body.get("advance")) {
+        (Some(n), None) => {
+            let n = n.as_u64().ok_or_else(|| ApiError::bad_request("now must be Unix seconds"))?;
+            let offset = i128::from(n) - i128::from(sandgate::now_unix());
+            app.store.lock().clock_offset = offset.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+        }
+        (None, Some(a)) => {
+            let a = a.as_i64().ok_or_else(|| ApiError::bad_request("advance must be integer seconds"))?;
+            let mut d = app.store.lock();
+            d.clock_offset = d.clock_offset.saturating_add(a);
+        }
+        _ => return Err(ApiError::bad_request("send exactly one of \"now\" or \"advance\"")),
+    }
+    Ok(Json(json!({ "now": app.store.now() })))
+}
+
+fn faults_json(f: &Faults) -> Value {
+    json!({
+        "fail_next": f.fail_next,
+        "status": f.status,
+        "retry_after": f.retry_after,
+        "latency_ms": f.latency_ms,
+        "drop_next": f.drop_next,
+        "corrupt_next": f.corrupt_next,
+    })
+}
+
+async fn faults(State(app): Shared, h: HeaderMap) -> Result<Json<Value>, ApiError> {
+    admin(&app, &h)?;
+    Ok(Json(faults_json(&app.store.lock().faults)))
+}
+
+/// Replaces the faults: `fail_next`, `status` (default 503), `retry_after`, `latency_ms`,
+/// `drop_next`, `corrupt_next`; absent fields are zero.
+async fn set_faults(
+    State(app): Shared,
+    h: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    admin(&app, &h)?;
+    let body = json_object(body)?;
+    let known = ["fail_next", "status", "retry_after", "latency_ms", "drop_next", "corrupt_next"];
+    if let Some(k) = body.as_object().and_then(|m| m.keys().find(|k| !known.contains(&k.as_str()))) {
+        return Err(ApiError::bad_request(format!("unknown fault field {k:?}")));
+    }
+    let num = |name: &str, max: u64| -> Result<Option<u64>, ApiError> {
+        match body.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v
+                .as_u64()
+                .filter(|n| *n <= max)
+                .map(Some)
+                .ok_or_else(|| ApiError::bad_request(format!("{name} must be an integer in 0..{max}"))),
+        }
+    };
+    let status = num("status", 599)?.unwrap_or(503);
+    if status < 400 {
+        return Err(ApiError::bad_request("status must be an error status (400..599)"));
+    }
+    let f = Faults {
+        fail_next: num("fail_next", 1_000_000)?.unwrap_or(0) as u32,
+        status: status as u16,
+        retry_after: num("retry_after", 3600)?,
+        latency_ms: num("latency_ms", 600_000)?.unwrap_or(0),
+        drop_next: num("drop_next", 1_000_000)?.unwrap_or(0) as u32,
+        corrupt_next: num("corrupt_next", 1_000_000)?.unwrap_or(0) as u32,
+    };
+    let out = faults_json(&f);
+    app.store.lock().faults = f;
+    Ok(Json(out))
+}
+
+async fn clear_faults(State(app): Shared, h: HeaderMap) -> Result<Json<Value>, ApiError> {
+    admin(&app, &h)?;
+    let mut d = app.store.lock();
+    d.faults = Faults::default();
+    Ok(Json(faults_json(&d.faults)))
+}
+
+async fn reset(State(app): Shared, h: HeaderMap) -> Result<Json<Value>, ApiError> {
+    admin(&app, &h)?;
+    *app.store.lock() = Default::default();
+    Ok(Json(json!({ "reset": true })))
+}
+
+/// Stored key records as the server holds them: hash and prefix, never a raw key.
+async fn keys(State(app): Shared, h: HeaderMap) -> Result<Json<Value>, ApiError> {
+    admin(&app, &h)?;
+    let d = app.store.lock();
+    let items: Vec<Value> = d
+        .keys
+        .values()
+        .map(|k| {
+            json!({
+                "id": k.id, "name": k.name, "prefix": k.prefix, "hash": k.hash,
+                "owner": k.owner, "team": k.team,
+                "roles": k.roles.iter().map(|r| r.name()).collect::<Vec<_>>(),
+                "created_at": sandgate::keys::format_rfc3339(k.created_at),
+                "expires_at": k.expires_at, "revoked": k.revoked,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+async fn requests(State(app): Shared, h: HeaderMap) -> Result<Json<Value>, ApiError> {
+    admin(&app, &h)?;
+    let d = app.store.lock();
+    let items: Vec<Value> = d
+        .requests
+        .iter()
+        .map(|r| json!({ "method": r.method, "path": r.path, "status": r.status }))
+        .collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+async fn clear_requests(State(app): Shared, h: HeaderMap) -> Result<Json<Value>, ApiError> {
+    admin(&app, &h)?;
+    app.store.lock().requests.clear();
+    Ok(Json(json!({ "items": [] })))
+}

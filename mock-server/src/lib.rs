@@ -1,0 +1,305 @@
+//! # sandgate-mock
+//!
+//! An embeddable mock of an OpenSandbox platform for tests: the lifecycle API subset
+//! (sandboxes and endpoints, SPEC §2), the show-once keys API with roles (SPEC §3), and a
+//! verifying gateway in front of a tiny sandbox app (SPEC §1.4–1.5, §4), with a controllable
+//! clock and fault injection.
+//!
+//! ```no_run
+//! let mock = sandgate_mock::MockServer::start(Default::default())?;
+//! println!("API at {}, gateway at {}", mock.api_url(), mock.gateway_url());
+//! # Ok::<(), sandgate::Error>(())
+//! ```
+#![deny(missing_docs)]
+
+mod admin;
+mod api;
+mod auth;
+mod gateway;
+mod http;
+mod keys_api;
+mod serve;
+mod state;
+
+pub use state::{Faults, RequestRecord, Role};
+
+use sandgate::{Error, RouteSigner, RouteVerifier, SecretString, SigningKeys};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::{fmt, str::FromStr};
+
+/// How the gateway expects the route and how endpoints are rendered (SPEC §1.4).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum RouteMode {
+    /// `endpoint = {gateway}`, route in header `OpenSandbox-Ingress-To`.
+    #[default]
+    Header,
+    /// `endpoint = {token}.{base_domain}:{port}`, route in the first label of `Host`.
+    Wildcard,
+    /// `endpoint = {gateway}/{id}/{port}/{expires_b36}/{signature}`, route in the path.
+    Uri,
+}
+
+impl RouteMode {
+    /// `header`, `wildcard` or `uri`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RouteMode::Header => "header",
+            RouteMode::Wildcard => "wildcard",
+            RouteMode::Uri => "uri",
+        }
+    }
+}
+
+impl FromStr for RouteMode {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "header" => Ok(RouteMode::Header),
+            "wildcard" | "host" => Ok(RouteMode::Wildcard),
+            "uri" | "path" => Ok(RouteMode::Uri),
+            other => Err(Error::invalid_config(format!(
+                "route mode must be header, wildcard or uri, not {other:?}"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for RouteMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How to start the mock.
+#[derive(Clone, Debug)]
+pub struct MockConfig {
+    /// Route mode of the gateway and of rendered endpoints.
+    pub route_mode: RouteMode,
+    /// Accept the trusted user headers `X-OpenSandbox-User/Team/Roles`.
+    pub trusted_headers: bool,
+    /// Address to bind (default 127.0.0.1).
+    pub host: IpAddr,
+    /// API port (0 = a free port).
+    pub api_port: u16,
+    /// Gateway port (0 = a free port).
+    pub gateway_port: u16,
+    /// Base domain of wildcard hosts (default `localhost`).
+    pub base_domain: String,
+    /// The static admin key (default: random).
+    pub admin_key: Option<SecretString>,
+    /// Signing keys (default: two random keys `a` (active) and `b`).
+    pub signing_keys: Option<SigningKeys>,
+}
+
+impl Default for MockConfig {
+    fn default() -> Self {
+        MockConfig {
+            route_mode: RouteMode::Header,
+            trusted_headers: false,
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            api_port: 0,
+            gateway_port: 0,
+            base_domain: "localhost".to_owned(),
+            admin_key: None,
+            signing_keys: None,
+        }
+    }
+}
+
+/// Everything the request handlers share.
+pub(crate) struct App {
+    pub route_mode: RouteMode,
+    pub trusted_headers: bool,
+    pub admin_key: SecretString,
+    pub signer: RouteSigner,
+    pub verifier: RouteVerifier,
+    pub base_domain: String,
+    pub gateway_addr: SocketAddr,
+    pub store: state::Store,
+}
+
+/// A running mock server. Dropping it (or calling [`stop`](MockServer::stop)) shuts it down.
+pub struct MockServer {
+    app: Arc<App>,
+    api_addr: SocketAddr,
+    signing_keys: SigningKeys,
+    shutdown: Option<tokio::sync::watch::Sender<bool>>,
+}
+
+impl fmt::Debug for MockServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MockServer")
+            .field("api_url", &self.api_url())
+            .field("gateway_url", &self.gateway_url())
+            .field("route_mode", &self.app.route_mode)
+            .field("admin_key", &"***")
+            .finish()
+    }
+}
+
+fn bind(host: IpAddr, port: u16, what: &str) -> Result<std::net::TcpListener, Error> {
+    let l = std::net::TcpListener::bind((host, port))
+        .map_err(|e| Error::invalid_config(format!("cannot bind the mock {what} on {host}:{port}: {e}")))?;
+    l.set_nonblocking(true)
+        .map_err(|e| Error::invalid_config(format!("cannot configure the {what} socket: {e}")))?;
+    Ok(l)
+}
+
+impl MockServer {
+    /// Binds both listeners and starts serving on sandgate's shared runtime.
+    pub fn start(config: MockConfig) -> Result<MockServer, Error> {
+        if config.base_domain.is_empty() || config.base_domain.contains(['/', ' ', ':']) {
+            return Err(Error::invalid_config("base domain must be a plain DNS name"));
+        }
+        let api = bind(config.host, config.api_port, "API")?;
+        let gw = bind(config.host, config.gateway_port, "gateway")?;
+        let local = |l: &std::net::TcpListener| {
+            l.local_addr()
+                .map_err(|e| Error::invalid_config(format!("cannot read the bound address: {e}")))
+        };
+        let (api_addr, gateway_addr) = (local(&api)?, local(&gw)?);
+        let signing_keys = match config.signing_keys {
+            Some(k) => k,
+            None => SigningKeys::generate("ab")?,
+        };
+        let admin_key = config.admin_key.unwrap_or_else(|| {
+            SecretString::new(format!("mock-admin-{}", state::random_id(24)))
+        });
+        let app = Arc::new(App {
+            route_mode: config.route_mode,
+            trusted_headers: config.trusted_headers,
+            admin_key,
+            signer: {
+                let first = signing_keys.key_ids().first().copied();
+                if first.is_none() {
+                    return Err(Error::invalid_config("the mock needs at least one signing key"));
+                }
+                RouteSigner::new(&signing_keys, signing_keys.active_key_id().or(first))?
+            },
+            verifier: RouteVerifier::new(signing_keys.clone()),
+            base_domain: config.base_domain,
+            gateway_addr,
+            store: Default::default(),
+        });
+        let rt = sandgate::runtime::runtime();
+        let _enter = rt.enter();
+        let to_tokio = |l| {
+            tokio::net::TcpListener::from_std(l)
+                .map_err(|e| Error::invalid_config(format!("cannot register the socket: {e}")))
+        };
+        let (api, gw) = (to_tokio(api)?, to_tokio(gw)?);
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        rt.spawn(serve::serve(api, api::router(app.clone()), Some(app.clone()), rx.clone()));
+        rt.spawn(serve::serve(gw, gateway::router(app.clone()), None, rx));
+        Ok(MockServer {
+            app,
+            api_addr,
+            signing_keys,
+            shutdown: Some(tx),
+        })
+    }
+
+    /// Base URL of the API (`http://127.0.0.1:PORT`).
+    pub fn api_url(&self) -> String {
+        format!("http://{}", self.api_addr)
+    }
+
+    /// `host:port` of the API: the client's domain.
+    pub fn domain(&self) -> String {
+        self.api_addr.to_string()
+    }
+
+    /// Base URL of the gateway.
+    pub fn gateway_url(&self) -> String {
+        format!("http://{}", self.app.gateway_addr)
+    }
+
+    /// The static admin key (role `service_admin`).
+    pub fn admin_key(&self) -> &SecretString {
+        &self.app.admin_key
+    }
+
+    /// The signing keys the mock signs with (active key first).
+    pub fn signing_keys(&self) -> &SigningKeys {
+        &self.signing_keys
+    }
+
+    /// The route mode.
+    pub fn route_mode(&self) -> RouteMode {
+        self.app.route_mode
+    }
+
+    /// The base domain of wildcard hosts.
+    pub fn base_domain(&self) -> &str {
+        &self.app.base_domain
+    }
+
+    /// "Now" on the mock clock (Unix seconds).
+    pub fn now(&self) -> u64 {
+        self.app.store.now()
+    }
+
+    /// Sets the mock clock to `now`; it keeps running from there.
+    pub fn set_now(&self, now: u64) {
+        let offset = i128::from(now) - i128::from(sandgate::now_unix());
+        self.app.store.lock().clock_offset =
+            offset.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+    }
+
+    /// Moves the mock clock by `secs` (negative goes back).
+    pub fn advance(&self, secs: i64) {
+        let mut d = self.app.store.lock();
+        d.clock_offset = d.clock_offset.saturating_add(secs);
+    }
+
+    /// Replaces the injected faults.
+    pub fn set_faults(&self, faults: Faults) {
+        self.app.store.lock().faults = faults;
+    }
+
+    /// The faults still pending.
+    pub fn faults(&self) -> Faults {
+        self.app.store.lock().faults.clone()
+    }
+
+    /// Forgets every sandbox, key, fault, logged request and clock offset.
+    pub fn reset(&self) {
+        *self.app.store.lock() = Default::default();
+    }
+
+    /// The API requests received so far (not `/_mock/` ones), oldest first.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.app.store.lock().requests.clone()
+    }
+
+    /// Number of stored API keys (revoked ones included).
+    pub fn stored_key_count(&self) -> usize {
+        self.app.store.lock().keys.len()
+    }
+
+    /// The JSON line `sandgate mock` prints: URLs, admin key, signing keys and route mode.
+    /// It reveals the admin key and the signing secrets, on purpose.
+    pub fn describe_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "api_url": self.api_url(),
+            "gateway_url": self.gateway_url(),
+            "admin_key": self.admin_key().expose(),
+            "signing_keys": self.signing_keys.expose_flag_string(),
+            "route_mode": self.route_mode().as_str(),
+        })
+    }
+
+    /// Stops both listeners and closes open connections.
+    pub fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(true);
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
