@@ -3,6 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
 
+mod mock;
 mod routes;
 
 /// Sandbox access control: sign and verify OSEP-0011 routes, mint API keys.
@@ -21,6 +22,8 @@ enum Command {
     Verify(routes::VerifyArgs),
     /// Generate an API key: prints the raw key once, its display prefix and its hash.
     Keygen(routes::KeygenArgs),
+    /// Run the embedded mock server (lifecycle, keys, gateway) until SIGINT or SIGTERM.
+    Mock(mock::MockArgs),
 }
 
 /// Where signing keys come from: `--keys`, `--keys-file`, or env `SANDGATE_KEYS`.
@@ -86,6 +89,7 @@ fn main() -> ExitCode {
         Command::Sign(a) => routes::sign(a),
         Command::Verify(a) => routes::verify(a),
         Command::Keygen(a) => routes::keygen(a),
+        Command::Mock(a) => mock::run(a),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,55 @@
+//! `sandgate mock`: runs the embedded mock server until SIGINT or SIGTERM.
+
+use crate::CliError;
+use clap::Args;
+use sandgate_mock::{MockConfig, MockServer, RouteMode};
+use std::process::ExitCode;
+
+#[derive(Args)]
+pub struct MockArgs {
+    /// Gateway route mode: header, wildcard or uri.
+    #[arg(long, default_value = "header")]
+    route_mode: RouteMode,
+    /// Accept the trusted user headers X-OpenSandbox-User/Team/Roles.
+    #[arg(long)]
+    trusted_headers: bool,
+    /// API port (default: a free port).
+    #[arg(long, default_value_t = 0)]
+    api_port: u16,
+    /// Gateway port (default: a free port).
+    #[arg(long, default_value_t = 0)]
+    gateway_port: u16,
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: std::net::IpAddr,
+    /// Base domain of wildcard hosts.
+    #[arg(long, default_value = "localhost")]
+    base_domain: String,
+}
+
+pub fn run(a: MockArgs) -> Result<ExitCode, CliError> {
+    let mut mock = MockServer::start(MockConfig {
+        route_mode: a.route_mode,
+        trusted_headers: a.trusted_headers,
+        host: a.host,
+        api_port: a.api_port,
+        gateway_port: a.gateway_port,
+        base_domain: a.base_domain,
+        ..Default::default()
+    })?;
+    println!("{}", mock.describe_json());
+    sandgate::runtime::block_on(wait_for_signal())?;
+    mock.stop();
+    eprintln!("sandgate mock: stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn wait_for_signal() -> Result<(), CliError> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate())
+        .map_err(|e| CliError::Failed(format!("cannot listen for SIGTERM: {e}")))?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r.map_err(|e| CliError::Failed(format!("cannot listen for SIGINT: {e}"))),
+        _ = term.recv() => Ok(()),
+    }
+}
