@@ -48,16 +48,25 @@ async fn set_clock(
     let body = json_object(body)?;
     match (body.get("now"), body.get("advance")) {
         (Some(n), None) => {
-            let n = n.as_u64().ok_or_else(|| ApiError::bad_request("now must be Unix seconds"))?;
+            let n = n
+                .as_u64()
+                .ok_or_else(|| ApiError::bad_request("now must be Unix seconds"))?;
             let offset = i128::from(n) - i128::from(sandgate::now_unix());
-            app.store.lock().clock_offset = offset.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+            app.store.lock().clock_offset =
+                offset.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
         }
         (None, Some(a)) => {
-            let a = a.as_i64().ok_or_else(|| ApiError::bad_request("advance must be integer seconds"))?;
+            let a = a
+                .as_i64()
+                .ok_or_else(|| ApiError::bad_request("advance must be integer seconds"))?;
             let mut d = app.store.lock();
             d.clock_offset = d.clock_offset.saturating_add(a);
         }
-        _ => return Err(ApiError::bad_request("send exactly one of \"now\" or \"advance\"")),
+        _ => {
+            return Err(ApiError::bad_request(
+                "send exactly one of \"now\" or \"advance\"",
+            ))
+        }
     }
     Ok(Json(json!({ "now": app.store.now() })))
 }
@@ -87,23 +96,33 @@ async fn set_faults(
 ) -> Result<Json<Value>, ApiError> {
     admin(&app, &h)?;
     let body = json_object(body)?;
-    let known = ["fail_next", "status", "retry_after", "latency_ms", "drop_next", "corrupt_next"];
-    if let Some(k) = body.as_object().and_then(|m| m.keys().find(|k| !known.contains(&k.as_str()))) {
+    let known = [
+        "fail_next",
+        "status",
+        "retry_after",
+        "latency_ms",
+        "drop_next",
+        "corrupt_next",
+    ];
+    if let Some(k) = body
+        .as_object()
+        .and_then(|m| m.keys().find(|k| !known.contains(&k.as_str())))
+    {
         return Err(ApiError::bad_request(format!("unknown fault field {k:?}")));
     }
     let num = |name: &str, max: u64| -> Result<Option<u64>, ApiError> {
         match body.get(name) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => v
-                .as_u64()
-                .filter(|n| *n <= max)
-                .map(Some)
-                .ok_or_else(|| ApiError::bad_request(format!("{name} must be an integer in 0..{max}"))),
+            Some(v) => v.as_u64().filter(|n| *n <= max).map(Some).ok_or_else(|| {
+                ApiError::bad_request(format!("{name} must be an integer in 0..{max}"))
+            }),
         }
     };
     let status = num("status", 599)?.unwrap_or(503);
     if status < 400 {
-        return Err(ApiError::bad_request("status must be an error status (400..599)"));
+        return Err(ApiError::bad_request(
+            "status must be an error status (400..599)",
+        ));
     }
     let f = Faults {
         fail_next: num("fail_next", 1_000_000)?.unwrap_or(0) as u32,
@@ -157,7 +176,7 @@ async fn requests(State(app): Shared, h: HeaderMap) -> Result<Json<Value>, ApiEr
     let items: Vec<Value> = d
         .requests
         .iter()
-        .map(|r| json!({ "method": r.method, "path": r.path, "status": r.status }))
+        .map(|r| json!({ "method": r.method, "path": r.path, "status": r.status, "user_agent": r.user_agent }))
         .collect();
     Ok(Json(json!({ "items": items })))
 }

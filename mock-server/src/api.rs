@@ -15,7 +15,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
 use sandgate::keys::format_rfc3339;
-use sandgate::route::{SECURE_ACCESS_HEADER, INGRESS_TO_HEADER};
+use sandgate::route::{INGRESS_TO_HEADER, SECURE_ACCESS_HEADER};
 use sandgate::SecretString;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -26,10 +26,22 @@ type Shared = State<Arc<App>>;
 
 pub(crate) fn router(app: Arc<App>) -> Router {
     let lifecycle = Router::new()
-        .route("/sandboxes", get(list).post(create).fallback(method_not_allowed))
-        .route("/sandboxes/:id", get(get_one).delete(delete).fallback(method_not_allowed))
-        .route("/sandboxes/:id/endpoints/:port", get(endpoint).fallback(method_not_allowed))
-        .route("/sandboxes/:id/renew-expiration", post(renew).fallback(method_not_allowed));
+        .route(
+            "/sandboxes",
+            get(list).post(create).fallback(method_not_allowed),
+        )
+        .route(
+            "/sandboxes/:id",
+            get(get_one).delete(delete).fallback(method_not_allowed),
+        )
+        .route(
+            "/sandboxes/:id/endpoints/:port",
+            get(endpoint).fallback(method_not_allowed),
+        )
+        .route(
+            "/sandboxes/:id/renew-expiration",
+            post(renew).fallback(method_not_allowed),
+        );
     Router::new()
         .nest("/v1", lifecycle.clone())
         .merge(lifecycle)
@@ -47,7 +59,11 @@ async fn not_found() -> ApiError {
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", "method not allowed on this route")
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        "method not allowed on this route",
+    )
 }
 
 /// Applies injected latency, failures and corrupt bodies to API requests, and logs them.
@@ -57,6 +73,11 @@ async fn faults_and_log(State(app): Shared, req: Request<Body>, next: Next) -> R
         return next.run(req).await;
     }
     let method = req.method().to_string();
+    let user_agent = req
+        .headers()
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let (latency, fail, corrupt) = {
         let mut d = app.store.lock();
         let f = &mut d.faults;
@@ -88,7 +109,8 @@ async fn faults_and_log(State(app): Shared, req: Request<Body>, next: Next) -> R
         r
     } else if corrupt {
         let mut r = (StatusCode::OK, "{this is not json").into_response();
-        r.headers_mut().insert("content-type", HeaderValue::from_static("application/json"));
+        r.headers_mut()
+            .insert("content-type", HeaderValue::from_static("application/json"));
         r
     } else {
         next.run(req).await
@@ -99,6 +121,7 @@ async fn faults_and_log(State(app): Shared, req: Request<Body>, next: Next) -> R
             method,
             path,
             status: resp.status().as_u16(),
+            user_agent,
         });
     }
     resp
@@ -106,8 +129,12 @@ async fn faults_and_log(State(app): Shared, req: Request<Body>, next: Next) -> R
 
 pub(crate) fn auth_error(e: AuthError) -> ApiError {
     match e {
-        AuthError::Missing => ApiError::new(StatusCode::UNAUTHORIZED, "MISSING_API_KEY", e.message()),
-        AuthError::Invalid(_) => ApiError::new(StatusCode::UNAUTHORIZED, "INVALID_API_KEY", e.message()),
+        AuthError::Missing => {
+            ApiError::new(StatusCode::UNAUTHORIZED, "MISSING_API_KEY", e.message())
+        }
+        AuthError::Invalid(_) => {
+            ApiError::new(StatusCode::UNAUTHORIZED, "INVALID_API_KEY", e.message())
+        }
         AuthError::BadHeader(_) => ApiError::bad_request(e.message()),
     }
 }
@@ -117,7 +144,9 @@ fn principal(app: &App, h: &HeaderMap, write: bool) -> Result<Principal, ApiErro
     let allowed = if write { p.can_write() } else { p.can_read() };
     if !allowed {
         let need = if write { "operator" } else { "read_only" };
-        return Err(ApiError::forbidden(format!("this operation needs the {need} role")));
+        return Err(ApiError::forbidden(format!(
+            "this operation needs the {need} role"
+        )));
     }
     Ok(p)
 }
@@ -150,7 +179,12 @@ fn visible(p: &Principal, s: &SandboxRec) -> bool {
 async fn list(State(app): Shared, h: HeaderMap) -> Result<Json<Value>, ApiError> {
     let p = principal(&app, &h, false)?;
     let d = app.store.lock();
-    let items: Vec<Value> = d.sandboxes.values().filter(|s| visible(&p, s)).map(sandbox_json).collect();
+    let items: Vec<Value> = d
+        .sandboxes
+        .values()
+        .filter(|s| visible(&p, s))
+        .map(sandbox_json)
+        .collect();
     Ok(Json(json!({ "items": items })))
 }
 
@@ -169,7 +203,9 @@ async fn create(
         .and_then(Value::as_str)
         .map(str::trim)
         .filter(|u| !u.is_empty())
-        .ok_or_else(|| ApiError::bad_request("image.uri is required and must be a non-empty string"))?
+        .ok_or_else(|| {
+            ApiError::bad_request("image.uri is required and must be a non-empty string")
+        })?
         .to_owned();
     let secure = match body.get("secureAccess") {
         None | Some(Value::Null) => false,
@@ -181,20 +217,28 @@ async fn create(
         Some(v) => v
             .as_u64()
             .filter(|t| (1..=MAX_TIMEOUT).contains(t))
-            .ok_or_else(|| ApiError::bad_request(format!("timeout must be an integer number of seconds in 1..{MAX_TIMEOUT}")))?,
+            .ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "timeout must be an integer number of seconds in 1..{MAX_TIMEOUT}"
+                ))
+            })?,
     };
     let mut metadata = BTreeMap::new();
     match body.get("metadata") {
         None | Some(Value::Null) => {}
         Some(Value::Object(m)) => {
             for (k, v) in m {
-                let v = v
-                    .as_str()
-                    .ok_or_else(|| ApiError::bad_request(format!("metadata value of {k:?} must be a string")))?;
+                let v = v.as_str().ok_or_else(|| {
+                    ApiError::bad_request(format!("metadata value of {k:?} must be a string"))
+                })?;
                 metadata.insert(k.clone(), v.to_owned());
             }
         }
-        Some(_) => return Err(ApiError::bad_request("metadata must be an object of strings")),
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "metadata must be an object of strings",
+            ))
+        }
     }
     // The owner is always set by the server, never taken from the body.
     metadata.remove("access.owner");
@@ -268,7 +312,8 @@ async fn renew(
         .get("expiresAt")
         .and_then(Value::as_str)
         .ok_or_else(|| ApiError::bad_request("expiresAt (RFC 3339) is required"))?;
-    let at = sandgate::keys::parse_expires_at(at).map_err(|e| ApiError::bad_request(e.message()))?;
+    let at =
+        sandgate::keys::parse_expires_at(at).map_err(|e| ApiError::bad_request(e.message()))?;
     if at <= app.store.now() {
         return Err(ApiError::bad_request("expiresAt must be in the future"));
     }
@@ -301,16 +346,22 @@ fn endpoint_query(raw: Option<&str>, now: u64) -> Result<Option<u64>, ApiError> 
     }
     let Some(e) = expires else { return Ok(None) };
     if proxy {
-        return Err(ApiError::bad_request("use_server_proxy cannot be combined with expires"));
+        return Err(ApiError::bad_request(
+            "use_server_proxy cannot be combined with expires",
+        ));
     }
     if e.is_empty() || !e.bytes().all(|c| c.is_ascii_digit()) {
-        return Err(ApiError::bad_request("expires must be decimal Unix seconds"));
+        return Err(ApiError::bad_request(
+            "expires must be decimal Unix seconds",
+        ));
     }
     let e: u64 = e
         .parse()
         .map_err(|_| ApiError::bad_request("expires is above 2^64-1"))?;
     if e <= now {
-        return Err(ApiError::bad_request(format!("expires must be in the future (now is {now})")));
+        return Err(ApiError::bad_request(format!(
+            "expires must be in the future (now is {now})"
+        )));
     }
     Ok(Some(e))
 }
@@ -338,7 +389,13 @@ async fn endpoint(
             _ => return Err(not_found_sandbox(&id)),
         }
     };
-    Ok(Json(render_endpoint(&app, &id, port, expires, access_token.as_ref())?))
+    Ok(Json(render_endpoint(
+        &app,
+        &id,
+        port,
+        expires,
+        access_token.as_ref(),
+    )?))
 }
 
 /// Renders an endpoint in the configured route mode (SPEC §1.4).
@@ -374,7 +431,10 @@ fn render_endpoint(
     };
     // A signed response never carries the access token.
     if let (None, Some(t)) = (&signed, access_token) {
-        headers.insert(SECURE_ACCESS_HEADER.into(), Value::String(t.expose().to_owned()));
+        headers.insert(
+            SECURE_ACCESS_HEADER.into(),
+            Value::String(t.expose().to_owned()),
+        );
     }
     Ok(json!({ "endpoint": endpoint, "headers": headers }))
 }

@@ -5,7 +5,9 @@ use crate::http::header;
 use crate::state::Role;
 use crate::App;
 use axum::http::HeaderMap;
-use sandgate::keys::{api_key_from_headers, check_api_key, hash_api_key, KeyRejection, StoredKeyView};
+use sandgate::keys::{
+    api_key_from_headers, check_api_key, hash_api_key, KeyRejection, StoredKeyView,
+};
 use subtle::ConstantTimeEq;
 
 /// A user principal.
@@ -74,16 +76,29 @@ impl AuthError {
 }
 
 pub(crate) fn is_admin_key(app: &App, presented: &str) -> bool {
-    bool::from(presented.as_bytes().ct_eq(app.admin_key.expose().as_bytes()))
+    bool::from(
+        presented
+            .as_bytes()
+            .ct_eq(app.admin_key.expose().as_bytes()),
+    )
 }
 
-pub(crate) fn authenticate(app: &App, h: &HeaderMap, surface: Surface) -> Result<Principal, AuthError> {
+pub(crate) fn authenticate(
+    app: &App,
+    h: &HeaderMap,
+    surface: Surface,
+) -> Result<Principal, AuthError> {
     let get = |name| header(h, name).map_err(AuthError::BadHeader);
     let open_key = match surface {
-        Surface::Lifecycle => get("open-sandbox-api-key")?.map(str::trim).filter(|k| !k.is_empty()),
+        Surface::Lifecycle => get("open-sandbox-api-key")?
+            .map(str::trim)
+            .filter(|k| !k.is_empty()),
         Surface::Keys => None,
     };
-    let presented = open_key.or(api_key_from_headers(get("x-api-key")?, get("authorization")?));
+    let presented = open_key.or(api_key_from_headers(
+        get("x-api-key")?,
+        get("authorization")?,
+    ));
     if let Some(key) = presented {
         if is_admin_key(app, key) {
             return Ok(Principal::Admin);
@@ -91,7 +106,10 @@ pub(crate) fn authenticate(app: &App, h: &HeaderMap, surface: Surface) -> Result
         return minted(app, key).map(Principal::User);
     }
     if app.trusted_headers {
-        if let Some(user) = get("x-opensandbox-user")?.map(str::trim).filter(|u| !u.is_empty()) {
+        if let Some(user) = get("x-opensandbox-user")?
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        {
             let team = get("x-opensandbox-team")?
                 .map(str::trim)
                 .filter(|t| !t.is_empty())

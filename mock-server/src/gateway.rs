@@ -37,11 +37,19 @@ async fn handle(State(app): State<Arc<App>>, req: Request<Body>) -> Response {
         match h.get(name) {
             None => Ok(None),
             Some(v) => v.to_str().map(|s| Some(s.to_owned())).map_err(|_| {
-                deny_text(StatusCode::BAD_REQUEST, "malformed", &format!("header {name} is not valid visible ASCII"))
+                deny_text(
+                    StatusCode::BAD_REQUEST,
+                    "malformed",
+                    &format!("header {name} is not valid visible ASCII"),
+                )
             }),
         }
     };
-    let (ingress, host, secure) = match (text(INGRESS_TO_HEADER), text("host"), text(SECURE_ACCESS_HEADER)) {
+    let (ingress, host, secure) = match (
+        text(INGRESS_TO_HEADER),
+        text("host"),
+        text(SECURE_ACCESS_HEADER),
+    ) {
         (Ok(a), Ok(b), Ok(c)) => (a, b, c),
         (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
     };
@@ -51,7 +59,11 @@ async fn handle(State(app): State<Arc<App>>, req: Request<Body>) -> Response {
         .map_or_else(|| req.uri().path().to_owned(), |pq| pq.as_str().to_owned());
     let access_req = AccessRequest {
         ingress_to: ingress.as_deref(),
-        host: if app.route_mode == RouteMode::Uri { None } else { host.as_deref() },
+        host: if app.route_mode == RouteMode::Uri {
+            None
+        } else {
+            host.as_deref()
+        },
         path: Some(&path_and_query),
         secure_access: secure.as_deref(),
     };
@@ -61,11 +73,18 @@ async fn handle(State(app): State<Arc<App>>, req: Request<Body>) -> Response {
     let decision = app.verifier.decide(
         &access_req,
         |id| {
-            token = app.store.lock().sandboxes.get(id).map(|s| s.access_token.clone());
+            token = app
+                .store
+                .lock()
+                .sandboxes
+                .get(id)
+                .map(|s| s.access_token.clone());
             match &token {
                 None => None,
                 Some(None) => Some(SandboxPolicy::Open),
-                Some(Some(t)) => Some(SandboxPolicy::Secure { access_token: t.expose() }),
+                Some(Some(t)) => Some(SandboxPolicy::Secure {
+                    access_token: t.expose(),
+                }),
             }
         },
         now,
@@ -100,10 +119,14 @@ fn sandbox_app(
     let mut forwarded = Map::new();
     for (name, value) in headers {
         let n = name.as_str();
-        if n.eq_ignore_ascii_case(INGRESS_TO_HEADER) || n.eq_ignore_ascii_case(SECURE_ACCESS_HEADER) {
+        if n.eq_ignore_ascii_case(INGRESS_TO_HEADER) || n.eq_ignore_ascii_case(SECURE_ACCESS_HEADER)
+        {
             continue;
         }
-        forwarded.insert(n.to_owned(), Value::String(String::from_utf8_lossy(value.as_bytes()).into_owned()));
+        forwarded.insert(
+            n.to_owned(),
+            Value::String(String::from_utf8_lossy(value.as_bytes()).into_owned()),
+        );
     }
     Json(json!({
         "sandbox_id": sandbox_id,

@@ -36,7 +36,11 @@ impl ApiError {
         }
     }
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "SANDBOX::INVALID_PARAMETER", message)
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "SANDBOX::INVALID_PARAMETER",
+            message,
+        )
     }
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, "SANDBOX::NOT_FOUND", message)
@@ -101,7 +105,11 @@ pub(crate) fn json_object(body: Result<Bytes, BytesRejection>) -> Result<Value, 
                 format!("request body is larger than {MAX_BODY} bytes"),
             )
         } else {
-            ApiError::new(status, "SANDBOX::INVALID_PARAMETER", format!("cannot read the body: {r}"))
+            ApiError::new(
+                status,
+                "SANDBOX::INVALID_PARAMETER",
+                format!("cannot read the body: {r}"),
+            )
         }
     })?;
     if body.iter().all(u8::is_ascii_whitespace) {

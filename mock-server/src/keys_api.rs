@@ -37,7 +37,9 @@ fn user(app: &App, h: &HeaderMap) -> Result<User, KeysError> {
             StatusCode::FORBIDDEN,
             "API keys belong to users: call with a user principal, not the admin key",
         )),
-        Err(e @ AuthError::BadHeader(_)) => Err(KeysError::new(StatusCode::BAD_REQUEST, e.message())),
+        Err(e @ AuthError::BadHeader(_)) => {
+            Err(KeysError::new(StatusCode::BAD_REQUEST, e.message()))
+        }
         Err(e) => Err(KeysError::new(StatusCode::UNAUTHORIZED, e.message())),
     }
 }
@@ -50,7 +52,11 @@ fn expires_at(v: Option<&Value>, now: u64) -> Result<Option<u64>, KeysError> {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::String(s)) => s.clone(),
         Some(Value::Number(n)) if n.is_u64() => n.to_string(),
-        Some(_) => return Err(bad("expires_at must be an RFC 3339 string or integer epoch seconds".into())),
+        Some(_) => {
+            return Err(bad(
+                "expires_at must be an RFC 3339 string or integer epoch seconds".into(),
+            ))
+        }
     };
     let at = parse_expires_at(&text).map_err(|e| bad(e.message().to_owned()))?;
     if at <= now {
@@ -72,9 +78,17 @@ async fn create(
         Some(Value::String(s)) if s.trim().is_empty() => DEFAULT_NAME.to_owned(),
         Some(Value::String(s)) if s.trim().chars().count() <= MAX_NAME => s.trim().to_owned(),
         Some(Value::String(_)) => {
-            return Err(KeysError::new(StatusCode::BAD_REQUEST, format!("name is longer than {MAX_NAME} characters")))
+            return Err(KeysError::new(
+                StatusCode::BAD_REQUEST,
+                format!("name is longer than {MAX_NAME} characters"),
+            ))
         }
-        Some(_) => return Err(KeysError::new(StatusCode::BAD_REQUEST, "name must be a string")),
+        Some(_) => {
+            return Err(KeysError::new(
+                StatusCode::BAD_REQUEST,
+                "name must be a string",
+            ))
+        }
     };
     let now = app.store.now();
     let expires = expires_at(body.get("expires_at"), now)?;
@@ -106,7 +120,11 @@ async fn create(
         d.key_ids_by_hash.insert(rec.hash.clone(), rec.id.clone());
         d.keys.insert(rec.id.clone(), rec);
     }
-    Ok((StatusCode::CREATED, Json(json!({ "success": true, "data": data }))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "success": true, "data": data })),
+    )
+        .into_response())
 }
 
 fn key_json(k: &KeyRec) -> Value {
@@ -123,7 +141,12 @@ fn key_json(k: &KeyRec) -> Value {
 async fn list(State(app): Shared, h: HeaderMap) -> Result<Json<Value>, KeysError> {
     let user = user(&app, &h)?;
     let d = app.store.lock();
-    let items: Vec<Value> = d.keys.values().filter(|k| k.owner == user.id).map(key_json).collect();
+    let items: Vec<Value> = d
+        .keys
+        .values()
+        .filter(|k| k.owner == user.id)
+        .map(key_json)
+        .collect();
     Ok(Json(json!({ "success": true, "data": items })))
 }
 
@@ -132,17 +155,25 @@ async fn revoke(
     h: HeaderMap,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Json<Value>, KeysError> {
-    let id = id
-        .map(|Path(id)| id)
-        .map_err(|e| KeysError::new(StatusCode::BAD_REQUEST, format!("invalid path: {}", e.body_text())))?;
+    let id = id.map(|Path(id)| id).map_err(|e| {
+        KeysError::new(
+            StatusCode::BAD_REQUEST,
+            format!("invalid path: {}", e.body_text()),
+        )
+    })?;
     let user = user(&app, &h)?;
     let mut d = app.store.lock();
     match d.keys.get_mut(&id) {
         Some(k) if k.owner == user.id => {
             k.revoked = true;
-            Ok(Json(json!({ "success": true, "data": { "id": id, "revoked": true } })))
+            Ok(Json(
+                json!({ "success": true, "data": { "id": id, "revoked": true } }),
+            ))
         }
         // Another user's key is indistinguishable from a missing one.
-        _ => Err(KeysError::new(StatusCode::NOT_FOUND, format!("API key {id:?} not found"))),
+        _ => Err(KeysError::new(
+            StatusCode::NOT_FOUND,
+            format!("API key {id:?} not found"),
+        )),
     }
 }

@@ -139,8 +139,9 @@ impl fmt::Debug for MockServer {
 }
 
 fn bind(host: IpAddr, port: u16, what: &str) -> Result<std::net::TcpListener, Error> {
-    let l = std::net::TcpListener::bind((host, port))
-        .map_err(|e| Error::invalid_config(format!("cannot bind the mock {what} on {host}:{port}: {e}")))?;
+    let l = std::net::TcpListener::bind((host, port)).map_err(|e| {
+        Error::invalid_config(format!("cannot bind the mock {what} on {host}:{port}: {e}"))
+    })?;
     l.set_nonblocking(true)
         .map_err(|e| Error::invalid_config(format!("cannot configure the {what} socket: {e}")))?;
     Ok(l)
@@ -150,7 +151,9 @@ impl MockServer {
     /// Binds both listeners and starts serving on sandgate's shared runtime.
     pub fn start(config: MockConfig) -> Result<MockServer, Error> {
         if config.base_domain.is_empty() || config.base_domain.contains(['/', ' ', ':']) {
-            return Err(Error::invalid_config("base domain must be a plain DNS name"));
+            return Err(Error::invalid_config(
+                "base domain must be a plain DNS name",
+            ));
         }
         let api = bind(config.host, config.api_port, "API")?;
         let gw = bind(config.host, config.gateway_port, "gateway")?;
@@ -163,9 +166,9 @@ impl MockServer {
             Some(k) => k,
             None => SigningKeys::generate("ab")?,
         };
-        let admin_key = config.admin_key.unwrap_or_else(|| {
-            SecretString::new(format!("mock-admin-{}", state::random_id(24)))
-        });
+        let admin_key = config
+            .admin_key
+            .unwrap_or_else(|| SecretString::new(format!("mock-admin-{}", state::random_id(24))));
         let app = Arc::new(App {
             route_mode: config.route_mode,
             trusted_headers: config.trusted_headers,
@@ -173,7 +176,9 @@ impl MockServer {
             signer: {
                 let first = signing_keys.key_ids().first().copied();
                 if first.is_none() {
-                    return Err(Error::invalid_config("the mock needs at least one signing key"));
+                    return Err(Error::invalid_config(
+                        "the mock needs at least one signing key",
+                    ));
                 }
                 RouteSigner::new(&signing_keys, signing_keys.active_key_id().or(first))?
             },
@@ -190,7 +195,12 @@ impl MockServer {
         };
         let (api, gw) = (to_tokio(api)?, to_tokio(gw)?);
         let (tx, rx) = tokio::sync::watch::channel(false);
-        rt.spawn(serve::serve(api, api::router(app.clone()), Some(app.clone()), rx.clone()));
+        rt.spawn(serve::serve(
+            api,
+            api::router(app.clone()),
+            Some(app.clone()),
+            rx.clone(),
+        ));
         rt.spawn(serve::serve(gw, gateway::router(app.clone()), None, rx));
         Ok(MockServer {
             app,

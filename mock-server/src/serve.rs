@@ -73,6 +73,11 @@ fn take_drop(app: &App, req: &Request<Incoming>) -> bool {
             method: req.method().to_string(),
             path: req.uri().path().to_owned(),
             status: 0,
+            user_agent: req
+                .headers()
+                .get("user-agent")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
         });
     }
     true

@@ -84,6 +84,8 @@ pub struct RequestRecord {
     pub path: String,
     /// Status answered (0 when the connection was dropped).
     pub status: u16,
+    /// The `User-Agent` header, if any.
+    pub user_agent: Option<String>,
 }
 
 #[derive(Default)]

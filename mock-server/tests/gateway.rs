@@ -5,12 +5,21 @@ use common::*;
 use sandgate_mock::RouteMode;
 
 /// A request to the gateway for an endpoint response `v`, in `mode`, for upstream `path`.
-fn request_for(t: &T, mode: RouteMode, v: &serde_json::Value, path: &str) -> (String, Vec<(&'static str, String)>) {
+fn request_for(
+    t: &T,
+    mode: RouteMode,
+    v: &serde_json::Value,
+    path: &str,
+) -> (String, Vec<(&'static str, String)>) {
     let endpoint = v["endpoint"].as_str().unwrap();
     let mut headers = Vec::new();
     if let Some(h) = v["headers"].as_object() {
         for (k, val) in h {
-            let name: &'static str = if k == "OpenSandbox-Ingress-To" { "OpenSandbox-Ingress-To" } else { "OpenSandbox-Secure-Access" };
+            let name: &'static str = if k == "OpenSandbox-Ingress-To" {
+                "OpenSandbox-Ingress-To"
+            } else {
+                "OpenSandbox-Secure-Access"
+            };
             headers.push((name, val.as_str().unwrap().to_owned()));
         }
     }
@@ -23,7 +32,9 @@ fn request_for(t: &T, mode: RouteMode, v: &serde_json::Value, path: &str) -> (St
         }
         RouteMode::Uri => {
             let gw = t.mock.gateway_url();
-            let prefix = endpoint.strip_prefix(gw.trim_start_matches("http://")).unwrap();
+            let prefix = endpoint
+                .strip_prefix(gw.trim_start_matches("http://"))
+                .unwrap();
             (format!("{prefix}{path}"), headers)
         }
     }
@@ -35,7 +46,10 @@ async fn signed_ping_in_every_mode_then_expired() {
         let t = start(mode, false);
         let id = t.sandbox(&t.admin(), true).await;
         let expires = t.mock.now() + 300;
-        let v = t.endpoint(&id, 8080, &format!("?expires={expires}")).await.json();
+        let v = t
+            .endpoint(&id, 8080, &format!("?expires={expires}"))
+            .await
+            .json();
         let (path, headers) = request_for(&t, mode, &v, "/ping?x=1&y=two");
         let r = t.gw(&path, &headers).await;
         assert_eq!(r.status, StatusCode::OK, "{mode}: {}", r.text);
@@ -45,7 +59,11 @@ async fn signed_ping_in_every_mode_then_expired() {
         assert_eq!(echo["path"], "/ping", "{mode}");
         assert_eq!(echo["query"], "x=1&y=two");
         let fwd = echo["headers"].as_object().unwrap();
-        assert!(fwd.keys().all(|k| k != "opensandbox-ingress-to" && k != "opensandbox-secure-access"), "{fwd:?}");
+        assert!(
+            fwd.keys()
+                .all(|k| k != "opensandbox-ingress-to" && k != "opensandbox-secure-access"),
+            "{fwd:?}"
+        );
         assert!(r.header("x-request-id").is_some());
 
         t.mock.advance(301);
@@ -73,7 +91,10 @@ async fn unsigned_endpoints_through_the_gateway() {
         let r = t.gw(&path, &headers).await;
         assert_eq!(r.status, StatusCode::OK, "{mode}: {}", r.text);
         // Without the header: credential required.
-        let no_header: Vec<_> = headers.into_iter().filter(|(k, _)| *k != "OpenSandbox-Secure-Access").collect();
+        let no_header: Vec<_> = headers
+            .into_iter()
+            .filter(|(k, _)| *k != "OpenSandbox-Secure-Access")
+            .collect();
         let r = t.gw(&path, &no_header).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
         assert_eq!(r.header("x-sandgate-reason"), Some("credential_required"));
@@ -85,9 +106,18 @@ async fn denials_have_reasons_and_statuses() {
     let t = start(RouteMode::Header, false);
     let id = t.sandbox(&t.admin(), true).await;
     let expires = t.mock.now() + 300;
-    let v = t.endpoint(&id, 80, &format!("?expires={expires}")).await.json();
-    let token = v["headers"]["OpenSandbox-Ingress-To"].as_str().unwrap().to_owned();
-    let access = t.endpoint(&id, 80, "").await.json()["headers"]["OpenSandbox-Secure-Access"].as_str().unwrap().to_owned();
+    let v = t
+        .endpoint(&id, 80, &format!("?expires={expires}"))
+        .await
+        .json();
+    let token = v["headers"]["OpenSandbox-Ingress-To"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let access = t.endpoint(&id, 80, "").await.json()["headers"]["OpenSandbox-Secure-Access"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let ingress = |tok: &str| vec![("OpenSandbox-Ingress-To", tok.to_owned())];
 
     let mut tampered = token.clone().into_bytes();
@@ -101,15 +131,35 @@ async fn denials_have_reasons_and_statuses() {
         (ingress("no-route-here-x"), 400, "malformed"),
         (ingress(&format!("{id}-80")), 401, "credential_required"),
         (ingress("nosuchsandbox-80"), 404, "unknown_sandbox"),
-        ({ let mut h = ingress(&token); h.push(("OpenSandbox-Secure-Access", "wrong".into())); h }, 401, "header_mismatch"),
-        ({ let mut h = ingress(&token); h.push(("OpenSandbox-Secure-Access", String::new())); h }, 401, "header_mismatch"),
+        (
+            {
+                let mut h = ingress(&token);
+                h.push(("OpenSandbox-Secure-Access", "wrong".into()));
+                h
+            },
+            401,
+            "header_mismatch",
+        ),
+        (
+            {
+                let mut h = ingress(&token);
+                h.push(("OpenSandbox-Secure-Access", String::new()));
+                h
+            },
+            401,
+            "header_mismatch",
+        ),
         (vec![], 400, "malformed"),
     ];
     for (headers, status, reason) in cases {
         let r = t.gw("/ping", &headers).await;
         assert_eq!(r.status.as_u16(), status, "{reason}: {}", r.text);
         assert_eq!(r.header("x-sandgate-reason"), Some(reason));
-        assert!(r.text.starts_with(&format!("access denied ({reason})")), "{}", r.text);
+        assert!(
+            r.text.starts_with(&format!("access denied ({reason})")),
+            "{}",
+            r.text
+        );
         assert!(r.header("content-type").unwrap().starts_with("text/plain"));
     }
     // The right header allows even a tampered route; the signed route alone is allowed.
@@ -123,7 +173,10 @@ async fn denials_have_reasons_and_statuses() {
 async fn ingress_header_wins_over_host_and_uri_mode_ignores_host() {
     let t = start(RouteMode::Header, false);
     let id = t.sandbox(&t.admin(), false).await;
-    let h = vec![("OpenSandbox-Ingress-To", format!("{id}-80")), ("Host", "garbage.example.com".into())];
+    let h = vec![
+        ("OpenSandbox-Ingress-To", format!("{id}-80")),
+        ("Host", "garbage.example.com".into()),
+    ];
     assert_eq!(t.gw("/", &h).await.status, StatusCode::OK);
     let h = vec![("Host", format!("{id}-81.localhost"))];
     let r = t.gw("/", &h).await;
@@ -132,7 +185,12 @@ async fn ingress_header_wins_over_host_and_uri_mode_ignores_host() {
 
     let t = start(RouteMode::Uri, false);
     let id = t.sandbox(&t.admin(), false).await;
-    let r = t.gw(&format!("/{id}/82/deep/path?q=1"), &[("Host", "nothing-1.localhost".into())]).await;
+    let r = t
+        .gw(
+            &format!("/{id}/82/deep/path?q=1"),
+            &[("Host", "nothing-1.localhost".into())],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.json()["path"], "/deep/path");
     // An open sandbox's uri path is parsed the legacy way even if it looks signed.

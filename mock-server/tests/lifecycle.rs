@@ -10,20 +10,28 @@ async fn sandbox_crud_with_and_without_v1() {
     let admin = t.admin();
     let id = t.sandbox(&admin, true).await;
     for prefix in ["/v1", ""] {
-        let r = t.call("GET", &format!("{prefix}/sandboxes/{id}"), &admin, None).await;
+        let r = t
+            .call("GET", &format!("{prefix}/sandboxes/{id}"), &admin, None)
+            .await;
         assert_eq!(r.status, StatusCode::OK);
         let v = r.json();
         assert_eq!(v["id"], id.as_str());
         assert_eq!(v["secureAccess"], true);
         assert_eq!(v["status"]["state"], "Running");
         assert!(r.header("x-request-id").unwrap().starts_with("req_"));
-        let r = t.call("GET", &format!("{prefix}/sandboxes"), &admin, None).await;
+        let r = t
+            .call("GET", &format!("{prefix}/sandboxes"), &admin, None)
+            .await;
         assert_eq!(r.json()["items"].as_array().unwrap().len(), 1);
     }
-    let r = t.call("DELETE", &format!("/sandboxes/{id}"), &admin, None).await;
+    let r = t
+        .call("DELETE", &format!("/sandboxes/{id}"), &admin, None)
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     assert!(r.header("x-request-id").is_some());
-    let r = t.call("GET", &format!("/v1/sandboxes/{id}"), &admin, None).await;
+    let r = t
+        .call("GET", &format!("/v1/sandboxes/{id}"), &admin, None)
+        .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(r.json()["code"], "SANDBOX::NOT_FOUND");
     assert!(r.header("x-request-id").is_some());
@@ -55,7 +63,11 @@ async fn create_validates_its_body() {
 async fn endpoint_rendering_in_every_mode() {
     for mode in [RouteMode::Header, RouteMode::Wildcard, RouteMode::Uri] {
         let t = start(mode, false);
-        let gw = t.mock.gateway_url().trim_start_matches("http://").to_owned();
+        let gw = t
+            .mock
+            .gateway_url()
+            .trim_start_matches("http://")
+            .to_owned();
         let open = t.sandbox(&t.admin(), false).await;
         let secure = t.sandbox(&t.admin(), true).await;
         let r = t.endpoint(&open, 8080, "").await;
@@ -76,13 +88,21 @@ async fn endpoint_rendering_in_every_mode() {
         }
         // Unsigned for a secure sandbox carries the access token; signed never does.
         let r = t.endpoint(&secure, 8080, "").await;
-        let token = r.json()["headers"]["OpenSandbox-Secure-Access"].as_str().unwrap().to_owned();
+        let token = r.json()["headers"]["OpenSandbox-Secure-Access"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         assert!(token.len() >= 32, "{token}");
         let expires = t.mock.now() + 600;
-        let r = t.endpoint(&secure, 8080, &format!("?expires={expires}")).await;
+        let r = t
+            .endpoint(&secure, 8080, &format!("?expires={expires}"))
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         let v = r.json();
-        assert!(v["headers"].get("OpenSandbox-Secure-Access").is_none(), "{v}");
+        assert!(
+            v["headers"].get("OpenSandbox-Secure-Access").is_none(),
+            "{v}"
+        );
         let signed = sandgate::RouteSigner::new(t.mock.signing_keys(), None)
             .unwrap()
             .sign(&secure, 8080, expires)
@@ -90,7 +110,10 @@ async fn endpoint_rendering_in_every_mode() {
         let endpoint = v["endpoint"].as_str().unwrap();
         match mode {
             RouteMode::Header => assert_eq!(v["headers"]["OpenSandbox-Ingress-To"], signed.token()),
-            RouteMode::Wildcard => assert!(endpoint.starts_with(&signed.host("localhost")), "{endpoint}"),
+            RouteMode::Wildcard => assert!(
+                endpoint.starts_with(&signed.host("localhost")),
+                "{endpoint}"
+            ),
             RouteMode::Uri => assert_eq!(endpoint, format!("{gw}{}", signed.uri_prefix())),
         }
     }
@@ -131,7 +154,14 @@ async fn ports_and_unknown_sandboxes() {
     let t = start(RouteMode::Header, false);
     let id = t.sandbox(&t.admin(), false).await;
     for port in ["0", "65536", "99999999999999999999999", "-1", "http", "08o"] {
-        let r = t.call("GET", &format!("/v1/sandboxes/{id}/endpoints/{port}"), &t.admin(), None).await;
+        let r = t
+            .call(
+                "GET",
+                &format!("/v1/sandboxes/{id}/endpoints/{port}"),
+                &t.admin(),
+                None,
+            )
+            .await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{port}");
     }
     let r = t.endpoint("nope", 80, "").await;
@@ -145,11 +175,25 @@ async fn auth_is_required_and_roles_apply() {
     let r = t.call("GET", "/v1/sandboxes", &[], None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.json()["code"], "MISSING_API_KEY");
-    let r = t.call("GET", "/v1/sandboxes", &[("OPEN-SANDBOX-API-KEY", "wrong".into())], None).await;
+    let r = t
+        .call(
+            "GET",
+            "/v1/sandboxes",
+            &[("OPEN-SANDBOX-API-KEY", "wrong".into())],
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.json()["code"], "INVALID_API_KEY");
     // The team and roles headers alone are not a user.
-    let r = t.call("GET", "/v1/sandboxes", &[("X-OpenSandbox-Roles", "operator".into())], None).await;
+    let r = t
+        .call(
+            "GET",
+            "/v1/sandboxes",
+            &[("X-OpenSandbox-Roles", "operator".into())],
+            None,
+        )
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 
     let reader = user("rita", "read_only");
@@ -160,9 +204,15 @@ async fn auth_is_required_and_roles_apply() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.json()["code"], "FORBIDDEN");
     let nobody = user("nora", "");
-    assert_eq!(t.call("GET", "/v1/sandboxes", &nobody, None).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.call("GET", "/v1/sandboxes", &nobody, None).await.status,
+        StatusCode::FORBIDDEN
+    );
     let bad = user("x", "root");
-    assert_eq!(t.call("GET", "/v1/sandboxes", &bad, None).await.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        t.call("GET", "/v1/sandboxes", &bad, None).await.status,
+        StatusCode::BAD_REQUEST
+    );
 
     // Owner scoping: the server sets access.owner; others cannot see or act on it.
     let olga = user("olga", "operator");
@@ -173,26 +223,89 @@ async fn auth_is_required_and_roles_apply() {
     assert_eq!(v["metadata"]["team"], "t1");
     let id = v["id"].as_str().unwrap().to_owned();
     let oscar = user("oscar", "operator");
-    assert_eq!(t.call("GET", &format!("/v1/sandboxes/{id}"), &oscar, None).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(t.call("DELETE", &format!("/v1/sandboxes/{id}"), &oscar, None).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(t.call("GET", &format!("/v1/sandboxes/{id}/endpoints/80"), &oscar, None).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(t.call("GET", "/v1/sandboxes", &oscar, None).await.json()["items"].as_array().unwrap().len(), 0);
-    assert_eq!(t.call("GET", "/v1/sandboxes", &olga, None).await.json()["items"].as_array().unwrap().len(), 1);
-    let r = t.call("POST", &format!("/v1/sandboxes/{id}/renew-expiration"), &reader, Some(r#"{"expiresAt": "2100-01-01T00:00:00Z"}"#)).await;
+    assert_eq!(
+        t.call("GET", &format!("/v1/sandboxes/{id}"), &oscar, None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        t.call("DELETE", &format!("/v1/sandboxes/{id}"), &oscar, None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        t.call(
+            "GET",
+            &format!("/v1/sandboxes/{id}/endpoints/80"),
+            &oscar,
+            None
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        t.call("GET", "/v1/sandboxes", &oscar, None).await.json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(
+        t.call("GET", "/v1/sandboxes", &olga, None).await.json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let r = t
+        .call(
+            "POST",
+            &format!("/v1/sandboxes/{id}/renew-expiration"),
+            &reader,
+            Some(r#"{"expiresAt": "2100-01-01T00:00:00Z"}"#),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    let r = t.call("POST", &format!("/v1/sandboxes/{id}/renew-expiration"), &olga, Some(r#"{"expiresAt": "2100-01-01T00:00:00Z"}"#)).await;
+    let r = t
+        .call(
+            "POST",
+            &format!("/v1/sandboxes/{id}/renew-expiration"),
+            &olga,
+            Some(r#"{"expiresAt": "2100-01-01T00:00:00Z"}"#),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     // service_admin users and the admin key see everything.
     let boss = user("boss", "service_admin");
-    assert_eq!(t.call("GET", &format!("/v1/sandboxes/{id}"), &boss, None).await.status, StatusCode::OK);
-    assert_eq!(t.call("GET", &format!("/v1/sandboxes/{id}"), &t.admin(), None).await.status, StatusCode::OK);
-    assert_eq!(t.call("DELETE", &format!("/v1/sandboxes/{id}"), &olga, None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        t.call("GET", &format!("/v1/sandboxes/{id}"), &boss, None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        t.call("GET", &format!("/v1/sandboxes/{id}"), &t.admin(), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        t.call("DELETE", &format!("/v1/sandboxes/{id}"), &olga, None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
 }
 
 #[tokio::test]
 async fn trusted_headers_are_ignored_when_the_mode_is_off() {
     let t = start(RouteMode::Header, false);
-    let r = t.call("GET", "/v1/sandboxes", &user("u", "service_admin"), None).await;
+    let r = t
+        .call("GET", "/v1/sandboxes", &user("u", "service_admin"), None)
+        .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert_eq!(r.json()["code"], "MISSING_API_KEY");
 }

@@ -47,7 +47,9 @@ impl RetryPolicy {
 
     /// The delay before retry number `retry` (1-based), before jitter.
     pub fn backoff(&self, retry: u32) -> Duration {
-        let factor = 1u32.checked_shl(retry.saturating_sub(1)).unwrap_or(u32::MAX);
+        let factor = 1u32
+            .checked_shl(retry.saturating_sub(1))
+            .unwrap_or(u32::MAX);
         self.initial_backoff
             .checked_mul(factor)
             .unwrap_or(self.max_backoff)
@@ -88,7 +90,10 @@ impl std::fmt::Debug for ClientBuilder {
             .field("protocol", &self.protocol)
             .field("api_key", &self.api_key.as_ref().map(|_| "***"))
             .field("timeout", &self.timeout)
-            .field("headers", &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .field(
+                "headers",
+                &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
             .field("retry", &self.retry)
             .finish()
     }
@@ -194,7 +199,9 @@ impl ClientBuilder {
         }
         for (name, value) in &self.headers {
             if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
-                return Err(Error::invalid_config(format!("{name:?} is not a valid header name")));
+                return Err(Error::invalid_config(format!(
+                    "{name:?} is not a valid header name"
+                )));
             }
             if reqwest::header::HeaderValue::from_str(value).is_err() {
                 return Err(Error::invalid_config(format!(
@@ -204,7 +211,9 @@ impl ClientBuilder {
         }
         let retry = self.retry.unwrap_or_default();
         if retry.max_attempts == 0 {
-            return Err(Error::invalid_config("retry max_attempts must be at least 1"));
+            return Err(Error::invalid_config(
+                "retry max_attempts must be at least 1",
+            ));
         }
         let language = self.language.as_deref().unwrap_or("rust");
         Ok(Settings {

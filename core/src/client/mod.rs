@@ -44,7 +44,10 @@ impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("base_url", &self.inner.base_url())
-            .field("api_key", &self.inner.settings.api_key.as_ref().map(|_| "***"))
+            .field(
+                "api_key",
+                &self.inner.settings.api_key.as_ref().map(|_| "***"),
+            )
             .field("timeout", &self.inner.settings.timeout)
             .finish()
     }
@@ -112,11 +115,19 @@ impl Client {
         self.endpoint(sandbox_id, port, Some(expires)).await
     }
 
-    async fn endpoint(&self, sandbox_id: &str, port: u16, expires: Option<u64>) -> Result<Endpoint> {
+    async fn endpoint(
+        &self,
+        sandbox_id: &str,
+        port: u16,
+        expires: Option<u64>,
+    ) -> Result<Endpoint> {
         check_id("sandbox id", sandbox_id)?;
         check_port(i64::from(port))?;
         let port_s = port.to_string();
-        let mut call = Call::get(Api::Lifecycle, &["sandboxes", sandbox_id, "endpoints", &port_s]);
+        let mut call = Call::get(
+            Api::Lifecycle,
+            &["sandboxes", sandbox_id, "endpoints", &port_s],
+        );
         if let Some(e) = expires {
             call.query.push(("expires", e.to_string()));
         }
@@ -149,9 +160,10 @@ impl Client {
             format!("{}://{endpoint}", self.inner.settings.protocol)
         };
         let route = if signed {
-            Some(route_of(&endpoint, &headers).ok_or_else(|| {
-                decode("the signed endpoint carries no signed route")
-            })?)
+            Some(
+                route_of(&endpoint, &headers)
+                    .ok_or_else(|| decode("the signed endpoint carries no signed route"))?,
+            )
         } else {
             None
         };
@@ -226,7 +238,9 @@ impl Client {
     pub async fn create_sandbox(&self, req: &CreateSandbox) -> Result<Sandbox> {
         check_id("image", &req.image)?;
         if req.timeout == Some(0) {
-            return Err(Error::invalid_argument("timeout must be at least one second"));
+            return Err(Error::invalid_argument(
+                "timeout must be at least one second",
+            ));
         }
         let mut body = json!({
             "image": { "uri": req.image },
@@ -236,20 +250,29 @@ impl Client {
         if let Some(t) = req.timeout {
             body["timeout"] = json!(t);
         }
-        let v = self.inner.json(Call::post(Api::Lifecycle, &["sandboxes"], body)).await?;
+        let v = self
+            .inner
+            .json(Call::post(Api::Lifecycle, &["sandboxes"], body))
+            .await?;
         sandbox_of(&v)
     }
 
     /// Gets a sandbox.
     pub async fn get_sandbox(&self, sandbox_id: &str) -> Result<Sandbox> {
         check_id("sandbox id", sandbox_id)?;
-        let v = self.inner.json(Call::get(Api::Lifecycle, &["sandboxes", sandbox_id])).await?;
+        let v = self
+            .inner
+            .json(Call::get(Api::Lifecycle, &["sandboxes", sandbox_id]))
+            .await?;
         sandbox_of(&v)
     }
 
     /// Lists the sandboxes the caller may see.
     pub async fn list_sandboxes(&self) -> Result<Vec<Sandbox>> {
-        let v = self.inner.json(Call::get(Api::Lifecycle, &["sandboxes"])).await?;
+        let v = self
+            .inner
+            .json(Call::get(Api::Lifecycle, &["sandboxes"]))
+            .await?;
         let items = match &v {
             Value::Array(a) => a,
             _ => v
@@ -288,7 +311,9 @@ fn keys_data(v: Value) -> Result<Value> {
         Value::Object(mut m) if m.get("success") == Some(&Value::Bool(true)) => {
             Ok(m.remove("data").unwrap_or(Value::Null))
         }
-        _ => Err(decode("keys API response is not {\"success\": true, \"data\": ...}")),
+        _ => Err(decode(
+            "keys API response is not {\"success\": true, \"data\": ...}",
+        )),
     }
 }
 
@@ -296,7 +321,12 @@ fn str_field(v: &Value, name: &str) -> Result<String> {
     v.get(name)
         .and_then(Value::as_str)
         .map(str::to_owned)
-        .ok_or_else(|| Error::new(ErrorKind::Decode, format!("response has no string {name:?}")))
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::Decode,
+                format!("response has no string {name:?}"),
+            )
+        })
 }
 
 fn opt_str_field(v: &Value, name: &str) -> Option<String> {
@@ -326,7 +356,10 @@ fn sandbox_of(v: &Value) -> Result<Sandbox> {
             .unwrap_or("Unknown")
             .to_owned(),
         metadata,
-        secure_access: v.get("secureAccess").and_then(Value::as_bool).unwrap_or(false),
+        secure_access: v
+            .get("secureAccess")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         created_at: opt_str_field(v, "createdAt"),
         expires_at: opt_str_field(v, "expiresAt"),
     })

@@ -60,7 +60,10 @@ impl Transport {
         let mut headers = HeaderMap::new();
         for (k, v) in &settings.headers {
             // Validated by the builder.
-            if let (Ok(k), Ok(v)) = (HeaderName::from_bytes(k.as_bytes()), HeaderValue::from_str(v)) {
+            if let (Ok(k), Ok(v)) = (
+                HeaderName::from_bytes(k.as_bytes()),
+                HeaderValue::from_str(v),
+            ) {
                 headers.append(k, v);
             }
         }
@@ -139,8 +142,7 @@ impl Transport {
             let may_retry = retry_left
                 && match &failure {
                     Failure::Status { status, .. } => {
-                        call.idempotent()
-                            && matches!(status.as_u16(), 429 | 502 | 503 | 504)
+                        call.idempotent() && matches!(status.as_u16(), 429 | 502 | 503 | 504)
                     }
                     Failure::Connect(_) => true,
                     Failure::Connection(_) => call.idempotent(),
@@ -178,7 +180,10 @@ impl Transport {
                 Failure::Done(
                     Error::new(
                         ErrorKind::Decode,
-                        format!("the server's {} response is not valid JSON: {e}", status.as_u16()),
+                        format!(
+                            "the server's {} response is not valid JSON: {e}",
+                            status.as_u16()
+                        ),
                     )
                     .with_status(status.as_u16())
                     .with_request_id(request_id.clone()),
@@ -230,7 +235,7 @@ impl Failure {
                 format!("the request timed out after {:?}", settings.timeout),
             ),
             Failure::Connect(e) | Failure::Connection(e) => Error::new(
-                    ErrorKind::Transport,
+                ErrorKind::Transport,
                 format!("cannot talk to {}: {}", settings.domain, error_chain(&e)),
             ),
         }
@@ -287,7 +292,10 @@ fn parse_retry_after(v: &HeaderValue) -> Option<Duration> {
         return Some(Duration::from_secs(secs));
     }
     let at = httpdate::parse_http_date(s).ok()?;
-    Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+    Some(
+        at.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 /// `d` scaled by a random factor in [0.75, 1.25].

@@ -43,29 +43,54 @@ pub fn start(mode: RouteMode, trusted: bool) -> T {
 
 /// Trusted headers of a user with `roles`.
 pub fn user(name: &str, roles: &str) -> Vec<(&'static str, String)> {
-    vec![("X-OpenSandbox-User", name.to_owned()), ("X-OpenSandbox-Roles", roles.to_owned())]
+    vec![
+        ("X-OpenSandbox-User", name.to_owned()),
+        ("X-OpenSandbox-Roles", roles.to_owned()),
+    ]
 }
 
 impl T {
     pub fn admin(&self) -> Vec<(&'static str, String)> {
-        vec![("OPEN-SANDBOX-API-KEY", self.mock.admin_key().expose().to_owned())]
+        vec![(
+            "OPEN-SANDBOX-API-KEY",
+            self.mock.admin_key().expose().to_owned(),
+        )]
     }
 
-    pub async fn call(&self, method: &str, path: &str, headers: &[(&str, String)], body: Option<&str>) -> Resp {
-        self.raw(&self.mock.api_url(), method, path, headers, body).await
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Option<&str>,
+    ) -> Resp {
+        self.raw(&self.mock.api_url(), method, path, headers, body)
+            .await
     }
 
     pub async fn gw(&self, path: &str, headers: &[(&str, String)]) -> Resp {
-        self.raw(&self.mock.gateway_url(), "GET", path, headers, None).await
+        self.raw(&self.mock.gateway_url(), "GET", path, headers, None)
+            .await
     }
 
-    pub async fn raw(&self, base: &str, method: &str, path: &str, headers: &[(&str, String)], body: Option<&str>) -> Resp {
-        let mut rb = self.http.request(method.parse().unwrap(), format!("{base}{path}"));
+    pub async fn raw(
+        &self,
+        base: &str,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Option<&str>,
+    ) -> Resp {
+        let mut rb = self
+            .http
+            .request(method.parse().unwrap(), format!("{base}{path}"));
         for (k, v) in headers {
             rb = rb.header(*k, v);
         }
         if let Some(b) = body {
-            rb = rb.header("content-type", "application/json").body(b.to_owned());
+            rb = rb
+                .header("content-type", "application/json")
+                .body(b.to_owned());
         }
         let r = rb.send().await.unwrap();
         Resp {
@@ -88,10 +113,19 @@ impl T {
         let r = self.call("POST", "/api/v1/keys", who, Some(body)).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         let d = r.json()["data"].clone();
-        (d["id"].as_str().unwrap().to_owned(), d["key"].as_str().unwrap().to_owned())
+        (
+            d["id"].as_str().unwrap().to_owned(),
+            d["key"].as_str().unwrap().to_owned(),
+        )
     }
 
     pub async fn endpoint(&self, id: &str, port: u16, query: &str) -> Resp {
-        self.call("GET", &format!("/v1/sandboxes/{id}/endpoints/{port}{query}"), &self.admin(), None).await
+        self.call(
+            "GET",
+            &format!("/v1/sandboxes/{id}/endpoints/{port}{query}"),
+            &self.admin(),
+            None,
+        )
+        .await
     }
 }
