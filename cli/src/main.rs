@@ -4,6 +4,7 @@ use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
 
 mod mock;
+mod remote;
 mod routes;
 
 /// Sandbox access control: sign and verify OSEP-0011 routes, mint API keys.
@@ -24,6 +25,12 @@ enum Command {
     Keygen(routes::KeygenArgs),
     /// Run the embedded mock server (lifecycle, keys, gateway) until SIGINT or SIGTERM.
     Mock(mock::MockArgs),
+    /// Get the endpoint of a sandbox port (signed with --ttl).
+    Endpoint(remote::EndpointArgs),
+    /// Mint, list and revoke API keys.
+    Keys(remote::KeysArgs),
+    /// Walk the whole flow against the embedded mock server.
+    Demo,
 }
 
 /// Where signing keys come from: `--keys`, `--keys-file`, or env `SANDGATE_KEYS`.
@@ -90,6 +97,9 @@ fn main() -> ExitCode {
         Command::Verify(a) => routes::verify(a),
         Command::Keygen(a) => routes::keygen(a),
         Command::Mock(a) => mock::run(a),
+        Command::Endpoint(a) => remote::endpoint(a),
+        Command::Keys(a) => remote::keys(a),
+        Command::Demo => remote::demo(),
     };
     match result {
         Ok(code) => code,

@@ -280,3 +280,144 @@ fn keygen_prints_key_prefix_and_hash() {
     let o = sandgate(&["keygen", "--prefix", "team_"]);
     assert!(stdout(&o).contains("key:    team_"));
 }
+
+fn with_env(args: &[&str], env: &[(&str, String)]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sandgate"));
+    c.args(args);
+    for k in [
+        "OPEN_SANDBOX_DOMAIN",
+        "OPEN_SANDBOX_API_KEY",
+        "OPEN_SANDBOX_PROTOCOL",
+    ] {
+        c.env_remove(k);
+    }
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+#[test]
+fn client_commands_endpoint_and_keys_use_env_configuration() {
+    let mock = sandgate_mock::MockServer::start(sandgate_mock::MockConfig {
+        trusted_headers: true,
+        ..Default::default()
+    })
+    .unwrap();
+    let env = vec![
+        ("OPEN_SANDBOX_DOMAIN", mock.domain()),
+        ("OPEN_SANDBOX_API_KEY", mock.admin_key().expose().to_owned()),
+    ];
+    let client = sandgate::Client::builder()
+        .domain(mock.domain())
+        .api_key(mock.admin_key().expose())
+        .build()
+        .unwrap();
+    let sandbox =
+        sandgate::runtime::block_on(client.create_sandbox(&sandgate::CreateSandbox::new("img")))
+            .unwrap();
+    let o = with_env(
+        &["endpoint", &sandbox.id, "8080", "--ttl", "10m", "--json"],
+        &env,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["route"]["sandbox_id"], sandbox.id.as_str());
+    assert_eq!(v["route"]["key_id"], "a");
+    let o = with_env(&["endpoint", "nope", "80"], &env);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("404"), "{}", stderr(&o));
+
+    // The admin key is not a user: minting needs a user key.
+    let o = with_env(&["keys", "create"], &env);
+    assert_eq!(o.status.code(), Some(1));
+    let user = sandgate::runtime::block_on(
+        sandgate::Client::builder()
+            .domain(mock.domain())
+            .header("X-OpenSandbox-User", "cli-user")
+            .header("X-OpenSandbox-Roles", "operator")
+            .build()
+            .unwrap()
+            .create_api_key(None, None),
+    )
+    .unwrap();
+    let env = vec![
+        ("OPEN_SANDBOX_DOMAIN", mock.domain()),
+        ("OPEN_SANDBOX_API_KEY", user.key.expose().to_owned()),
+    ];
+    let o = with_env(
+        &[
+            "keys",
+            "create",
+            "--name",
+            "from-cli",
+            "--expires-at",
+            "2100-01-01T00:00:00Z",
+        ],
+        &env,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let created: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(created["name"], "from-cli");
+    let o = with_env(&["keys", "list"], &env);
+    assert_eq!(stdout(&o).lines().count(), 2, "{}", stdout(&o));
+    assert!(!stdout(&o).contains(created["key"].as_str().unwrap()));
+    let o = with_env(&["keys", "revoke", created["id"].as_str().unwrap()], &env);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = with_env(&["keys", "create", "--expires-at", "yesterday"], &env);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn demo_walks_the_flow_and_exits_0() {
+    let o = sandgate(&["demo"]);
+    assert!(o.status.success(), "{}\n{}", stdout(&o), stderr(&o));
+    let out = stdout(&o);
+    for step in [
+        "1. minted",
+        "4. GET /ping",
+        "6. after the clock",
+        "expired",
+        "7. tampered",
+        "bad_signature",
+        "8. revoked",
+        "every step behaved",
+    ] {
+        assert!(out.contains(step), "missing {step:?} in\n{out}");
+    }
+}
+
+#[test]
+fn mock_command_prints_one_json_line_and_stops_on_sigterm() {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sandgate"))
+        .args(["mock", "--route-mode", "uri", "--trusted-headers"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["route_mode"], "uri");
+    for k in ["api_url", "gateway_url", "admin_key", "signing_keys"] {
+        assert!(v[k].as_str().is_some_and(|s| !s.is_empty()), "{k}");
+    }
+    assert!(
+        !sandgate::SigningKeys::from_flag(v["signing_keys"].as_str().unwrap())
+            .unwrap()
+            .is_empty()
+    );
+    let pid = child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    let o = sandgate(&["mock", "--route-mode", "sideways"]);
+    assert_eq!(o.status.code(), Some(2));
+}

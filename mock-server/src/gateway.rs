@@ -33,25 +33,23 @@ fn deny_text(status: StatusCode, reason: &str, detail: &str) -> Response {
 
 async fn handle(State(app): State<Arc<App>>, req: Request<Body>) -> Response {
     let h = req.headers();
-    let text = |name: &str| -> Result<Option<String>, Response> {
-        match h.get(name) {
-            None => Ok(None),
-            Some(v) => v.to_str().map(|s| Some(s.to_owned())).map_err(|_| {
-                deny_text(
-                    StatusCode::BAD_REQUEST,
-                    "malformed",
-                    &format!("header {name} is not valid visible ASCII"),
-                )
-            }),
-        }
+    // Header values as text; a value that is not visible ASCII makes the route malformed.
+    let text = |name: &str| -> Result<Option<String>, String> {
+        h.get(name)
+            .map(|v| v.to_str().map(str::to_owned))
+            .transpose()
+            .map_err(|_| format!("header {name} is not valid visible ASCII"))
     };
-    let (ingress, host, secure) = match (
-        text(INGRESS_TO_HEADER),
-        text("host"),
-        text(SECURE_ACCESS_HEADER),
-    ) {
-        (Ok(a), Ok(b), Ok(c)) => (a, b, c),
-        (Err(r), _, _) | (_, Err(r), _) | (_, _, Err(r)) => return r,
+    let parts = (|| {
+        Ok::<_, String>((
+            text(INGRESS_TO_HEADER)?,
+            text("host")?,
+            text(SECURE_ACCESS_HEADER)?,
+        ))
+    })();
+    let (ingress, host, secure) = match parts {
+        Ok(p) => p,
+        Err(msg) => return deny_text(StatusCode::BAD_REQUEST, "malformed", &msg),
     };
     let path_and_query = req
         .uri()

@@ -118,14 +118,17 @@ async fn denials_have_reasons_and_statuses() {
         .as_str()
         .unwrap()
         .to_owned();
-    let ingress = |tok: &str| vec![("OpenSandbox-Ingress-To", tok.to_owned())];
+    let ingress = |tok: &str| -> Vec<(&'static str, String)> {
+        vec![("OpenSandbox-Ingress-To", tok.to_owned())]
+    };
 
     let mut tampered = token.clone().into_bytes();
     let i = tampered.len() - 2;
     tampered[i] = if tampered[i] == b'0' { b'1' } else { b'0' };
     let tampered = String::from_utf8(tampered).unwrap();
     let unknown_key = format!("{}z", &token[..token.len() - 1]);
-    let cases: Vec<(Vec<(&str, String)>, u16, &str)> = vec![
+    type Headers = Vec<(&'static str, String)>;
+    let cases: Vec<(Headers, u16, &str)> = vec![
         (ingress(&tampered), 401, "bad_signature"),
         (ingress(&unknown_key), 401, "unknown_key"),
         (ingress("no-route-here-x"), 400, "malformed"),
