@@ -170,6 +170,17 @@ pub fn check_api_key(
     Ok(Ok(()))
 }
 
+/// [`check_api_key`] as a yes/no answer: whether `presented` is a valid, unrevoked, unexpired
+/// key for the stored record at `now` (default: the system clock).
+pub fn verify_stored_api_key(
+    presented: &str,
+    stored: &StoredKeyView<'_>,
+    now: Option<u64>,
+) -> Result<bool> {
+    let now = now.unwrap_or_else(crate::now_unix);
+    Ok(check_api_key(presented, stored, now)?.is_ok())
+}
+
 /// Whether a stored expiry has passed at `now`. `None` never expires; a value that cannot be
 /// parsed counts as expired (fail closed). A key is valid up to and including its expiry second.
 pub fn is_expired(expires_at: Option<&str>, now: u64) -> bool {

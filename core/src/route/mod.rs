@@ -15,4 +15,4 @@ pub use sign::{
     canonical_bytes, signing_input, RouteSigner, SignedRoute, INGRESS_TO_HEADER,
     SECURE_ACCESS_HEADER,
 };
-pub use verify::{Access, AccessRequest, Grant, RouteVerifier, SandboxPolicy};
+pub use verify::{Access, AccessDecision, AccessRequest, Grant, RouteVerifier, SandboxPolicy};

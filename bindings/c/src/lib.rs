@@ -1,0 +1,1 @@
+//! sandgate-ffi: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+//! sandgate-kotlin: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+//! sandgate-node: placeholder until its issue lands.

@@ -1,0 +1,1 @@
+//! sandgate-python: placeholder until its issue lands.
