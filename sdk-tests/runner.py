@@ -114,7 +114,93 @@ def rust_suite(result):
     result.add("bench smoke: core route bench", rc == 0 and "ratio:" in out, "other")
 
 
-SUITES = {"rust": rust_suite}
+# ---------------------------------------------------------------- other languages
+
+def results_dir(lang):
+    d = os.path.join(LOGS, lang)
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def read_results(d, result):
+    """Reads JUnit XML (*.xml) and `go test -json` (*.jsonl) files under d."""
+    import json
+    import xml.etree.ElementTree as ET
+    for root, _, files in os.walk(d):
+        for f in sorted(files):
+            path = os.path.join(root, f)
+            if f.endswith(".xml"):
+                try:
+                    tree = ET.parse(path)
+                except ET.ParseError as e:
+                    result.add("unreadable results file %s: %s" % (f, e), False, "other")
+                    continue
+                for tc in tree.iter("testcase"):
+                    name = tc.get("name", "?")
+                    cls = tc.get("classname", "")
+                    full = "%s.%s" % (cls, name) if cls else name
+                    if tc.find("skipped") is not None:
+                        result.add(full + " (skipped)", False)
+                        continue
+                    failed = tc.find("failure") is not None or tc.find("error") is not None
+                    result.add(full, not failed)
+            elif f.endswith(".jsonl"):
+                for line in open(path, errors="replace"):
+                    try:
+                        ev = json.loads(line)
+                    except ValueError:
+                        continue
+                    if ev.get("Test") and ev.get("Action") in ("pass", "fail", "skip"):
+                        name = "%s.%s" % (ev.get("Package", ""), ev["Test"])
+                        if ev["Action"] == "skip":
+                            result.add(name + " (skipped)", False)
+                        else:
+                            result.add(name, ev["Action"] == "pass")
+
+
+def script_suite(lang, script):
+    """A suite run by a language's own test script, which writes its results files."""
+    def run(result):
+        d = results_dir(lang)
+        path = os.path.join(ROOT, script)
+        if not os.path.exists(path):
+            result.add("%s is missing" % script, False, "other")
+            return
+        rc, out = sh([path], lang, env={"SANDGATE_RESULTS_DIR": d})
+        before = len(result.tests)
+        read_results(d, result)
+        if rc != 0 and all(ok for _, _, ok in result.tests[before:]):
+            tail = "\n".join(out.strip().splitlines()[-3:])
+            result.add("%s exited %d: %s" % (script, rc, tail), False, "other")
+        if len(result.tests) == before and rc == 0:
+            result.add("%s reported no tests" % script, False, "other")
+    return run
+
+
+def example_step(lang, command):
+    def run(result):
+        rc, out = sh(command, lang)
+        result.add("example: %s" % command, rc == 0, "example")
+    return run
+
+
+def chain(*steps):
+    def run(result):
+        for step in steps:
+            step(result)
+    return run
+
+
+SUITES = {"rust": chain(rust_suite, example_step("rust", "cargo run -q -p sandgate-example"))}
+for _lang, _script in [("c", "bindings/c/test.sh"), ("go", "bindings/go/test.sh"),
+                       ("python", "bindings/python/test.sh"), ("node", "bindings/node/test.sh"),
+                       ("kotlin", "bindings/kotlin/test.sh"), ("csharp", "bindings/csharp/test.sh")]:
+    _steps = [script_suite(_lang, _script)]
+    _example = os.path.join(ROOT, "examples", _lang, "run.sh")
+    if os.path.exists(_example):
+        _steps.append(example_step(_lang, "examples/%s/run.sh" % _lang))
+    SUITES[_lang] = chain(*_steps)
 
 
 def print_matrix(results):

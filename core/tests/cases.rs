@@ -154,9 +154,21 @@ fn access_cases() {
         // The owned form gives the same verdict.
         let token = opt_str(&sb["access_token"]).filter(|_| sb["secure"].as_bool().unwrap());
         let owned = verifier.decision(&req, token, Some(u(&c["now"])));
-        assert_eq!(owned.allowed, expect["allowed"].as_bool().unwrap(), "{name}");
-        assert_eq!(u64::from(owned.status), expect["status"].as_u64().unwrap(), "{name}");
-        assert_eq!(owned.reason.map(|r| r.code()), opt_str(&expect["reason"]), "{name}");
+        assert_eq!(
+            owned.allowed,
+            expect["allowed"].as_bool().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            u64::from(owned.status),
+            expect["status"].as_u64().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            owned.reason.map(|r| r.code()),
+            opt_str(&expect["reason"]),
+            "{name}"
+        );
         assert_eq!(owned.path.as_deref(), opt_str(&expect["path"]), "{name}");
         match verifier.decide(&req, |_| Some(policy), u(&c["now"])) {
             Ok(access) => {
