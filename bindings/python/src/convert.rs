@@ -1,0 +1,83 @@
+//! Python values to the types the core takes, and small repr helpers.
+
+use crate::errors::{conversion, to_py};
+use pyo3::prelude::*;
+use pyo3::types::{PyDateTime, PyDelta, PyDict};
+use pyo3::IntoPyObjectExt;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// A port given as any Python int; the core decides what is in range.
+pub fn port(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<u16> {
+    let n: i64 = value.extract().map_err(|e| conversion(py, "port", e))?;
+    sandgate::client::check_port(n).map_err(|e| to_py(py, &e))
+}
+
+/// Unix seconds from an int or a `datetime` (its `timestamp()`, rounded down).
+pub fn unix_seconds(py: Python<'_>, value: &Bound<'_, PyAny>, what: &str) -> PyResult<u64> {
+    if value.cast::<PyDateTime>().is_ok() {
+        let ts: f64 = value.call_method0("timestamp")?.extract()?;
+        if !(0.0..18_446_744_073_709_551_616.0).contains(&ts) {
+            return Err(to_py(
+                py,
+                &sandgate::Error::invalid_argument(format!("{what}: datetime is before 1970")),
+            ));
+        }
+        return Ok(ts.floor() as u64);
+    }
+    value.extract().map_err(|e| conversion(py, what, e))
+}
+
+/// A duration from seconds (int or float) or a `timedelta`. A negative or non-finite value is
+/// an error of `kind`.
+pub fn duration(
+    py: Python<'_>,
+    value: &Bound<'_, PyAny>,
+    what: &str,
+    kind: sandgate::ErrorKind,
+) -> PyResult<Duration> {
+    let secs: f64 = if value.cast::<PyDelta>().is_ok() {
+        value.call_method0("total_seconds")?.extract()?
+    } else {
+        value.extract()?
+    };
+    Duration::try_from_secs_f64(secs).map_err(|_| {
+        to_py(
+            py,
+            &sandgate::Error::new(
+                kind,
+                format!("{what} must be a non-negative number of seconds, got {secs}"),
+            ),
+        )
+    })
+}
+
+/// The Python `repr()` of a value, for building reprs that read like Python.
+pub fn repr<'py, T: IntoPyObject<'py>>(py: Python<'py>, value: T) -> String {
+    value
+        .into_bound_py_any(py)
+        .ok()
+        .and_then(|v| v.repr().ok())
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "?".to_owned())
+}
+
+/// A `dict[str, str]` from a map.
+pub fn dict<'py>(py: Python<'py>, map: &BTreeMap<String, String>) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    for (k, v) in map {
+        d.set_item(k, v)?;
+    }
+    Ok(d)
+}
+
+/// A `dict[str, str]` (or any mapping) as a map.
+pub fn str_map(value: &Bound<'_, PyAny>) -> PyResult<BTreeMap<String, String>> {
+    match value.cast::<PyDict>() {
+        Ok(d) => d.extract(),
+        Err(_) => {
+            let d = value.py().get_type::<PyDict>().call1((value,))?;
+            d.extract()
+        }
+    }
+}
