@@ -206,14 +206,7 @@ impl fmt::Debug for SignedRoute {
 
 impl fmt::Display for SignedRoute {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}-{}-{}-{}",
-            self.sandbox_id,
-            self.port,
-            self.b36,
-            self.signature()
-        )
+        f.write_str(&self.token())
     }
 }
 
@@ -244,7 +237,22 @@ impl SignedRoute {
     }
     /// The route token `{sandbox_id}-{port}-{expires_b36}-{signature}`.
     pub fn token(&self) -> String {
-        self.to_string()
+        // Built by hand: this runs once per signed link and the formatting machinery costs
+        // more than the hash.
+        let mut p = itoa::Buffer::new();
+        let port = p.format(self.port);
+        let b36 = self.b36.as_str();
+        let mut t = String::with_capacity(self.sandbox_id.len() + port.len() + b36.len() + 12);
+        for (i, part) in [self.sandbox_id.as_str(), port, b36, self.signature()]
+            .into_iter()
+            .enumerate()
+        {
+            if i > 0 {
+                t.push('-');
+            }
+            t.push_str(part);
+        }
+        t
     }
     /// The wildcard host `{token}.{base_domain}`.
     pub fn host(&self, base_domain: &str) -> String {
