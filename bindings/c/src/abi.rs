@@ -1,0 +1,366 @@
+//! Strings in and out, the error value, and the guard that keeps panics on this side.
+
+use sandgate::{DenyReason, Error, ErrorKind};
+use std::ffi::{c_char, CStr, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
+use std::sync::OnceLock;
+
+/// A borrowed UTF-8 string: `len` bytes at `ptr`, no terminator needed.
+///
+/// As an input it is borrowed only for the duration of the call. A required string with a
+/// NULL `ptr` is an `invalid_argument` error; an optional one is absent when `ptr` is NULL
+/// (present and empty is any non-NULL `ptr` with `len` 0). Bytes that are not UTF-8 are an
+/// `invalid_argument` error.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SandgateStr {
+    /// First byte, or NULL.
+    pub ptr: *const u8,
+    /// Number of bytes.
+    pub len: usize,
+}
+
+impl SandgateStr {
+    /// An absent value.
+    pub(crate) const NONE: SandgateStr = SandgateStr {
+        ptr: ptr::null(),
+        len: 0,
+    };
+
+    /// The string, or an error naming `what` when it is NULL or not UTF-8.
+    pub(crate) unsafe fn get<'a>(self, what: &str) -> Result<&'a str, Error> {
+        self.opt(what)?
+            .ok_or_else(|| Error::invalid_argument(format!("{what} must not be NULL")))
+    }
+
+    /// The string, `None` when `ptr` is NULL, or an error when it is not UTF-8.
+    pub(crate) unsafe fn opt<'a>(self, what: &str) -> Result<Option<&'a str>, Error> {
+        if self.ptr.is_null() {
+            return Ok(None);
+        }
+        if self.len > isize::MAX as usize {
+            return Err(Error::invalid_argument(format!("{what} is too long")));
+        }
+        let bytes = std::slice::from_raw_parts(self.ptr, self.len);
+        std::str::from_utf8(bytes)
+            .map(Some)
+            .map_err(|e| Error::invalid_argument(format!("{what} is not valid UTF-8: {e}")))
+    }
+}
+
+/// A borrowed name/value pair of strings (metadata, headers).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SandgateStrPair {
+    /// The name.
+    pub name: SandgateStr,
+    /// The value.
+    pub value: SandgateStr,
+}
+
+/// An owned UTF-8 string allocated by sandgate: `len` bytes at `ptr`, followed by a NUL so
+/// `ptr` can be used as a C string. `ptr` is NULL when the value is absent.
+///
+/// A top-level string is freed with `sandgate_string_free`; a string inside a struct is freed
+/// with that struct's free function. Freeing zeroes the bytes first (strings may hold secrets).
+#[repr(C)]
+#[derive(Debug)]
+pub struct SandgateString {
+    /// The bytes and a trailing NUL, or NULL when absent.
+    pub ptr: *mut c_char,
+    /// Number of bytes, without the NUL.
+    pub len: usize,
+}
+
+impl SandgateString {
+    /// An absent string.
+    pub(crate) const NONE: SandgateString = SandgateString {
+        ptr: ptr::null_mut(),
+        len: 0,
+    };
+
+    /// A copy of `s` with a trailing NUL, in one exact allocation.
+    pub(crate) fn new(s: &str) -> Self {
+        let mut buf = Vec::with_capacity(s.len() + 1);
+        buf.extend_from_slice(s.as_bytes());
+        buf.push(0);
+        let len = s.len();
+        let ptr = Box::into_raw(buf.into_boxed_slice()) as *mut u8 as *mut c_char;
+        SandgateString { ptr, len }
+    }
+
+    pub(crate) fn opt(s: Option<&str>) -> Self {
+        s.map_or(Self::NONE, Self::new)
+    }
+
+    /// Zeroes and frees the bytes; leaves the string absent.
+    pub(crate) unsafe fn release(&mut self) {
+        if self.ptr.is_null() {
+            return;
+        }
+        let bytes = std::slice::from_raw_parts_mut(self.ptr as *mut u8, self.len + 1);
+        for b in bytes.iter_mut() {
+            ptr::write_volatile(b, 0);
+        }
+        drop(Box::from_raw(bytes as *mut [u8]));
+        *self = Self::NONE;
+    }
+}
+
+/// An owned list of name/value string pairs.
+#[repr(C)]
+#[derive(Debug)]
+pub struct SandgatePair {
+    /// The name.
+    pub name: SandgateString,
+    /// The value.
+    pub value: SandgateString,
+}
+
+/// Moves `items` to the heap as a C array; `(NULL, 0)` when empty.
+pub(crate) fn boxed_array<T>(items: Vec<T>) -> (*mut T, usize) {
+    if items.is_empty() {
+        return (ptr::null_mut(), 0);
+    }
+    let len = items.len();
+    (Box::into_raw(items.into_boxed_slice()) as *mut T, len)
+}
+
+/// Takes back an array made by [`boxed_array`].
+pub(crate) unsafe fn unbox_array<T>(ptr: *mut T, len: usize) -> Vec<T> {
+    if ptr.is_null() {
+        return Vec::new();
+    }
+    Box::from_raw(ptr::slice_from_raw_parts_mut(ptr, len)).into_vec()
+}
+
+/// The error kind codes, in the order of `sandgate::ErrorKind::ALL` (value = index + 1).
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SandgateErrorKind {
+    /// `invalid_argument`: a caller-supplied value was rejected before any work.
+    InvalidArgument = 1,
+    /// `invalid_config`: signing keys, TOML or client settings are invalid.
+    InvalidConfig = 2,
+    /// `access_denied`: a route or credential was denied (see `reason`, `status`).
+    AccessDenied = 3,
+    /// `api`: the server answered with an error status (see `status`, `code`, `request_id`).
+    Api = 4,
+    /// `timeout`: the request did not finish within its timeout.
+    Timeout = 5,
+    /// `transport`: connecting or talking to the server failed.
+    Transport = 6,
+    /// `decode`: the server's response could not be decoded.
+    Decode = 7,
+    /// `cancelled`: the caller cancelled the operation.
+    Cancelled = 8,
+    /// `internal`: a bug in sandgate (for example a panic caught at this boundary).
+    Internal = 9,
+}
+
+/// The denial reasons, in the order of `sandgate::DenyReason::ALL` (value = index + 1; 0 = none).
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SandgateDenyReason {
+    /// No denial.
+    None = 0,
+    /// `malformed` (400).
+    Malformed = 1,
+    /// `expired` (401).
+    Expired = 2,
+    /// `unknown_key` (401).
+    UnknownKey = 3,
+    /// `bad_signature` (401).
+    BadSignature = 4,
+    /// `header_mismatch` (401).
+    HeaderMismatch = 5,
+    /// `credential_required` (401).
+    CredentialRequired = 6,
+    /// `not_configured` (503).
+    NotConfigured = 7,
+    /// `unknown_sandbox` (404).
+    UnknownSandbox = 8,
+}
+
+fn code_table(codes: &[&str]) -> Vec<CString> {
+    codes
+        .iter()
+        .map(|c| CString::new(*c).unwrap_or_default())
+        .collect()
+}
+
+fn kind_codes() -> &'static [CString] {
+    static T: OnceLock<Vec<CString>> = OnceLock::new();
+    T.get_or_init(|| code_table(&ErrorKind::ALL.map(ErrorKind::code)))
+}
+
+fn reason_codes() -> &'static [CString] {
+    static T: OnceLock<Vec<CString>> = OnceLock::new();
+    T.get_or_init(|| code_table(&DenyReason::ALL.map(DenyReason::code)))
+}
+
+pub(crate) fn kind_number(kind: ErrorKind) -> i32 {
+    ErrorKind::ALL
+        .iter()
+        .position(|k| *k == kind)
+        .map_or(SandgateErrorKind::Internal as i32, |i| i as i32 + 1)
+}
+
+pub(crate) fn reason_number(reason: Option<DenyReason>) -> i32 {
+    reason
+        .and_then(|r| DenyReason::ALL.iter().position(|x| *x == r))
+        .map_or(0, |i| i as i32 + 1)
+}
+
+/// A static NUL-terminated code from `table` for the 1-based `n`, or NULL.
+fn table_code(table: &'static [CString], n: i32) -> *const c_char {
+    usize::try_from(n)
+        .ok()
+        .and_then(|n| n.checked_sub(1))
+        .and_then(|i| table.get(i))
+        .map_or(ptr::null(), |c| c.as_ptr())
+}
+
+pub(crate) fn reason_code_ptr(reason: Option<DenyReason>) -> *const c_char {
+    table_code(reason_codes(), reason_number(reason))
+}
+
+/// An error: kind, HTTP status, server code, request id, denial reason and message. Allocated
+/// by sandgate, read-only for the caller, freed with `sandgate_error_free`. Never holds a secret.
+#[repr(C)]
+#[derive(Debug)]
+pub struct SandgateError {
+    /// A `SandgateErrorKind` value.
+    pub kind: i32,
+    /// The kind's stable code (`"invalid_argument"`, ...): static, never freed.
+    pub kind_code: *const c_char,
+    /// The HTTP status (API errors and denials), 0 when there is none.
+    pub status: u16,
+    /// A `SandgateDenyReason` value (access denials), 0 when there is none.
+    pub reason: i32,
+    /// The reason's stable code (`"expired"`, ...): static, never freed; NULL when none.
+    pub reason_code: *const c_char,
+    /// The message, for people.
+    pub message: SandgateString,
+    /// The server's error code (for example `SANDBOX::NOT_FOUND`); `ptr` NULL when none.
+    pub code: SandgateString,
+    /// The server's `X-Request-ID`; `ptr` NULL when none.
+    pub request_id: SandgateString,
+    /// The one-line description sandgate prints for this error (kind, status, code, message).
+    pub display: SandgateString,
+}
+
+impl SandgateError {
+    pub(crate) fn boxed(e: &Error) -> *mut SandgateError {
+        let kind = kind_number(e.kind());
+        Box::into_raw(Box::new(SandgateError {
+            kind,
+            kind_code: table_code(kind_codes(), kind),
+            status: e.status().unwrap_or(0),
+            reason: reason_number(e.reason()),
+            reason_code: reason_code_ptr(e.reason()),
+            message: SandgateString::new(e.message()),
+            code: SandgateString::opt(e.code()),
+            request_id: SandgateString::opt(e.request_id()),
+            display: SandgateString::new(&e.to_string()),
+        }))
+    }
+}
+
+pub(crate) fn panicked(func: &str) -> Error {
+    Error::new(
+        ErrorKind::Internal,
+        format!("a panic inside sandgate was caught at the C ABI boundary ({func})"),
+    )
+}
+
+/// Runs `f`, turning its error or a panic into an owned `SandgateError` (NULL on success).
+pub(crate) fn guard(func: &str, f: impl FnOnce() -> Result<(), Error>) -> *mut SandgateError {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => ptr::null_mut(),
+        Ok(Err(e)) => SandgateError::boxed(&e),
+        Err(_) => SandgateError::boxed(&panicked(func)),
+    }
+}
+
+/// Runs a free function body; a panic is swallowed (there is nowhere to report it).
+pub(crate) fn guard_free(f: impl FnOnce()) {
+    let _ = catch_unwind(AssertUnwindSafe(f));
+}
+
+/// Checks an output pointer and resets what it points to, before any work is done.
+pub(crate) unsafe fn out_ptr<'a, T>(out: *mut T, what: &str, empty: T) -> Result<&'a mut T, Error> {
+    if out.is_null() {
+        return Err(Error::invalid_argument(format!("{what} must not be NULL")));
+    }
+    ptr::write(out, empty);
+    Ok(&mut *out)
+}
+
+/// A handle argument as a reference, or an error naming it when NULL.
+pub(crate) unsafe fn handle<'a, T>(p: *const T, what: &str) -> Result<&'a T, Error> {
+    p.as_ref()
+        .ok_or_else(|| Error::invalid_argument(format!("{what} must not be NULL")))
+}
+
+pub(crate) fn flag(v: u8, what: &str) -> Result<bool, Error> {
+    match v {
+        0 => Ok(false),
+        1 => Ok(true),
+        other => Err(Error::invalid_argument(format!(
+            "{what} must be 0 or 1, got {other}"
+        ))),
+    }
+}
+
+/// Frees an error returned by any sandgate function. NULL is ignored.
+#[no_mangle]
+pub unsafe extern "C" fn sandgate_error_free(error: *mut SandgateError) {
+    guard_free(|| {
+        if error.is_null() {
+            return;
+        }
+        let mut e = Box::from_raw(error);
+        e.message.release();
+        e.code.release();
+        e.request_id.release();
+        e.display.release();
+    })
+}
+
+/// Frees (and zeroes) a string that a sandgate function wrote to a `SandgateString *out`, and
+/// resets it to `{NULL, 0}`, so freeing it again is harmless. NULL is ignored.
+#[no_mangle]
+pub unsafe extern "C" fn sandgate_string_free(s: *mut SandgateString) {
+    guard_free(|| {
+        if let Some(s) = s.as_mut() {
+            s.release();
+        }
+    })
+}
+
+/// The stable code of an error kind (`"invalid_argument"`, ...): a static string, never
+/// freed; NULL for a number that is not a kind.
+#[no_mangle]
+pub extern "C" fn sandgate_error_kind_code(kind: i32) -> *const c_char {
+    table_code(kind_codes(), kind)
+}
+
+/// The stable code of a denial reason (`"expired"`, ...): a static string, never freed; NULL
+/// for 0 or a number that is not a reason.
+#[no_mangle]
+pub extern "C" fn sandgate_deny_reason_code(reason: i32) -> *const c_char {
+    table_code(reason_codes(), reason)
+}
+
+/// The version of sandgate: a static string, never freed.
+#[no_mangle]
+pub extern "C" fn sandgate_version() -> *const c_char {
+    static V: &CStr =
+        match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+            Ok(v) => v,
+            Err(_) => c"unknown",
+        };
+    V.as_ptr()
+}
