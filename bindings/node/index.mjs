@@ -1,0 +1,28 @@
+// ESM entry point: the same objects as the CommonJS one (index.cjs), as named exports.
+import sandgate from './index.cjs';
+
+export const {
+  Client,
+  Endpoint,
+  MockServer,
+  RouteSigner,
+  RouteVerifier,
+  Secret,
+  SignedRoute,
+  SigningKeys,
+  generateApiKey,
+  hashApiKey,
+  verifyApiKey,
+  SandgateError,
+  ApiError,
+  AccessDenied,
+  TransportError,
+  TimeoutError,
+  InvalidArgument,
+  InvalidConfig,
+  DecodeError,
+  CancelledError,
+  InternalError,
+} = sandgate;
+
+export default sandgate;

@@ -1,0 +1,195 @@
+//! The in-process mock server (`sandgate-mock`) for tests.
+
+use crate::{count_arg, seconds_arg, seconds_js, IntoJs, Secret};
+use napi::bindgen_prelude::{BigInt, Either};
+use napi_derive::napi;
+use sandgate::{Error, SecretString};
+use sandgate_mock::{Faults, MockConfig, RouteMode};
+
+/// How to start the mock.
+#[napi(object, object_to_js = false)]
+pub struct MockOptions {
+    /// `header` (default), `wildcard` or `uri`.
+    pub route_mode: Option<String>,
+    /// Accept the trusted user headers `X-OpenSandbox-User/Team/Roles`.
+    pub trusted_headers: Option<bool>,
+}
+
+/// Faults for the next API requests; they replace the pending ones.
+#[napi(object, object_to_js = false)]
+pub struct FaultOptions {
+    pub fail_next: Option<f64>,
+    /// Status of injected failures (default 503).
+    pub status: Option<f64>,
+    pub retry_after: Option<f64>,
+    pub latency_ms: Option<f64>,
+    pub drop_next: Option<f64>,
+    pub corrupt_next: Option<f64>,
+}
+
+/// One API request the mock received.
+#[napi(object, object_from_js = false, use_nullable = true)]
+pub struct RequestRecordData {
+    pub method: String,
+    pub path: String,
+    /// 0 when the connection was dropped by a fault.
+    pub status: u32,
+    pub user_agent: Option<String>,
+}
+
+/// A running mock platform: lifecycle and keys API, and a verifying gateway.
+#[napi]
+pub struct MockServer {
+    inner: sandgate_mock::MockServer,
+}
+
+fn u32_opt(what: &str, v: Option<f64>) -> sandgate::Result<u32> {
+    Ok(v.map(|n| count_arg(what, n, u64::from(u32::MAX)))
+        .transpose()?
+        .unwrap_or(0) as u32)
+}
+
+#[napi]
+impl MockServer {
+    /// Binds 127.0.0.1 on free ports and starts serving on sandgate's shared runtime.
+    #[napi(factory, catch_unwind)]
+    pub fn start(options: Option<MockOptions>) -> napi::Result<Self> {
+        let mut config = MockConfig::default();
+        if let Some(o) = options {
+            if let Some(mode) = o.route_mode {
+                config.route_mode = mode.parse::<RouteMode>().js()?;
+            }
+            config.trusted_headers = o.trusted_headers.unwrap_or(false);
+        }
+        Ok(MockServer {
+            inner: sandgate_mock::MockServer::start(config).js()?,
+        })
+    }
+
+    #[napi(getter, catch_unwind)]
+    pub fn api_url(&self) -> String {
+        self.inner.api_url()
+    }
+
+    #[napi(getter, catch_unwind)]
+    pub fn gateway_url(&self) -> String {
+        self.inner.gateway_url()
+    }
+
+    /// `host:port` of the API: a client's `domain`.
+    #[napi(getter, catch_unwind)]
+    pub fn domain(&self) -> String {
+        self.inner.domain()
+    }
+
+    /// The static admin key (role `service_admin`).
+    #[napi(getter, catch_unwind)]
+    pub fn admin_key(&self) -> Secret {
+        Secret::new(self.inner.admin_key().clone())
+    }
+
+    /// The signing keys the mock signs with, as a flag string.
+    #[napi(getter, catch_unwind)]
+    pub fn signing_keys(&self) -> Secret {
+        Secret::new(SecretString::new(
+            self.inner.signing_keys().expose_flag_string(),
+        ))
+    }
+
+    #[napi(getter, catch_unwind)]
+    pub fn route_mode(&self) -> String {
+        self.inner.route_mode().as_str().to_owned()
+    }
+
+    /// The base domain of wildcard hosts.
+    #[napi(getter, catch_unwind)]
+    pub fn base_domain(&self) -> String {
+        self.inner.base_domain().to_owned()
+    }
+
+    /// "Now" on the mock clock, Unix seconds.
+    #[napi(catch_unwind)]
+    pub fn now(&self) -> Either<f64, BigInt> {
+        seconds_js(self.inner.now())
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_now(&self, now: Either<f64, BigInt>) -> napi::Result<()> {
+        self.inner.set_now(seconds_arg("now", &now).js()?);
+        Ok(())
+    }
+
+    /// Moves the mock clock by `seconds` (negative goes back).
+    #[napi(catch_unwind)]
+    pub fn advance(&self, seconds: f64) -> napi::Result<()> {
+        const LIMIT: f64 = ((1u64 << 53) - 1) as f64;
+        if !seconds.is_finite() || seconds.fract() != 0.0 || seconds.abs() > LIMIT {
+            return Err(Error::invalid_argument(format!(
+                "seconds must be a whole number, got {seconds}"
+            )))
+            .js();
+        }
+        self.inner.advance(seconds as i64);
+        Ok(())
+    }
+
+    #[napi(catch_unwind)]
+    pub fn set_faults(&self, faults: FaultOptions) -> napi::Result<()> {
+        let f = Faults {
+            fail_next: u32_opt("failNext", faults.fail_next).js()?,
+            status: faults
+                .status
+                .map(|s| count_arg("status", s, u64::from(u16::MAX)))
+                .transpose()
+                .js()?
+                .unwrap_or(0) as u16,
+            retry_after: faults
+                .retry_after
+                .map(|s| count_arg("retryAfter", s, u64::from(u32::MAX)))
+                .transpose()
+                .js()?,
+            latency_ms: faults
+                .latency_ms
+                .map(|s| count_arg("latencyMs", s, u64::from(u32::MAX)))
+                .transpose()
+                .js()?
+                .unwrap_or(0),
+            drop_next: u32_opt("dropNext", faults.drop_next).js()?,
+            corrupt_next: u32_opt("corruptNext", faults.corrupt_next).js()?,
+        };
+        self.inner.set_faults(f);
+        Ok(())
+    }
+
+    #[napi(catch_unwind)]
+    pub fn clear_faults(&self) {
+        self.inner.set_faults(Faults::default());
+    }
+
+    /// Forgets every sandbox, key, fault, logged request and clock offset.
+    #[napi(catch_unwind)]
+    pub fn reset(&self) {
+        self.inner.reset();
+    }
+
+    /// The API requests received so far, oldest first.
+    #[napi(catch_unwind)]
+    pub fn requests(&self) -> Vec<RequestRecordData> {
+        self.inner
+            .requests()
+            .into_iter()
+            .map(|r| RequestRecordData {
+                method: r.method,
+                path: r.path,
+                status: u32::from(r.status),
+                user_agent: r.user_agent,
+            })
+            .collect()
+    }
+
+    /// Stops both listeners and closes open connections.
+    #[napi(catch_unwind)]
+    pub fn stop(&mut self) {
+        self.inner.stop();
+    }
+}
