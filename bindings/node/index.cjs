@@ -115,6 +115,23 @@ async function withSignal(options, fn) {
   }
 }
 
+/** Checks the JS type of a positional argument, so a wrong type names the argument. */
+const KINDS = {
+  string: [(v) => typeof v === 'string', 'a string'],
+  number: [(v) => typeof v === 'number', 'a number'],
+  seconds: [(v) => typeof v === 'number' || typeof v === 'bigint', 'a number or bigint of Unix seconds'],
+  text: [(v) => typeof v === 'string' || v instanceof native.Secret, 'a string or Secret'],
+  object: [(v) => typeof v === 'object' && v !== null, 'an object'],
+};
+function need(value, kind, name, optional = false) {
+  if (optional && (value === undefined || value === null)) return;
+  const [ok, what] = KINDS[kind];
+  if (!ok(value)) {
+    const got = value === null ? 'null' : typeof value;
+    throw new InvalidArgument(`invalid argument: ${name} must be ${what}, got ${got}`);
+  }
+}
+
 /** Rejects option names the API does not know (a typo must not silently fall back). */
 function checkOptions(options, known, what, ErrorClass = InvalidArgument) {
   if (options === undefined || options === null) return {};
@@ -165,9 +182,11 @@ class SigningKeys {
     nativeKeys.set(this, n);
   }
   static fromFlag(text) {
+    need(text, 'text', 'text');
     return new SigningKeys(INTERNAL, sync(() => native.SigningKeys.fromFlag(text)));
   }
   static fromToml(text) {
+    need(text, 'text', 'text');
     return new SigningKeys(INTERNAL, sync(() => native.SigningKeys.fromToml(text)));
   }
   get keyIds() {
@@ -223,12 +242,16 @@ class RouteSigner {
   #native;
   constructor(keys, keyId) {
     const k = keysArg(keys);
+    need(keyId, 'string', 'keyId', true);
     this.#native = sync(() => new native.RouteSigner(k, keyId));
   }
   get keyId() {
     return this.#native.keyId;
   }
   sign(sandboxId, port, expires) {
+    need(sandboxId, 'string', 'sandboxId');
+    need(port, 'number', 'port');
+    need(expires, 'seconds', 'expires');
     return new SignedRoute(INTERNAL, sync(() => this.#native.sign(sandboxId, port, expires)));
   }
   [inspect.custom]() {
@@ -244,23 +267,32 @@ class RouteVerifier {
     this.#native = sync(() => new native.RouteVerifier(k));
   }
   verify(token, now) {
+    need(token, 'string', 'token');
+    need(now, 'seconds', 'now', true);
     return sync(() => this.#native.verify(token, now));
   }
   decide(request, accessToken, now) {
+    need(request, 'object', 'request');
+    need(accessToken, 'string', 'accessToken', true);
+    need(now, 'seconds', 'now', true);
     checkOptions(request, ['ingressTo', 'host', 'path', 'secureAccess'], 'access request');
     return sync(() => this.#native.decide(request, accessToken, now));
   }
 }
 
 function generateApiKey(prefix) {
+  need(prefix, 'string', 'prefix', true);
   return sync(() => native.generateApiKey(prefix));
 }
 
 function hashApiKey(raw) {
+  need(raw, 'text', 'raw');
   return sync(() => native.hashApiKey(raw));
 }
 
 function verifyApiKey(key, hash, options) {
+  need(key, 'text', 'key');
+  need(hash, 'string', 'hash');
   checkOptions(options, ['expiresAt', 'revoked', 'now'], 'verifyApiKey');
   return sync(() => native.verifyApiKey(key, hash, options));
 }
@@ -303,10 +335,15 @@ class Client {
     return this.#native.userAgent;
   }
   async getEndpoint(sandboxId, port, options) {
+    need(sandboxId, 'string', 'sandboxId');
+    need(port, 'number', 'port');
     checkOptions(options, CALL, 'call');
     return new Endpoint(await withSignal(options, (t) => this.#native.getEndpoint(sandboxId, port, t)));
   }
   async getSignedEndpoint(sandboxId, port, expiry, options) {
+    need(sandboxId, 'string', 'sandboxId');
+    need(port, 'number', 'port');
+    need(expiry, 'object', 'expiry');
     const { expires, ttlSeconds } = checkOptions(expiry, ['expires', 'ttlSeconds'], 'expiry');
     checkOptions(options, CALL, 'call');
     return new Endpoint(
@@ -323,15 +360,18 @@ class Client {
     return withSignal(options, (t) => this.#native.listApiKeys(t));
   }
   async revokeApiKey(keyId, options) {
+    need(keyId, 'string', 'keyId');
     checkOptions(options, CALL, 'call');
     await withSignal(options, (t) => this.#native.revokeApiKey(keyId, t));
   }
   async createSandbox(spec, options) {
+    need(spec, 'object', 'request');
     checkOptions(spec, ['image', 'secureAccess', 'metadata', 'timeoutSeconds'], 'createSandbox');
     checkOptions(options, CALL, 'call');
     return withSignal(options, (t) => this.#native.createSandbox(spec, t));
   }
   async getSandbox(sandboxId, options) {
+    need(sandboxId, 'string', 'sandboxId');
     checkOptions(options, CALL, 'call');
     return withSignal(options, (t) => this.#native.getSandbox(sandboxId, t));
   }
@@ -340,6 +380,7 @@ class Client {
     return withSignal(options, (t) => this.#native.listSandboxes(t));
   }
   async deleteSandbox(sandboxId, options) {
+    need(sandboxId, 'string', 'sandboxId');
     checkOptions(options, CALL, 'call');
     await withSignal(options, (t) => this.#native.deleteSandbox(sandboxId, t));
   }
@@ -369,8 +410,14 @@ class MockServer {
   get routeMode() { return this.#native.routeMode; }
   get baseDomain() { return this.#native.baseDomain; }
   now() { return this.#native.now(); }
-  setNow(now) { sync(() => this.#native.setNow(now)); }
-  advance(seconds) { sync(() => this.#native.advance(seconds)); }
+  setNow(now) {
+    need(now, 'seconds', 'now');
+    sync(() => this.#native.setNow(now));
+  }
+  advance(seconds) {
+    need(seconds, 'number', 'seconds');
+    sync(() => this.#native.advance(seconds));
+  }
   setFaults(faults) {
     checkOptions(faults, ['failNext', 'status', 'retryAfter', 'latencyMs', 'dropNext', 'corruptNext'], 'fault');
     sync(() => this.#native.setFaults(faults));

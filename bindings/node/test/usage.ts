@@ -1,0 +1,123 @@
+// How a TypeScript user writes against `sandgate` (ESM). Type-checked with
+// `tsc --noEmit --strict` by client.test.mjs; never run. Lines marked @ts-expect-error must
+// stay type errors: they check that the types are strict where they should be.
+import {
+  AccessDenied,
+  ApiError,
+  CancelledError,
+  Client,
+  MockServer,
+  RouteSigner,
+  RouteVerifier,
+  SandgateError,
+  Secret,
+  SigningKeys,
+  generateApiKey,
+  hashApiKey,
+  verifyApiKey,
+} from 'sandgate';
+import type {
+  AccessDecision,
+  ApiKeyInfo,
+  CreatedApiKey,
+  DenyReason,
+  Endpoint,
+  ErrorKind,
+  RouteInfo,
+  Sandbox,
+  Seconds,
+  SignedRoute,
+} from 'sandgate';
+
+export async function flow(signal: AbortSignal): Promise<number> {
+  const mock: MockServer = MockServer.start({ routeMode: 'header', trustedHeaders: true });
+  const admin = new Client({ domain: mock.domain, apiKey: mock.adminKey, timeoutMs: 5000, retries: false });
+  const user = new Client({
+    domain: mock.domain,
+    headers: { 'X-OpenSandbox-User': 'ts', 'X-OpenSandbox-Roles': 'operator' },
+    retries: { maxAttempts: 2, initialBackoffMs: 10 },
+  });
+  const created: CreatedApiKey = await user.createApiKey({ name: 'ts', expiresAt: 4_000_000_000 }, { signal });
+  const raw: string = created.key.reveal();
+  const withKey = new Client({ apiKey: created.key });
+  const sb: Sandbox = await withKey.createSandbox({ image: 'python:3.11', secureAccess: true, metadata: { a: 'b' } });
+  const owner: string | undefined = sb.metadata['access.owner'];
+  const ep: Endpoint = await withKey.getSignedEndpoint(sb.id, 8080, { ttlSeconds: 60 }, { signal });
+  const ep2: Endpoint = await withKey.getSignedEndpoint(sb.id, 8080, { expires: 4_000_000_000n });
+  const route: RouteInfo | null = ep.route;
+  const expires: Seconds | null = route?.expires ?? null;
+  const res = await fetch(`${ep.url}/ping`, { headers: ep.headers });
+  const keys: ApiKeyInfo[] = await withKey.listApiKeys();
+  const list: Sandbox[] = await admin.listSandboxes();
+  await user.revokeApiKey(keys[0].id);
+  await admin.deleteSandbox(sb.id);
+  const plain: Endpoint = await admin.getEndpoint(sb.id, 80);
+  const secure: string | undefined = plain.headers['OpenSandbox-Secure-Access'];
+
+  const signingKeys = SigningKeys.fromFlag(mock.signingKeys);
+  const fromToml: SigningKeys = SigningKeys.fromToml('[ingress.secure_access]\n');
+  const ids: string[] = signingKeys.keyIds;
+  const active: string | null = fromToml.activeKeyId;
+  const signer = new RouteSigner(signingKeys, 'a');
+  const signed: SignedRoute = signer.sign('sbx-001', 8080, 2_000_000_000);
+  const host: string = signed.host('example.com');
+  const verifier = new RouteVerifier(signingKeys);
+  const info: RouteInfo = verifier.verify(signed.token, mock.now());
+  const decision: AccessDecision = verifier.decide({ ingressTo: signed.token, secureAccess: '' }, 'tok', 1n);
+  const reason: DenyReason | null = decision.reason;
+  if (decision.grant === 'signature') {
+    const port: number | undefined = decision.route?.port;
+  }
+
+  const g = generateApiKey('osk_');
+  const hash: string = hashApiKey(g.key);
+  const ok: boolean = verifyApiKey(raw, hash, { expiresAt: '2030-01-01T00:00:00Z', revoked: false, now: 0 });
+
+  try {
+    await admin.getSandbox('nope', { signal });
+  } catch (e) {
+    if (e instanceof ApiError) {
+      const status: number = e.status;
+      const code: string | null = e.code;
+      const requestId: string | null = e.requestId;
+    } else if (e instanceof AccessDenied) {
+      const why: DenyReason = e.reason;
+    } else if (e instanceof CancelledError) {
+      const kind: 'cancelled' = e.kind;
+    } else if (e instanceof SandgateError) {
+      const kind: ErrorKind = e.kind;
+      switch (e.kind) {
+        case 'timeout':
+        case 'transport':
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  mock.setFaults({ failNext: 1, status: 503, retryAfter: 0, latencyMs: 10 });
+  mock.clearFaults();
+  mock.advance(60);
+  mock.setNow(2_000_000_000);
+  const now: Seconds = mock.now();
+  const requests = mock.requests().map((r) => `${r.method} ${r.path} ${r.status} ${r.userAgent ?? ''}`);
+  mock.reset();
+  mock.stop();
+
+  // @ts-expect-error: a Secret is not made by users
+  new Secret();
+  // @ts-expect-error: SigningKeys come from fromFlag/fromToml
+  new SigningKeys();
+  // @ts-expect-error: expires and ttlSeconds together
+  await admin.getSignedEndpoint('x', 80, { expires: 1, ttlSeconds: 2 });
+  // @ts-expect-error: a port is a number
+  signer.sign('x', '80', 1);
+  // @ts-expect-error: no such route mode
+  MockServer.start({ routeMode: 'host-header' });
+  // @ts-expect-error: a secret is not a string
+  const leaked: string = created.key;
+
+  return res.status + list.length + ids.length + requests.length + Number(now) + (ok ? 1 : 0) +
+    [owner, expires, ep2, secure, active, host, info, reason].length;
+}
