@@ -29,5 +29,6 @@ rm -f "$BUILD"/native.d.ts "$BUILD"/sandgate.*.node "$BUILD"/sandgate-*.tgz
 npx --no-install napi build --release --platform --no-js --output-dir "$BUILD" --dts native.d.ts >&2
 rm -f "$HERE"/sandgate.*.node
 cp "$BUILD"/sandgate.*.node "$HERE"/
+if command -v strip >/dev/null; then strip "$HERE"/sandgate.*.node; fi
 tarball="$(npm pack --pack-destination "$BUILD" --silent | tail -n 1)"
 echo "$BUILD/$tarball"
