@@ -33,7 +33,7 @@ impl GeneratedApiKey {
 
 /// Generates a key: `prefix` + 43 characters of URL-safe base64 from the OS CSPRNG.
 #[pyfunction]
-#[pyo3(signature = (prefix = DEFAULT_API_KEY_PREFIX))]
+#[pyo3(signature = (prefix = DEFAULT_API_KEY_PREFIX), text_signature = "(prefix='osk_')")]
 pub fn generate_api_key(py: Python<'_>, prefix: &str) -> PyResult<GeneratedApiKey> {
     let prefix = prefix.to_owned();
     let g = py

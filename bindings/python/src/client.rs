@@ -268,7 +268,10 @@ macro_rules! client_class {
         #[pymethods]
         impl $ty {
             #[new]
-            #[pyo3(signature = (domain = None, protocol = None, api_key = None, timeout = None, headers = None, retries = None))]
+            #[pyo3(
+                signature = (domain = None, protocol = None, api_key = None, timeout = None, headers = None, retries = None),
+                text_signature = "(domain=None, protocol=None, api_key=None, timeout=None, headers=None, retries=True)"
+            )]
             fn new(
                 py: Python<'_>,
                 domain: Option<String>,

@@ -56,8 +56,8 @@ impl MockServer {
 #[pymethods]
 impl MockServer {
     #[new]
-    #[pyo3(signature = (route_mode = "header".to_owned(), trusted_headers = false))]
-    fn new(py: Python<'_>, route_mode: String, trusted_headers: bool) -> PyResult<Self> {
+    #[pyo3(signature = (route_mode = "header", trusted_headers = false))]
+    fn new(py: Python<'_>, route_mode: &str, trusted_headers: bool) -> PyResult<Self> {
         let route_mode: RouteMode = route_mode.parse().py(py)?;
         let config = MockConfig {
             route_mode,

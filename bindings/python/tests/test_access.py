@@ -1,0 +1,76 @@
+"""access.json: the full access decision of SPEC §1.5."""
+
+from typing import Any, Dict
+
+import pytest
+
+from helpers import load
+from sandgate import AccessDenied, RouteVerifier, SigningKeys
+
+CASES = load("access")["cases"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c["name"])
+def test_access_cases(case: Dict[str, Any]) -> None:
+    verifier = RouteVerifier(SigningKeys.from_flag(case["keys"]))
+    sandbox = case["sandbox"]
+    request = case["request"]
+    decision = verifier.decide(
+        ingress_to=request.get("ingress_to"),
+        host=request.get("host"),
+        path=request.get("path"),
+        secure_access=request.get("secure_access"),
+        access_token=sandbox["access_token"] if sandbox["secure"] else None,
+        now=int(case["now"]),
+    )
+    expect = case["expect"]
+    assert decision.allowed == expect["allowed"], decision
+    assert bool(decision) == expect["allowed"]
+    assert decision.status == expect["status"]
+    if not expect["allowed"]:
+        assert decision.reason == expect["reason"]
+        assert decision.detail
+        assert decision.grant is None and decision.route is None
+        return
+    assert decision.reason is None
+    assert decision.grant == expect["grant"]
+    route = decision.route
+    assert route is not None
+    assert route.sandbox_id == expect["sandbox_id"]
+    assert route.port == expect["port"]
+    expires = expect["expires"]
+    assert route.expires == (None if expires is None else int(expires))
+    assert route.key_id == expect["key_id"]
+    assert decision.path == expect["path"]
+    assert decision.query == expect["query"]
+
+
+def test_access_verify_raises_access_denied() -> None:
+    keys = SigningKeys.from_flag("a=bXktdGVzdC1zZWNyZXQ=")
+    verifier = RouteVerifier(keys)
+    token = "sbx-001-8080-x2qxvk-0ff8cd39a"
+    assert verifier.verify(token, now=2_000_000_000).port == 8080
+    with pytest.raises(AccessDenied) as info:
+        verifier.verify(token, now=2_000_000_001)
+    err = info.value
+    assert (err.kind, err.reason, err.status) == ("access_denied", "expired", 401)
+    with pytest.raises(AccessDenied) as info:
+        verifier.verify(token[:-2] + "1a", now=0)
+    assert info.value.reason == "bad_signature"
+    with pytest.raises(AccessDenied) as info:
+        RouteVerifier(SigningKeys.from_flag("")).verify(token, now=0)
+    assert (info.value.reason, info.value.status) == ("not_configured", 503)
+    with pytest.raises(AccessDenied) as info:
+        verifier.verify("not a token", now=0)
+    assert (info.value.reason, info.value.status) == ("malformed", 400)
+
+
+def test_access_verify_host_and_path_forms() -> None:
+    keys = SigningKeys.from_flag("a=bXktdGVzdC1zZWNyZXQ=")
+    verifier = RouteVerifier(keys)
+    host = verifier.verify_host("sbx-001-8080-x2qxvk-0ff8cd39a.sandbox.example.com", now=0)
+    path = verifier.verify_path("/sbx-001/8080/x2qxvk/0ff8cd39a/ping?x=1", now=0)
+    assert host == path
+    assert (host.sandbox_id, host.port, host.key_id) == ("sbx-001", 8080, "a")
+    with pytest.raises(AccessDenied):
+        verifier.verify_path("/sbx-001/8080", now=0)

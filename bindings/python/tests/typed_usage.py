@@ -1,0 +1,116 @@
+"""Typed usage of the public API, checked with `mypy --strict` by test_typing.py.
+
+It is type-checked, never run; every annotation below must agree with the package's stubs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+from typing import Dict, List, Optional
+
+import sandgate
+from sandgate import (
+    AccessDecision,
+    AccessDenied,
+    ApiError,
+    ApiKeyInfo,
+    AsyncClient,
+    Client,
+    CreatedApiKey,
+    Endpoint,
+    GeneratedApiKey,
+    RouteInfo,
+    RouteSigner,
+    RouteVerifier,
+    Sandbox,
+    SandgateError,
+    Secret,
+    SignedRoute,
+    SigningKeys,
+    generate_api_key,
+    hash_api_key,
+    verify_api_key,
+)
+from sandgate.testing import MockRequest, MockServer
+
+
+def routes() -> None:
+    keys: SigningKeys = SigningKeys.from_flag("a=bXktdGVzdC1zZWNyZXQ=")
+    also: SigningKeys = SigningKeys.from_toml("[ingress.secure_access]\n")
+    ids: List[str] = keys.key_ids + also.key_ids
+    active: Optional[str] = keys.active_key_id
+    route: SignedRoute = RouteSigner(keys, "a").sign("sbx-001", 8080, 2_000_000_000)
+    token: str = route.token
+    host: str = route.host("sandbox.example.com")
+    expires: int = route.expires
+    info: RouteInfo = RouteVerifier(keys).verify(token, now=1_900_000_000)
+    key_id: Optional[str] = info.key_id
+    decision: AccessDecision = RouteVerifier(keys).decide(
+        ingress_to=token, secure_access=None, access_token=Secret("tok"), now=0
+    )
+    reason: Optional[str] = decision.reason
+    status: int = decision.status
+    print(ids, active, host, expires, key_id, reason, status, len(keys), "a" in keys)
+
+
+def api_keys() -> bool:
+    generated: GeneratedApiKey = generate_api_key()
+    raw: str = generated.key.reveal()
+    digest: str = hash_api_key(raw)
+    return verify_api_key(generated.key, digest, expires_at=None, revoked=False, now=None)
+
+
+def blocking(mock: MockServer) -> None:
+    client = Client(domain=mock.domain, api_key=mock.admin_key, timeout=5.0, retries=False)
+    sandbox: Sandbox = client.create_sandbox("python:3.11", secure_access=True, metadata={})
+    owner: Optional[str] = sandbox.metadata.get("access.owner")
+    endpoint: Endpoint = client.get_signed_endpoint(sandbox.id, 8080, ttl=60)
+    headers: Dict[str, str] = endpoint.headers
+    route: Optional[RouteInfo] = endpoint.route
+    plain: Endpoint = client.get_endpoint(sandbox.id, 8080)
+    later: Endpoint = client.get_signed_endpoint(
+        sandbox.id, 8080, datetime.datetime.now() + datetime.timedelta(hours=1)
+    )
+    sandboxes: List[Sandbox] = client.list_sandboxes()
+    client.delete_sandbox(sandbox.id)
+    try:
+        created: CreatedApiKey = client.create_api_key("k", expires_at=2_000_000_000)
+        keys: List[ApiKeyInfo] = client.list_api_keys()
+        client.revoke_api_key(created.id)
+        print(keys)
+    except ApiError as e:
+        code: Optional[str] = e.code
+        http: Optional[int] = e.status
+        print(code, http, e.request_id)
+    except SandgateError as e:
+        kind: str = e.kind
+        print(kind)
+    requests: List[MockRequest] = mock.requests()
+    print(owner, headers, route, plain, later, sandboxes, requests)
+
+
+async def concurrent(mock: MockServer) -> List[Sandbox]:
+    client = AsyncClient(domain=mock.domain, api_key=mock.admin_key, headers={"X-Trace": "1"})
+    task: asyncio.Task[Sandbox] = asyncio.create_task(client.create_sandbox("python:3.11"))
+    sandbox = await task
+    endpoint: Endpoint = await client.get_signed_endpoint(sandbox.id, 80, ttl=30.0)
+    print(endpoint.url)
+    try:
+        await client.get_sandbox("missing")
+    except AccessDenied as e:
+        print(e.reason)
+    return await client.list_sandboxes()
+
+
+def main() -> None:
+    with MockServer(route_mode="uri", trusted_headers=True) as mock:
+        mock.set_faults(fail_next=1, status=503, retry_after=0)
+        mock.advance(60)
+        mock.set_now(2_000_000_000)
+        now: int = mock.now()
+        flag: Secret = mock.signing_keys
+        blocking(mock)
+        made: List[Sandbox] = asyncio.run(concurrent(mock))
+        print(now, flag, made, api_keys(), sandgate.__version__)
+    routes()
