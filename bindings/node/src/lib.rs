@@ -4,10 +4,10 @@
 //! the JS layer (`index.cjs`) turns into error classes, and core futures to Promises settled
 //! from sandgate's one shared tokio runtime. Every rule lives in the `sandgate` crate.
 
-mod apikeys;
-mod client;
-mod mock;
-mod routes;
+pub mod apikeys;
+pub mod client;
+pub mod mock;
+pub mod routes;
 
 use napi::bindgen_prelude::{BigInt, Either, Env, PromiseRaw, ToNapiValue};
 use napi::{JsValue, Status};
