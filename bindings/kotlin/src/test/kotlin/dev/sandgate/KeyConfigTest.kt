@@ -1,0 +1,71 @@
+package dev.sandgate
+
+import org.junit.jupiter.api.DynamicTest
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.TestFactory
+import kotlin.test.assertEquals
+import kotlin.test.assertFailsWith
+import kotlin.test.assertFalse
+import kotlin.test.assertTrue
+
+/** key_config.json: signing keys from the flag string and the server TOML. */
+class KeyConfigTest {
+    @TestFactory
+    fun keyConfigCases(): List<DynamicTest> = Cases.load("key_config").arr("cases").mapIndexed { i, e ->
+        val c = e.asObj()
+        case("key_config", i, "${c.s("form")}: ${c.s("name")}") {
+            val input = c.s("input")
+            val load = { if (c.s("form") == "flag") SigningKeys.fromFlag(input) else SigningKeys.fromToml(input) }
+            val expect = c.obj("expect")
+            if (expect.bool("ok")!!) {
+                load().use { keys ->
+                    assertEquals(expect.arr("key_ids").map { (it as kotlinx.serialization.json.JsonPrimitive).content.single() }, keys.keyIds)
+                    assertEquals(expect.str("active_key")?.single(), keys.activeKeyId)
+                }
+            } else {
+                val err = assertFailsWith<SandgateException.InvalidConfig> { load() }
+                assertEquals(expect.s("kind"), err.kind)
+                val message = err.message!!
+                assertTrue(expect.s("message_contains") in message, message)
+                expect.str("message_excludes")?.let { secret ->
+                    assertFalse(secret in message, message)
+                    assertFalse(secret in err.toString(), err.toString())
+                    assertFalse(secret in err.stackTraceToString())
+                }
+            }
+        }
+    }
+
+    @Test
+    fun keyConfigToStringShowsIdsNeverSecrets() {
+        val secret = "bXktdGVzdC1zZWNyZXQ="
+        SigningKeys.fromFlag("a=$secret,b=Zm9vYmFy").use { keys ->
+            assertEquals(listOf('a', 'b'), keys.keyIds)
+            for (text in listOf(keys.toString(), RouteSigner(keys, 'b').use { it.toString() })) {
+                assertFalse(secret in text, text)
+                assertFalse("my-test-secret" in text, text)
+                assertFalse("Zm9vYmFy" in text, text)
+            }
+            assertTrue("a" in keys.toString())
+        }
+    }
+
+    @Test
+    fun keyConfigSignerNeedsAConfiguredKey() {
+        SigningKeys.fromFlag("a=Zm9v").use { keys ->
+            val noActive = assertFailsWith<SandgateException.InvalidConfig> { RouteSigner(keys) }
+            assertTrue("active" in noActive.message!!, noActive.message)
+            val unknown = assertFailsWith<SandgateException.InvalidConfig> { RouteSigner(keys, 'c') }
+            assertTrue("\"c\"" in unknown.message!!, unknown.message)
+            val bad = assertFailsWith<SandgateException.InvalidConfig> { RouteSigner(keys, 'A') }
+            assertTrue("\"A\"" in bad.message!!, bad.message)
+        }
+        SigningKeys.fromToml(
+            "[ingress.secure_access]\nactive_key = \"b\"\n[[ingress.secure_access.keys]]\nkey_id = \"a\"\nkey = \"Zm9v\"\n" +
+                "[[ingress.secure_access.keys]]\nkey_id = \"b\"\nkey = \"YmFy\"\n",
+        ).use { keys ->
+            assertEquals('b', keys.activeKeyId)
+            assertEquals('b', RouteSigner(keys).use { it.keyId })
+        }
+    }
+}
