@@ -21,7 +21,9 @@ fi
 
 cd "$HERE"
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  # `npm install` honours package-lock.json; `npm ci` rejects it on Node 20 because optional
+  # dependencies of @napi-rs/cli that need Node 22 are left out of the lock.
+  npm install --no-audit --no-fund --loglevel=error >&2
 fi
 
 mkdir -p "$BUILD"
