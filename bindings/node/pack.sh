@@ -20,10 +20,12 @@ if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
 fi
 
 cd "$HERE"
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] ||
+  [ package.json -nt node_modules/.package-lock.json ]; then
   # `npm install` honours package-lock.json; `npm ci` rejects it on Node 20 because optional
   # dependencies of @napi-rs/cli that need Node 22 are left out of the lock.
   npm install --no-audit --no-fund --loglevel=error >&2
+  touch node_modules/.package-lock.json
 fi
 
 mkdir -p "$BUILD"
