@@ -673,6 +673,11 @@ typedef struct SandgateDecision {
    * The upstream query without `?` (allowed requests that had one); `ptr` NULL when none.
    */
   struct SandgateString query;
+  /**
+   * The denial as an `access_denied` error value (NULL when allowed); owned by the decision
+   * and freed with it.
+   */
+  struct SandgateError *error;
 } SandgateDecision;
 
 #ifdef __cplusplus

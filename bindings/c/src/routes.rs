@@ -1,13 +1,13 @@
 //! Signing keys, the route signer, signed routes, the verifier and the access decision.
 
 use crate::abi::{
-    flag, guard, guard_free, handle, out_ptr, reason_code_ptr, reason_number, SandgateError,
-    SandgateStr, SandgateString,
+    flag, guard, guard_free, handle, out_ptr, reason_code_ptr, reason_number, sandgate_error_free,
+    SandgateError, SandgateStr, SandgateString,
 };
 use sandgate::keys::parse_key_id;
 use sandgate::route::{decode_expires_b36, encode_expires_b36, Grant};
 use sandgate::{
-    AccessRequest, Error, ErrorKind, RouteInfo, RouteSigner, RouteVerifier, SignedRoute,
+    AccessRequest, Denial, Error, ErrorKind, RouteInfo, RouteSigner, RouteVerifier, SignedRoute,
     SigningKeys,
 };
 use std::ffi::c_char;
@@ -431,6 +431,9 @@ pub struct SandgateDecision {
     pub path: SandgateString,
     /// The upstream query without `?` (allowed requests that had one); `ptr` NULL when none.
     pub query: SandgateString,
+    /// The denial as an `access_denied` error value (NULL when allowed); owned by the decision
+    /// and freed with it.
+    pub error: *mut SandgateError,
 }
 
 fn grant_code(g: Grant) -> *const c_char {
@@ -485,6 +488,12 @@ pub unsafe extern "C" fn sandgate_verifier_decide(
             route: SandgateRoute::of(d.route.as_ref()),
             path: SandgateString::opt(d.path.as_deref()),
             query: SandgateString::opt(d.query.as_deref()),
+            error: match (d.reason, d.detail) {
+                (Some(reason), Some(detail)) => {
+                    SandgateError::boxed(&Error::from(Denial::new(reason, detail)))
+                }
+                _ => ptr::null_mut(),
+            },
         }));
         Ok(())
     })
@@ -502,6 +511,7 @@ pub unsafe extern "C" fn sandgate_decision_free(decision: *mut SandgateDecision)
         d.route.release();
         d.path.release();
         d.query.release();
+        sandgate_error_free(d.error);
     })
 }
 

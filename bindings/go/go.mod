@@ -1,0 +1,3 @@
+module github.com/sandgate/sandgate/bindings/go
+
+go 1.21
