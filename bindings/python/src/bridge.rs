@@ -58,8 +58,9 @@ where
     let event_loop = event_loop.unbind();
     let task = sandgate::runtime::runtime().spawn(async move {
         let out = CatchUnwind(Box::pin(fut)).await;
-        // If the interpreter is shutting down there is nobody left to tell.
-        Python::try_attach(|py| {
+        // If the interpreter is shutting down there is nobody left to tell. The Python
+        // objects move into the closure so they are released while attached.
+        Python::try_attach(move |py| {
             let (value, failed) = match out {
                 Ok(Ok(v)) => match v.into_py_any(py) {
                     Ok(v) => (v, false),
