@@ -401,3 +401,23 @@ func TestClientMockControls(t *testing.T) {
 		t.Fatalf("Now after Close: %v", err)
 	}
 }
+
+// BenchmarkVerify measures one allowed verification through cgo (go test -bench Verify).
+func BenchmarkVerify(b *testing.B) {
+	keys, err := sandgate.SigningKeysFromFlag("a=bXktdGVzdC1zZWNyZXQ=")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer keys.Close()
+	v, err := sandgate.NewRouteVerifier(keys)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer v.Close()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := v.VerifyAt("sbx-001-8080-x2qxvk-0ff8cd39a", 1900000000); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
