@@ -18,7 +18,7 @@ fi
 cd "$here"
 rm -rf target/surefire-reports
 status=0
-mvn -B -q test || status=$?
+mvn -B -q -Dstyle.color=never test || status=$?
 mkdir -p "$results"
 if [ -d target/surefire-reports ]; then
   cp target/surefire-reports/TEST-*.xml "$results"/ 2>/dev/null || true
