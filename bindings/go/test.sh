@@ -51,7 +51,7 @@ record() {
 unformatted=$(gofmt -l . ../../examples/go)
 if [[ -z $unformatted ]]; then record go_gofmt 1; else record go_gofmt 0 "not gofmt-ed: $unformatted"; fi
 if out=$(go vet ./... 2>&1); then record go_vet 1; else record go_vet 0 "$out"; fi
-if out=$(cd ../../examples/go && go vet ./... 2>&1); then record go_vet_example 1; else record go_vet_example 0 "$out"; fi
+if out=$(cd ../../examples/go && go vet ./... 2>&1); then record go_vet_demo_module 1; else record go_vet_demo_module 0 "$out"; fi
 {
   echo '<?xml version="1.0" encoding="UTF-8"?>'
   echo "<testsuite name=\"sandgate_go_lint\" tests=\"${#cases[@]}\" failures=\"$failures\">"
