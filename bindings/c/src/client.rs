@@ -55,7 +55,8 @@ unsafe fn set(
         let o = options
             .as_mut()
             .ok_or_else(|| Error::invalid_argument("options must not be NULL"))?;
-        o.0 = f(std::mem::take(&mut o.0))?;
+        // Work on a copy: a rejected value leaves the options as they were.
+        o.0 = f(o.0.clone())?;
         Ok(())
     })
 }
@@ -609,6 +610,9 @@ unsafe fn create_sandbox(
             return Err(Error::invalid_argument(
                 "metadata must not be NULL when metadata_len is not 0",
             ));
+        }
+        if metadata_len > isize::MAX as usize / std::mem::size_of::<SandgateStrPair>() {
+            return Err(Error::invalid_argument("metadata_len is too large"));
         }
         for p in std::slice::from_raw_parts(metadata, metadata_len) {
             req.metadata.insert(

@@ -355,8 +355,17 @@ pub unsafe extern "C" fn sandgate_verifier_verify(
         let signed = route.signed.ok_or_else(|| {
             Error::new(ErrorKind::Internal, "a verified route carries no signature")
         })?;
+        let offset = (route.sandbox_id.as_ptr() as usize)
+            .checked_sub(token.as_ptr() as usize)
+            .filter(|o| o + route.sandbox_id.len() <= token.len())
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::Internal,
+                    "the sandbox id is not part of the token",
+                )
+            })?;
         *out = SandgateVerifiedRoute {
-            sandbox_id_offset: route.sandbox_id.as_ptr() as usize - token.as_ptr() as usize,
+            sandbox_id_offset: offset,
             sandbox_id_len: route.sandbox_id.len(),
             expires: signed.expires,
             port: route.port,

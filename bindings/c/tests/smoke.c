@@ -501,6 +501,20 @@ static void client_family(void) {
   expect_error(sandgate_client_options_retries(o, 7), SANDGATE_ERROR_KIND_INVALID_ARGUMENT, 0,
                "retries 7");
   sandgate_client_options_free(o);
+  /* A rejected value leaves the options as they were. */
+  o = sandgate_client_options_new();
+  OK(sandgate_client_options_domain(o, S(domain)));
+  SandgateStr bad_utf8 = {(const uint8_t *)"\xff", 1};
+  expect_error(sandgate_client_options_protocol(o, bad_utf8), SANDGATE_ERROR_KIND_INVALID_ARGUMENT,
+               0, "options UTF-8");
+  c = NULL;
+  OK(sandgate_client_new(o, &c));
+  SandgateString kept = {0};
+  OK(sandgate_client_base_url(c, &kept));
+  CHECK(kept.ptr && strstr(kept.ptr, domain) != NULL, "options lost after a rejected value");
+  sandgate_string_free(&kept);
+  sandgate_client_free(c);
+  sandgate_client_options_free(o);
   expect_error(sandgate_client_options_domain(NULL, S("x")), SANDGATE_ERROR_KIND_INVALID_ARGUMENT,
                0, "NULL options");
   OK(sandgate_client_from_env(&c));
