@@ -125,6 +125,7 @@ pub struct MockServer {
     api_addr: SocketAddr,
     signing_keys: SigningKeys,
     shutdown: Option<tokio::sync::watch::Sender<bool>>,
+    closed: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
 }
 
 impl fmt::Debug for MockServer {
@@ -195,18 +196,28 @@ impl MockServer {
         };
         let (api, gw) = (to_tokio(api)?, to_tokio(gw)?);
         let (tx, rx) = tokio::sync::watch::channel(false);
+        let (closed_tx, closed) = std::sync::mpsc::channel();
+        let api_router = api::router(app.clone());
         rt.spawn(serve::serve(
             api,
-            api::router(app.clone()),
+            api_router,
             Some(app.clone()),
             rx.clone(),
+            closed_tx.clone(),
         ));
-        rt.spawn(serve::serve(gw, gateway::router(app.clone()), None, rx));
+        rt.spawn(serve::serve(
+            gw,
+            gateway::router(app.clone()),
+            None,
+            rx,
+            closed_tx,
+        ));
         Ok(MockServer {
             app,
             api_addr,
             signing_keys,
             shutdown: Some(tx),
+            closed: std::sync::Mutex::new(closed),
         })
     }
 
@@ -300,10 +311,19 @@ impl MockServer {
         })
     }
 
-    /// Stops both listeners and closes open connections.
+    /// Stops both listeners and closes open connections. Returns once both listeners are
+    /// closed (or after five seconds, if the runtime is too busy to finish sooner).
     pub fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(true);
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+            let closed = self.closed.lock().unwrap_or_else(|p| p.into_inner());
+            for _ in 0..2 {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                if closed.recv_timeout(left).is_err() {
+                    break;
+                }
+            }
         }
     }
 }

@@ -13,13 +13,15 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tower::ServiceExt;
 
-/// Serves `router` on `listener` until `shutdown` turns true; then closes every connection.
-/// `faults` is the app whose `drop_next` fault applies (the API listener only).
+/// Serves `router` on `listener` until `shutdown` turns true; then closes the listener and
+/// every connection and reports on `closed`. `faults` is the app whose `drop_next` fault
+/// applies (the API listener only).
 pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     faults: Option<Arc<App>>,
     mut shutdown: watch::Receiver<bool>,
+    closed: std::sync::mpsc::Sender<()>,
 ) {
     let mut conns = JoinSet::new();
     loop {
@@ -56,7 +58,9 @@ pub(crate) async fn serve(
             _ = shutdown.changed() => break,
         }
     }
-    conns.abort_all();
+    drop(listener);
+    conns.shutdown().await;
+    let _ = closed.send(());
 }
 
 fn take_drop(app: &App, req: &Request<Incoming>) -> bool {

@@ -216,7 +216,6 @@ async fn stop_closes_the_listeners() {
         StatusCode::OK
     );
     t.mock.stop();
-    tokio::time::sleep(Duration::from_millis(100)).await;
     let fresh = reqwest::Client::new();
     assert!(fresh
         .get(format!("{url}/v1/sandboxes"))

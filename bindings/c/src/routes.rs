@@ -7,7 +7,7 @@ use crate::abi::{
 use sandgate::keys::parse_key_id;
 use sandgate::route::{decode_expires_b36, encode_expires_b36, Grant};
 use sandgate::{
-    AccessRequest, Denial, Error, ErrorKind, RouteInfo, RouteSigner, RouteVerifier, SignedRoute,
+    AccessRequest, Error, ErrorKind, RouteInfo, RouteSigner, RouteVerifier, SignedRoute,
     SigningKeys,
 };
 use std::ffi::c_char;
@@ -497,12 +497,9 @@ pub unsafe extern "C" fn sandgate_verifier_decide(
             route: SandgateRoute::of(d.route.as_ref()),
             path: SandgateString::opt(d.path.as_deref()),
             query: SandgateString::opt(d.query.as_deref()),
-            error: match (d.reason, d.detail) {
-                (Some(reason), Some(detail)) => {
-                    SandgateError::boxed(&Error::from(Denial::new(reason, detail)))
-                }
-                _ => ptr::null_mut(),
-            },
+            error: d
+                .error()
+                .map_or(ptr::null_mut(), |e| SandgateError::boxed(&e)),
         }));
         Ok(())
     })

@@ -115,6 +115,16 @@ pub struct AccessDecision {
     pub query: Option<String>,
 }
 
+impl AccessDecision {
+    /// The denial as an [`ErrorKind::AccessDenied`](crate::ErrorKind) error; `None` when allowed.
+    pub fn error(&self) -> Option<crate::Error> {
+        match (self.reason, self.detail) {
+            (Some(reason), Some(detail)) => Some(Denial::new(reason, detail).into()),
+            _ => None,
+        }
+    }
+}
+
 /// Verifies signed routes against a set of signing keys.
 #[derive(Clone, Debug)]
 pub struct RouteVerifier {
