@@ -7,7 +7,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 
 "$root/bindings/kotlin/build.sh"
-(cd "$root/bindings/kotlin" && mvn -B -q -Dstyle.color=never install -DskipTests)
+(cd "$root/bindings/kotlin" && mvn -B -q -Dstyle.color=never install -Dmaven.test.skip=true)
 
 cd "$here"
 mvn -B -q -Dstyle.color=never package
