@@ -11,6 +11,8 @@ cargo build --release -p sandgate-kotlin --features bindgen
 release="${CARGO_TARGET_DIR:-$root/target}/release"
 mkdir -p "$here/target/native"
 cp "$release/libsandgate_uniffi.so" "$here/target/native/libsandgate_uniffi.so"
+# The shipped copy needs only its dynamic symbols.
+if command -v strip >/dev/null 2>&1; then strip --strip-unneeded "$here/target/native/libsandgate_uniffi.so"; fi
 rm -rf "$here/target/generated-sources/uniffi"
 "$release/uniffi-bindgen" generate --no-format --language kotlin \
   --library "$release/libsandgate_uniffi.so" --out-dir "$here/target/generated-sources/uniffi"
