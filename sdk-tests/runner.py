@@ -192,7 +192,7 @@ def chain(*steps):
     return run
 
 
-SUITES = {"rust": chain(rust_suite, example_step("rust", "cargo run -q -p sandgate-example"))}
+SUITES = {"rust": chain(rust_suite, example_step("rust", "examples/rust/run.sh"))}
 for _lang, _script in [("c", "bindings/c/test.sh"), ("go", "bindings/go/test.sh"),
                        ("python", "bindings/python/test.sh"), ("node", "bindings/node/test.sh"),
                        ("kotlin", "bindings/kotlin/test.sh"), ("csharp", "bindings/csharp/test.sh")]:
