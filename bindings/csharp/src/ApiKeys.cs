@@ -1,0 +1,108 @@
+using Sandgate.Native;
+
+namespace Sandgate
+{
+    /// <summary>A new API key: show <see cref="Key"/> to its owner once and store only <see cref="Hash"/>.</summary>
+    public sealed class GeneratedApiKey
+    {
+        internal GeneratedApiKey(Secret key, string prefix, string hash)
+        {
+            Key = key;
+            Prefix = prefix;
+            Hash = hash;
+        }
+
+        /// <summary>The raw key (a secret).</summary>
+        public Secret Key { get; }
+
+        /// <summary>The display prefix: the first 12 characters of the key.</summary>
+        public string Prefix { get; }
+
+        /// <summary>Lowercase hex SHA-256 of the key: the only form to store.</summary>
+        public string Hash { get; }
+
+        /// <summary>Never prints the key.</summary>
+        public override string ToString()
+        {
+            return "GeneratedApiKey(Key: ***, Prefix: " + Prefix + ", Hash: " + Hash + ")";
+        }
+    }
+
+    /// <summary>The show-once API-key primitives (SPEC §3.1).</summary>
+    public static class ApiKeys
+    {
+        /// <summary>Generates <c>prefix + base64url(32 random bytes)</c>; a null prefix means <c>osk_</c>.</summary>
+        /// <exception cref="InvalidArgumentException">The prefix is rejected.</exception>
+        public static unsafe GeneratedApiKey Generate(string prefix = null)
+        {
+            Library.EnsureLoaded();
+            byte[] b = Utf8.Encode(prefix, "prefix");
+            SandgateGeneratedApiKey* k;
+            SandgateError* e;
+            fixed (byte* p = b)
+            {
+                e = NativeMethods.sandgate_generate_api_key(Utf8.Str(p, b), out k);
+            }
+            Errors.Check(e);
+            try
+            {
+                return new GeneratedApiKey(new Secret(Utf8.Read(k->Key)), Utf8.Read(k->Prefix), Utf8.Read(k->Hash));
+            }
+            finally
+            {
+                NativeMethods.sandgate_generated_api_key_free(k);
+            }
+        }
+
+        /// <summary>The lowercase hex SHA-256 of <paramref name="raw"/>: the stored form of a key.</summary>
+        public static unsafe string Hash(string raw)
+        {
+            Library.EnsureLoaded();
+            byte[] b = Utf8.Encode(raw, "raw");
+            SandgateString s;
+            SandgateError* e;
+            fixed (byte* p = b)
+            {
+                e = NativeMethods.sandgate_hash_api_key(Utf8.Str(p, b), &s);
+            }
+            Errors.Check(e);
+            return Utf8.Take(&s);
+        }
+
+        /// <summary>
+        /// Whether <paramref name="key"/> matches <paramref name="storedHash"/> (constant time), is
+        /// not revoked and not expired, against the system clock. <paramref name="expiresAt"/> is
+        /// RFC 3339 or epoch seconds (null: never expires; unparseable counts as expired).
+        /// </summary>
+        /// <exception cref="InvalidArgumentException">The stored hash is not 64 lowercase hex digits.</exception>
+        public static bool Verify(string key, string storedHash, string expiresAt = null, bool revoked = false)
+        {
+            return VerifyCore(key, storedHash, expiresAt, revoked, 0, 0);
+        }
+
+        /// <summary><see cref="Verify(string, string, string, bool)"/> at <paramref name="now"/> (Unix seconds).</summary>
+        public static bool Verify(string key, string storedHash, string expiresAt, bool revoked, ulong now)
+        {
+            return VerifyCore(key, storedHash, expiresAt, revoked, 1, now);
+        }
+
+        private static unsafe bool VerifyCore(string key, string storedHash, string expiresAt, bool revoked, byte hasNow, ulong now)
+        {
+            Library.EnsureLoaded();
+            byte[] k = Utf8.Encode(key, "key");
+            byte[] h = Utf8.Encode(storedHash, "storedHash");
+            byte[] x = Utf8.Encode(expiresAt, "expiresAt");
+            byte valid;
+            SandgateError* e;
+            fixed (byte* pk = k)
+            fixed (byte* ph = h)
+            fixed (byte* px = x)
+            {
+                e = NativeMethods.sandgate_verify_api_key(Utf8.Str(pk, k), Utf8.Str(ph, h), Utf8.Str(px, x),
+                    revoked ? (byte)1 : (byte)0, hasNow, now, out valid);
+            }
+            Errors.Check(e);
+            return valid == 1;
+        }
+    }
+}

@@ -1,0 +1,157 @@
+// Conversions at the boundary: .NET strings to borrowed UTF-8 views and back, and the one
+// check that the native library can be loaded at all.
+using System;
+using System.IO;
+using System.Text;
+
+namespace Sandgate.Native
+{
+    internal static unsafe class Utf8
+    {
+        private static readonly UTF8Encoding Strict = new UTF8Encoding(false, true);
+
+        /// <summary>
+        /// The UTF-8 bytes of <paramref name="value"/> plus a trailing zero, so that even an empty
+        /// string pins to a non-null pointer (for the C ABI a null pointer means "absent").
+        /// Null stays null. A string that is not valid UTF-16 (a lone surrogate) cannot be
+        /// converted and is an InvalidArgumentException naming <paramref name="name"/>.
+        /// </summary>
+        internal static byte[] Encode(string value, string name)
+        {
+            if (value == null)
+            {
+                return null;
+            }
+            try
+            {
+                byte[] bytes = new byte[Strict.GetByteCount(value) + 1];
+                Strict.GetBytes(value, 0, value.Length, bytes, 0);
+                return bytes;
+            }
+            catch (EncoderFallbackException)
+            {
+                throw Errors.Conversion(name + " is not valid text: it holds a lone UTF-16 surrogate, which has no UTF-8 form");
+            }
+        }
+
+        /// <summary>A view of bytes from <see cref="Encode"/>, pinned at <paramref name="pinned"/>.</summary>
+        internal static SandgateStr Str(byte* pinned, byte[] bytes)
+        {
+            SandgateStr s;
+            s.Ptr = bytes == null ? null : pinned;
+            s.Len = bytes == null ? UIntPtr.Zero : (UIntPtr)(bytes.Length - 1);
+            return s;
+        }
+
+        internal static string Read(SandgateString s)
+        {
+            return s.Ptr == null ? null : Encoding.UTF8.GetString(s.Ptr, checked((int)(ulong)s.Len));
+        }
+
+        internal static string Read(SandgateStr s)
+        {
+            return s.Ptr == null ? null : Encoding.UTF8.GetString(s.Ptr, checked((int)(ulong)s.Len));
+        }
+
+        /// <summary>A static NUL-terminated ASCII string from the library (never freed).</summary>
+        internal static string Static(byte* p)
+        {
+            if (p == null)
+            {
+                return null;
+            }
+            int n = 0;
+            while (p[n] != 0)
+            {
+                n++;
+            }
+            return Encoding.ASCII.GetString(p, n);
+        }
+
+        /// <summary>Copies an owned top-level string, then frees (and zeroes) it.</summary>
+        internal static string Take(SandgateString* s)
+        {
+            try
+            {
+                return Read(*s);
+            }
+            finally
+            {
+                NativeMethods.sandgate_string_free(s);
+            }
+        }
+
+        /// <summary>A one-character key id from its character code (0 = none).</summary>
+        internal static string KeyId(uint code)
+        {
+            return code == 0 ? null : char.ConvertFromUtf32(checked((int)code));
+        }
+    }
+
+    /// <summary>Checks once that the native library loads, and explains where it was looked for when it does not.</summary>
+    internal static unsafe class Library
+    {
+        private static readonly object Gate = new object();
+        private static volatile bool loaded;
+
+        internal static void EnsureLoaded()
+        {
+            if (loaded)
+            {
+                return;
+            }
+            lock (Gate)
+            {
+                if (loaded)
+                {
+                    return;
+                }
+                try
+                {
+                    NativeMethods.sandgate_version();
+                    loaded = true;
+                }
+                catch (DllNotFoundException e)
+                {
+                    throw new DllNotFoundException(Explain(), e);
+                }
+                catch (EntryPointNotFoundException e)
+                {
+                    throw new DllNotFoundException(FileName() + " was loaded but is not sandgate's C ABI (no sandgate_version): " + Explain(), e);
+                }
+            }
+        }
+
+        internal static string Version()
+        {
+            EnsureLoaded();
+            return Utf8.Static(NativeMethods.sandgate_version());
+        }
+
+        private static string FileName()
+        {
+            if (Path.DirectorySeparatorChar == '\\')
+            {
+                return "sandgate_ffi.dll";
+            }
+            if (Directory.Exists("/System/Library/Frameworks"))
+            {
+                return "libsandgate_ffi.dylib";
+            }
+            return "libsandgate_ffi.so";
+        }
+
+        private static string Explain()
+        {
+            string file = FileName();
+            string dir = Path.GetDirectoryName(typeof(Library).Assembly.Location);
+            string pathVar = Path.DirectorySeparatorChar == '\\' ? "PATH" : (file.EndsWith(".dylib", StringComparison.Ordinal) ? "DYLD_LIBRARY_PATH" : "LD_LIBRARY_PATH");
+            string searched = Environment.GetEnvironmentVariable(pathVar);
+            return string.Format(
+                "sandgate: the native library {0} could not be loaded. It was looked for next to Sandgate.dll in {1}, " +
+                "in {1}{2}runtimes{2}<rid>{2}native (.NET packages), in {3} ({4}) and in the system library directories. " +
+                "Build it with `cargo build --release -p sandgate-ffi` and copy target/release/{0} next to Sandgate.dll.",
+                file, dir, Path.DirectorySeparatorChar, pathVar, string.IsNullOrEmpty(searched) ? "not set" : searched);
+        }
+    }
+}

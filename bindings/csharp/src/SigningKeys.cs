@@ -1,0 +1,99 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.ObjectModel;
+using Sandgate.Native;
+
+namespace Sandgate
+{
+    /// <summary>
+    /// A validated set of OSEP-0011 signing keys (SPEC §1.6). The secrets stay in native memory,
+    /// are zeroed when the set is disposed, and never print.
+    /// </summary>
+    public sealed class SigningKeys : IDisposable
+    {
+        internal readonly SigningKeysHandle Handle;
+
+        private SigningKeys(SigningKeysHandle handle, IReadOnlyList<string> keyIds, string activeKeyId)
+        {
+            Handle = handle;
+            KeyIds = keyIds;
+            ActiveKeyId = activeKeyId;
+        }
+
+        /// <summary>Parses the ingress flag string <c>a=BASE64,b=BASE64</c>; a blank string is an empty set.</summary>
+        /// <exception cref="InvalidConfigException">The string is not a valid key set.</exception>
+        public static unsafe SigningKeys FromFlag(string flag)
+        {
+            Library.EnsureLoaded();
+            byte[] b = Utf8.Encode(flag, "flag");
+            SigningKeysHandle h;
+            SandgateError* e;
+            fixed (byte* p = b)
+            {
+                e = NativeMethods.sandgate_signing_keys_from_flag(Utf8.Str(p, b), out h);
+            }
+            return Wrap(e, h);
+        }
+
+        /// <summary>Parses the server TOML table <c>[ingress.secure_access]</c>.</summary>
+        /// <exception cref="InvalidConfigException">The TOML is not a valid key set.</exception>
+        public static unsafe SigningKeys FromToml(string toml)
+        {
+            Library.EnsureLoaded();
+            byte[] b = Utf8.Encode(toml, "toml");
+            SigningKeysHandle h;
+            SandgateError* e;
+            fixed (byte* p = b)
+            {
+                e = NativeMethods.sandgate_signing_keys_from_toml(Utf8.Str(p, b), out h);
+            }
+            return Wrap(e, h);
+        }
+
+        private static unsafe SigningKeys Wrap(SandgateError* e, SigningKeysHandle h)
+        {
+            if (e != null)
+            {
+                h.Dispose();
+                throw Errors.Take(e);
+            }
+            try
+            {
+                SandgateString ids;
+                Errors.Check(NativeMethods.sandgate_signing_keys_key_ids(h, &ids));
+                string text = Utf8.Take(&ids);
+                var list = new List<string>();
+                foreach (char c in text)
+                {
+                    list.Add(c.ToString());
+                }
+                uint active;
+                Errors.Check(NativeMethods.sandgate_signing_keys_active_key_id(h, out active));
+                return new SigningKeys(h, new ReadOnlyCollection<string>(list), Utf8.KeyId(active));
+            }
+            catch
+            {
+                h.Dispose();
+                throw;
+            }
+        }
+
+        /// <summary>The key ids, in order (each one character).</summary>
+        public IReadOnlyList<string> KeyIds { get; }
+
+        /// <summary>The active key id (TOML <c>active_key</c>), or null when there is none.</summary>
+        public string ActiveKeyId { get; }
+
+        /// <summary>Key ids only, never secrets.</summary>
+        public override string ToString()
+        {
+            return "SigningKeys(ids: [" + string.Join(", ", KeyIds) + "], active: " + (ActiveKeyId ?? "none") + ")";
+        }
+
+        /// <summary>Frees the native keys (their secrets are zeroed). Safe to call more than once.</summary>
+        public void Dispose()
+        {
+            Handle.Dispose();
+        }
+    }
+}
