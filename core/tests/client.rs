@@ -214,7 +214,8 @@ async fn client_error_kinds() {
     m.set_faults(Faults {
         corrupt_next: 1,
         ..Default::default()
-    });
+    })
+    .unwrap();
     let e = admin(&m).list_sandboxes().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
     // Transport: nothing listens on a port we just freed.
@@ -257,7 +258,8 @@ async fn client_timeout_through_latency() {
     m.set_faults(Faults {
         latency_ms: 1500,
         ..Default::default()
-    });
+    })
+    .unwrap();
     let c = Client::builder()
         .domain(m.domain())
         .api_key(m.admin_key().expose())
@@ -282,7 +284,8 @@ async fn client_retries_503_honouring_retry_after() {
         status: 503,
         retry_after: Some(1),
         ..Default::default()
-    });
+    })
+    .unwrap();
     let c = Client::builder()
         .domain(m.domain())
         .api_key(m.admin_key().expose())
@@ -307,7 +310,8 @@ async fn client_gives_up_after_max_attempts_and_can_be_turned_off() {
         fail_next: 5,
         status: 502,
         ..Default::default()
-    });
+    })
+    .unwrap();
     let c = Client::builder()
         .domain(m.domain())
         .api_key(m.admin_key().expose())
@@ -323,7 +327,8 @@ async fn client_gives_up_after_max_attempts_and_can_be_turned_off() {
         fail_next: 1,
         status: 429,
         ..Default::default()
-    });
+    })
+    .unwrap();
     let once = Client::builder()
         .domain(m.domain())
         .api_key(m.admin_key().expose())
@@ -339,7 +344,8 @@ async fn client_gives_up_after_max_attempts_and_can_be_turned_off() {
         fail_next: 1,
         status: 500,
         ..Default::default()
-    });
+    })
+    .unwrap();
     assert_eq!(c.list_sandboxes().await.unwrap_err().status(), Some(500));
     assert_eq!(m.requests().len(), 1);
 }
@@ -350,7 +356,8 @@ async fn client_retries_a_dropped_connection() {
     m.set_faults(Faults {
         drop_next: 1,
         ..Default::default()
-    });
+    })
+    .unwrap();
     let c = Client::builder()
         .domain(m.domain())
         .api_key(m.admin_key().expose())
@@ -365,7 +372,8 @@ async fn client_retries_a_dropped_connection() {
     m.set_faults(Faults {
         drop_next: 1,
         ..Default::default()
-    });
+    })
+    .unwrap();
     let s = c.create_sandbox(&CreateSandbox::new("i")).await;
     assert_eq!(s.unwrap_err().kind(), ErrorKind::Transport);
 }
@@ -386,13 +394,15 @@ async fn client_never_retries_posts_once_sent() {
         status: 503,
         retry_after: Some(0),
         ..Default::default()
-    });
+    })
+    .unwrap();
     let e = alice.create_api_key(Some("once"), None).await.unwrap_err();
     assert_eq!(e.status(), Some(503));
     m.set_faults(Faults {
         drop_next: 1,
         ..Default::default()
-    });
+    })
+    .unwrap();
     assert_eq!(
         alice
             .create_api_key(Some("once"), None)
@@ -405,7 +415,8 @@ async fn client_never_retries_posts_once_sent() {
         fail_next: 1,
         status: 503,
         ..Default::default()
-    });
+    })
+    .unwrap();
     assert!(alice
         .create_sandbox(&CreateSandbox::new("i"))
         .await

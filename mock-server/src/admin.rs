@@ -74,7 +74,7 @@ async fn set_clock(
 fn faults_json(f: &Faults) -> Value {
     json!({
         "fail_next": f.fail_next,
-        "status": f.status,
+        "status": f.failure_status(),
         "retry_after": f.retry_after,
         "latency_ms": f.latency_ms,
         "drop_next": f.drop_next,
@@ -88,7 +88,7 @@ async fn faults(State(app): Shared, h: HeaderMap) -> Result<Json<Value>, ApiErro
 }
 
 /// Replaces the faults: `fail_next`, `status` (default 503), `retry_after`, `latency_ms`,
-/// `drop_next`, `corrupt_next`; absent fields are zero.
+/// `drop_next`, `corrupt_next`; absent fields are zero. Ranges: `Faults::validate`.
 async fn set_faults(
     State(app): Shared,
     h: HeaderMap,
@@ -110,28 +110,31 @@ async fn set_faults(
     {
         return Err(ApiError::bad_request(format!("unknown fault field {k:?}")));
     }
-    let num = |name: &str, max: u64| -> Result<Option<u64>, ApiError> {
+    let num = |name: &str| -> Result<u64, ApiError> {
         match body.get(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => v.as_u64().filter(|n| *n <= max).map(Some).ok_or_else(|| {
-                ApiError::bad_request(format!("{name} must be an integer in 0..{max}"))
+            None | Some(Value::Null) => Ok(0),
+            Some(v) => v.as_u64().ok_or_else(|| {
+                ApiError::bad_request(format!("{name} must be a non-negative integer"))
             }),
         }
     };
-    let status = num("status", 599)?.unwrap_or(503);
-    if status < 400 {
-        return Err(ApiError::bad_request(
-            "status must be an error status (400..599)",
-        ));
-    }
-    let f = Faults {
-        fail_next: num("fail_next", 1_000_000)?.unwrap_or(0) as u32,
-        status: status as u16,
-        retry_after: num("retry_after", 3600)?,
-        latency_ms: num("latency_ms", 600_000)?.unwrap_or(0),
-        drop_next: num("drop_next", 1_000_000)?.unwrap_or(0) as u32,
-        corrupt_next: num("corrupt_next", 1_000_000)?.unwrap_or(0) as u32,
+    let small = |name: &str| -> Result<u32, ApiError> {
+        u32::try_from(num(name)?).map_err(|_| ApiError::bad_request(format!("{name} is too large")))
     };
+    let f = Faults {
+        fail_next: small("fail_next")?,
+        status: u16::try_from(num("status")?)
+            .map_err(|_| ApiError::bad_request("status must be an error status (400..599)"))?,
+        retry_after: match body.get("retry_after") {
+            None | Some(Value::Null) => None,
+            Some(_) => Some(num("retry_after")?),
+        },
+        latency_ms: num("latency_ms")?,
+        drop_next: small("drop_next")?,
+        corrupt_next: small("corrupt_next")?,
+    };
+    f.validate()
+        .map_err(|e| ApiError::bad_request(e.message()))?;
     let out = faults_json(&f);
     app.store.lock().faults = f;
     Ok(Json(out))

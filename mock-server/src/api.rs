@@ -83,7 +83,7 @@ async fn faults_and_log(State(app): Shared, req: Request<Body>, next: Next) -> R
         let f = &mut d.faults;
         let fail = if f.fail_next > 0 {
             f.fail_next -= 1;
-            Some((f.status, f.retry_after))
+            Some((f.failure_status(), f.retry_after))
         } else {
             None
         };

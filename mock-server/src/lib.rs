@@ -274,9 +274,16 @@ impl MockServer {
         d.clock_offset = d.clock_offset.saturating_add(secs);
     }
 
-    /// Replaces the injected faults.
-    pub fn set_faults(&self, faults: Faults) {
+    /// Replaces the injected faults, after [`Faults::validate`].
+    pub fn set_faults(&self, faults: Faults) -> Result<(), Error> {
+        faults.validate()?;
         self.app.store.lock().faults = faults;
+        Ok(())
+    }
+
+    /// Clears every injected fault.
+    pub fn clear_faults(&self) {
+        self.app.store.lock().faults = Faults::default();
     }
 
     /// The faults still pending.

@@ -63,7 +63,7 @@ pub(crate) struct KeyRec {
 pub struct Faults {
     /// Fail this many of the next requests with `status`.
     pub fail_next: u32,
-    /// Status of injected failures (default 503).
+    /// Status of injected failures: 400..=599, or 0 for the default 503.
     pub status: u16,
     /// `Retry-After` seconds sent with injected failures.
     pub retry_after: Option<u64>,
@@ -73,6 +73,58 @@ pub struct Faults {
     pub drop_next: u32,
     /// Answer this many of the next requests with 200 and a body that is not JSON.
     pub corrupt_next: u32,
+}
+
+impl Faults {
+    /// Largest accepted `fail_next`, `drop_next` and `corrupt_next`.
+    pub const MAX_COUNT: u32 = 1_000_000;
+    /// Largest accepted `retry_after`, in seconds.
+    pub const MAX_RETRY_AFTER: u64 = 3600;
+    /// Largest accepted `latency_ms` (ten minutes).
+    pub const MAX_LATENCY_MS: u64 = 600_000;
+
+    /// The status injected failures answer with: `status`, or 503 when it is 0 (unset).
+    pub fn failure_status(&self) -> u16 {
+        if self.status == 0 {
+            503
+        } else {
+            self.status
+        }
+    }
+
+    /// Checks every field: counts up to [`MAX_COUNT`](Self::MAX_COUNT), `status` 0 (unset)
+    /// or an error status 400..=599, `retry_after` and `latency_ms` within their limits.
+    pub fn validate(&self) -> Result<(), sandgate::Error> {
+        let bad = |m: String| Err(sandgate::Error::invalid_argument(m));
+        for (name, n) in [
+            ("fail_next", self.fail_next),
+            ("drop_next", self.drop_next),
+            ("corrupt_next", self.corrupt_next),
+        ] {
+            if n > Self::MAX_COUNT {
+                return bad(format!("{name} must be at most {}", Self::MAX_COUNT));
+            }
+        }
+        if self.status != 0 && !(400..=599).contains(&self.status) {
+            return bad(format!(
+                "status must be an error status (400..599), got {}",
+                self.status
+            ));
+        }
+        if self.retry_after.is_some_and(|r| r > Self::MAX_RETRY_AFTER) {
+            return bad(format!(
+                "retry_after must be at most {} seconds",
+                Self::MAX_RETRY_AFTER
+            ));
+        }
+        if self.latency_ms > Self::MAX_LATENCY_MS {
+            return bad(format!(
+                "latency_ms must be at most {}",
+                Self::MAX_LATENCY_MS
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// One API request the mock received.

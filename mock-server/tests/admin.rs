@@ -2,7 +2,7 @@
 
 mod common;
 use common::*;
-use sandgate_mock::RouteMode;
+use sandgate_mock::{Faults, RouteMode};
 use std::time::{Duration, Instant};
 
 #[tokio::test]
@@ -222,4 +222,61 @@ async fn stop_closes_the_listeners() {
         .send()
         .await
         .is_err());
+}
+
+#[tokio::test]
+async fn set_faults_validates_like_the_admin_route() {
+    let t = start(RouteMode::Header, false);
+    for bad in [
+        Faults {
+            fail_next: 1,
+            status: 200,
+            ..Default::default()
+        },
+        Faults {
+            status: 600,
+            ..Default::default()
+        },
+        Faults {
+            retry_after: Some(3601),
+            ..Default::default()
+        },
+        Faults {
+            latency_ms: 600_001,
+            ..Default::default()
+        },
+        Faults {
+            drop_next: Faults::MAX_COUNT + 1,
+            ..Default::default()
+        },
+    ] {
+        let e = t.mock.set_faults(bad.clone()).unwrap_err();
+        assert_eq!(e.kind(), sandgate::ErrorKind::InvalidArgument, "{bad:?}");
+    }
+    assert_eq!(
+        t.mock.faults(),
+        Faults::default(),
+        "a rejected set changed the faults"
+    );
+    // Status 0 means the default 503.
+    t.mock
+        .set_faults(Faults {
+            fail_next: 1,
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(
+        t.call("GET", "/v1/sandboxes", &t.admin(), None)
+            .await
+            .status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    t.mock
+        .set_faults(Faults {
+            latency_ms: 5,
+            ..Default::default()
+        })
+        .unwrap();
+    t.mock.clear_faults();
+    assert_eq!(t.mock.faults(), Faults::default());
 }

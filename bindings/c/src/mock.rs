@@ -211,8 +211,7 @@ pub unsafe extern "C" fn sandgate_mock_set_faults(
             drop_next: num(f.drop_next, "drop_next")?,
             corrupt_next: num(f.corrupt_next, "corrupt_next")?,
         };
-        m.lock().set_faults(faults);
-        Ok(())
+        m.lock().set_faults(faults)
     })
 }
 
@@ -222,7 +221,7 @@ pub unsafe extern "C" fn sandgate_mock_clear_faults(
     mock: *const SandgateMock,
 ) -> *mut SandgateError {
     guard("sandgate_mock_clear_faults", || {
-        handle(mock, "mock")?.lock().set_faults(Faults::default());
+        handle(mock, "mock")?.lock().clear_faults();
         Ok(())
     })
 }

@@ -776,11 +776,10 @@ impl FfiMockServer {
             drop_next: unsigned("drop_next", faults.drop_next)?,
             corrupt_next: unsigned("corrupt_next", faults.corrupt_next)?,
         };
-        self.with(|m| m.set_faults(f));
-        Ok(())
+        self.with(|m| m.set_faults(f)).map_err(Into::into)
     }
     pub fn clear_faults(&self) {
-        self.with(|m| m.set_faults(Default::default()))
+        self.with(|m| m.clear_faults())
     }
     pub fn reset(&self) {
         self.with(|m| m.reset())

@@ -157,13 +157,12 @@ impl MockServer {
             drop_next: u32_opt("dropNext", faults.drop_next).js()?,
             corrupt_next: u32_opt("corruptNext", faults.corrupt_next).js()?,
         };
-        self.inner.set_faults(f);
-        Ok(())
+        self.inner.set_faults(f).js()
     }
 
     #[napi(catch_unwind)]
     pub fn clear_faults(&self) {
-        self.inner.set_faults(Faults::default());
+        self.inner.clear_faults();
     }
 
     /// Forgets every sandbox, key, fault, logged request and clock offset.

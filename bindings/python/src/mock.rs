@@ -139,15 +139,17 @@ impl MockServer {
     /// connection of the next `drop_next`, answer the next `corrupt_next` with a body that
     /// is not JSON.
     #[pyo3(signature = (*, fail_next = 0, status = 503, retry_after = None, latency_ms = 0, drop_next = 0, corrupt_next = 0))]
+    #[allow(clippy::too_many_arguments)]
     fn set_faults(
         &self,
+        py: Python<'_>,
         fail_next: u32,
         status: u16,
         retry_after: Option<u64>,
         latency_ms: u64,
         drop_next: u32,
         corrupt_next: u32,
-    ) {
+    ) -> PyResult<()> {
         let faults = Faults {
             fail_next,
             status,
@@ -156,12 +158,12 @@ impl MockServer {
             drop_next,
             corrupt_next,
         };
-        self.inner().set_faults(faults);
+        self.inner().set_faults(faults).py(py)
     }
 
     /// Clears every injected fault.
     fn clear_faults(&self) {
-        self.inner().set_faults(Faults::default());
+        self.inner().clear_faults();
     }
 
     /// Forgets every sandbox, key, fault, logged request and clock offset.

@@ -231,6 +231,9 @@ def test_client_ctrl_c_aborts_a_blocking_call() -> None:
         assert len(mock.requests()) == 1
         mock.reset()
         mock.set_faults(latency_ms=1500)
+        # A process started in the background inherits SIGINT as ignored, and Python then
+        # never raises KeyboardInterrupt: install Python's handler for this test.
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
         timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
         timer.start()
         try:
@@ -238,6 +241,7 @@ def test_client_ctrl_c_aborts_a_blocking_call() -> None:
                 client.list_sandboxes()
         finally:
             timer.cancel()
+            signal.signal(signal.SIGINT, previous)
         time.sleep(1.8)  # past the latency: a request still running would be logged by now
         assert mock.requests() == [], "the interrupted request was not aborted"
         mock.clear_faults()
@@ -262,13 +266,24 @@ def test_client_mock_fixture_and_clock(mock_server: MockServer) -> None:
     assert keys.key_ids == ["a", "b"]
 
 
+def test_client_mock_rejects_faults_out_of_range(mock_server: MockServer) -> None:
+    for bad in ({"fail_next": 1, "status": 200}, {"retry_after": 3601}, {"latency_ms": 600_001}):
+        with pytest.raises(sandgate.InvalidArgument):
+            mock_server.set_faults(**bad)
+    client = Client(domain=mock_server.domain, api_key=mock_server.admin_key, retries=False)
+    assert client.list_sandboxes() == []  # nothing was injected
+    mock_server.set_faults(fail_next=1, status=429)
+    with pytest.raises(sandgate.ApiError) as e:
+        client.list_sandboxes()
+    assert e.value.status == 429
+
+
 def test_client_mock_stop_closes_the_listeners() -> None:
     mock = MockServer()
     client = Client(domain=mock.domain, api_key=mock.admin_key, retries=False)
     assert client.list_sandboxes() == []
     mock.stop()
     mock.stop()
-    time.sleep(0.1)
     with pytest.raises(sandgate.TransportError):
         client.list_sandboxes()
 
