@@ -73,10 +73,14 @@ pub(crate) fn decode_b36_static(s: &str) -> std::result::Result<u64, &'static st
             b'a'..=b'z' => c - b'a' + 10,
             _ => return Err("expires_b36 has a character outside [0-9a-z]"),
         };
-        v = v
-            .checked_mul(36)
-            .and_then(|v| v.checked_add(u64::from(d)))
-            .ok_or("expires_b36 is above 2^64-1")?;
+        // Up to 12 digits cannot overflow (36^12 < 2^64); only a 13th needs checking.
+        v = if bytes.len() < MAX_B36_LEN {
+            v * 36 + u64::from(d)
+        } else {
+            v.checked_mul(36)
+                .and_then(|v| v.checked_add(u64::from(d)))
+                .ok_or("expires_b36 is above 2^64-1")?
+        };
     }
     Ok(v)
 }

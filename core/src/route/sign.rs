@@ -46,7 +46,7 @@ pub fn signing_input(secret: &[u8], sandbox_id: &str, port: u16, expires_b36: &s
 
 /// Signing inputs up to this size are assembled on the stack and hashed in one call, which
 /// is markedly faster than feeding the hasher many small pieces; larger ones are streamed.
-const STACK_INPUT: usize = 192;
+const STACK_INPUT: usize = 128;
 
 /// SHA-256 of the signing input without allocating. Returns the first 8 lowercase hex
 /// digits, the MAC part of the signature.
