@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"unsafe"
 )
 
@@ -266,16 +267,36 @@ func (v *RouteVerifier) VerifyAt(token string, now uint64) (RouteInfo, error) {
 	return v.verify(token, 1, now)
 }
 
+// asciiStrings holds the one-character strings of ASCII, so key ids need no allocation.
+var asciiStrings = func() (t [128]string) {
+	for i := range t {
+		t[i] = string(rune(i))
+	}
+	return
+}()
+
+// keyIDString is a key id (a character code) as a string.
+func keyIDString(c C.uint32_t) string {
+	if c < 128 {
+		return asciiStrings[c]
+	}
+	return string(rune(c))
+}
+
+var verifiedPool = sync.Pool{New: func() any { return new(C.SandgateVerifiedRoute) }}
+
 func (v *RouteVerifier) verify(token string, hasNow C.uint8_t, now uint64) (RouteInfo, error) {
-	// The hot path: no closure, one C call under the read lock.
-	var out C.SandgateVerifiedRoute
+	// The hot path: no closure, one C call under the read lock, and the out-parameter from a
+	// pool (a Go pointer handed to C escapes to the heap otherwise).
+	out := verifiedPool.Get().(*C.SandgateVerifiedRoute)
+	defer verifiedPool.Put(out)
 	v.h.mu.RLock()
 	p := v.h.p
 	if p == nil {
 		v.h.mu.RUnlock()
 		return RouteInfo{}, closedError(v.h.what)
 	}
-	e := C.sandgate_verifier_verify((*C.SandgateVerifier)(p), str(token), hasNow, C.uint64_t(now), &out)
+	e := C.sandgate_verifier_verify((*C.SandgateVerifier)(p), str(token), hasNow, C.uint64_t(now), out)
 	v.h.mu.RUnlock()
 	if e != nil {
 		return RouteInfo{}, takeError(e)
@@ -286,7 +307,7 @@ func (v *RouteVerifier) verify(token string, hasNow C.uint8_t, now uint64) (Rout
 		Port:      int(out.port),
 		Signed:    true,
 		Expires:   uint64(out.expires),
-		KeyID:     string(rune(out.key_id)),
+		KeyID:     keyIDString(out.key_id),
 	}, nil
 }
 
