@@ -16,8 +16,7 @@ lib=$("$here/build.sh") || { echo "csharp: build failed" >&2; exit 1; }
 out="$root/target/csharp/tests"
 rm -rf "$out"
 mkdir -p "$out"
-cp "$lib/Sandgate.dll" "$lib/Sandgate.pdb" "$lib/libsandgate_ffi.so" "$out/" 2>/dev/null ||
-  cp "$lib/Sandgate.dll" "$lib/libsandgate_ffi.so" "$out/"
+cp "$lib"/Sandgate.dll* "$lib/libsandgate_ffi.so" "$out/" # with Sandgate.dll.mdb: line numbers in traces
 nunit=$(compgen -G "/usr/lib/cli/nunit.framework-2.6*/nunit.framework.dll" | head -1)
 mcs -target:library -langversion:7.2 -debug -warnaserror+ -r:"$out/Sandgate.dll" -r:System.Net.Http.dll \
   -r:"$nunit" -out:"$out/Sandgate.Tests.dll" "$here"/tests/*.cs || exit 1

@@ -248,7 +248,7 @@ namespace Sandgate
         /// <summary>A .NET value that has no UTF-8 form: the one error this package makes itself.</summary>
         internal static InvalidArgumentException Conversion(string detail)
         {
-            return new InvalidArgumentException("invalid_argument", "invalid_argument: " + detail, detail);
+            return new InvalidArgumentException("invalid_argument", "invalid argument: " + detail, detail);
         }
     }
 }

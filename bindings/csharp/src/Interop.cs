@@ -122,12 +122,6 @@ namespace Sandgate.Native
             }
         }
 
-        internal static string Version()
-        {
-            EnsureLoaded();
-            return Utf8.Static(NativeMethods.sandgate_version());
-        }
-
         private static string FileName()
         {
             if (Path.DirectorySeparatorChar == '\\')
