@@ -2,6 +2,7 @@
 // check that the native library can be loaded at all.
 using System;
 using System.IO;
+using System.Linq;
 using System.Text;
 
 namespace Sandgate.Native
@@ -30,8 +31,29 @@ namespace Sandgate.Native
             }
             catch (EncoderFallbackException)
             {
-                throw Errors.Conversion(name + " is not valid text: it holds a lone UTF-16 surrogate, which has no UTF-8 form");
+                throw Unencodable(name);
             }
+        }
+
+        /// <summary>Encodes <paramref name="value"/> (not null) into <paramref name="dest"/>; returns the byte count.</summary>
+        internal static int EncodeTo(string value, byte* dest, int capacity, string name)
+        {
+            try
+            {
+                fixed (char* c = value)
+                {
+                    return Strict.GetBytes(c, value.Length, dest, capacity);
+                }
+            }
+            catch (EncoderFallbackException)
+            {
+                throw Unencodable(name);
+            }
+        }
+
+        private static InvalidArgumentException Unencodable(string name)
+        {
+            return Errors.Conversion(name + " is not valid text: it holds a lone UTF-16 surrogate, which has no UTF-8 form");
         }
 
         /// <summary>A view of bytes from <see cref="Encode"/>, pinned at <paramref name="pinned"/>.</summary>
@@ -81,10 +103,16 @@ namespace Sandgate.Native
             }
         }
 
+        private static readonly string[] Ascii = Enumerable.Range(0, 128).Select(c => ((char)c).ToString()).ToArray();
+
         /// <summary>A one-character key id from its character code (0 = none).</summary>
         internal static string KeyId(uint code)
         {
-            return code == 0 ? null : char.ConvertFromUtf32(checked((int)code));
+            if (code == 0)
+            {
+                return null;
+            }
+            return code < 128 ? Ascii[code] : char.ConvertFromUtf32(checked((int)code));
         }
     }
 

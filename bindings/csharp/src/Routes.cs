@@ -353,7 +353,26 @@ namespace Sandgate
         private unsafe RouteInfo VerifyCore(string token, byte hasNow, ulong now)
         {
             handle.ThrowIfClosed(nameof(RouteVerifier));
-            byte[] b = Utf8.Encode(token, "token");
+            if (token == null || token.Length > 256)
+            {
+                return VerifyBytes(token, Utf8.Encode(token, "token"), hasNow, now);
+            }
+            // The hot path: the token's UTF-8 on the stack, no allocation but the result (one
+            // spare byte keeps the pointer of an empty token non-NULL: present, not absent).
+            byte* buf = stackalloc byte[token.Length * 3 + 1];
+            int n = Utf8.EncodeTo(token, buf, token.Length * 3, "token");
+            SandgateStr str;
+            str.Ptr = buf;
+            str.Len = (UIntPtr)n;
+            SandgateVerifiedRoute r;
+            Errors.Check(NativeMethods.sandgate_verifier_verify(handle, str, hasNow, now, out r));
+            int offset = checked((int)(ulong)r.SandboxIdOffset), length = checked((int)(ulong)r.SandboxIdLen);
+            string id = n == token.Length ? token.Substring(offset, length) : Encoding.UTF8.GetString(buf + offset, length);
+            return new RouteInfo(id, r.Port, true, r.Expires, Utf8.KeyId(r.KeyId));
+        }
+
+        private unsafe RouteInfo VerifyBytes(string token, byte[] b, byte hasNow, ulong now)
+        {
             SandgateVerifiedRoute r;
             SandgateError* e;
             fixed (byte* p = b)

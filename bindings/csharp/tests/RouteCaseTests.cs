@@ -133,6 +133,31 @@ namespace Sandgate.Tests
             Assert.Greater(File.Arr("cases").Count, 10);
         }
 
+        [Test]
+        public void Access_VerifyReturnsTheSandboxIdOfAnyToken()
+        {
+            using (SigningKeys keys = SigningKeys.FromFlag("a=bXktdGVzdC1zZWNyZXQ="))
+            using (var signer = new RouteSigner(keys, "a"))
+            using (var verifier = new RouteVerifier(keys))
+            {
+                // ASCII, non-ASCII (UTF-8 offsets differ from UTF-16 ones) and longer than the stack buffer.
+                foreach (string id in new[] { "sbx-001", "sbx-\u00e9t\u00e9-\u6c99\u7bb1-\U0001F512", "long-" + new string('x', 400) })
+                {
+                    using (SignedRoute route = signer.Sign(id, 443, 2000000000UL))
+                    {
+                        RouteInfo info = verifier.Verify(route.Token, 1900000000UL);
+                        Assert.AreEqual(id, info.SandboxId);
+                        Assert.AreEqual(443, info.Port);
+                        Assert.AreEqual("a", info.KeyId);
+                    }
+                }
+                var empty = Expect.Throws<AccessDeniedException>(() => verifier.Verify("", 0));
+                Assert.AreEqual(DenyReason.Malformed, empty.Reason, "an empty token is present and malformed, not absent");
+                Expect.Throws<InvalidArgumentException>(() => verifier.Verify(null, 0));
+                Expect.Throws<InvalidArgumentException>(() => verifier.Verify("sbx-\uDC00-80", 0));
+            }
+        }
+
         [TestCaseSource("All")]
         public void Access_Cases(IDictionary<string, object> c)
         {
