@@ -171,9 +171,10 @@ namespace Sandgate.Native
             string searched = Environment.GetEnvironmentVariable(pathVar);
             return string.Format(
                 "sandgate: the native library {0} could not be loaded. It was looked for next to Sandgate.dll in {1}, " +
-                "in {1}{2}runtimes{2}<rid>{2}native (.NET packages), in {3} ({4}) and in the system library directories. " +
-                "Build it with `cargo build --release -p sandgate-ffi` and copy target/release/{0} next to Sandgate.dll.",
-                file, dir, Path.DirectorySeparatorChar, pathVar, string.IsNullOrEmpty(searched) ? "not set" : searched);
+                "in the directories of {2} ({3}) and in the system library directories (.NET also looks in the " +
+                "package's runtimes/<rid>/native folder). Build it with `cargo build --release -p sandgate-ffi` " +
+                "and copy target/release/{0} next to Sandgate.dll.",
+                file, dir, pathVar, string.IsNullOrEmpty(searched) ? "not set" : searched);
         }
     }
 }

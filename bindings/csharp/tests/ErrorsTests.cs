@@ -334,7 +334,7 @@ namespace Sandgate.Tests
                     StringAssert.Contains("System.DllNotFoundException", output);
                     StringAssert.Contains("libsandgate_ffi.so", output);
                     StringAssert.Contains("next to Sandgate.dll in " + dir, output);
-                    StringAssert.Contains("LD_LIBRARY_PATH (not set)", output);
+                    StringAssert.Contains("directories of LD_LIBRARY_PATH (not set)", output);
                     StringAssert.Contains("cargo build --release -p sandgate-ffi", output);
                 }
             }
