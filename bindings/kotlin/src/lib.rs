@@ -19,6 +19,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+pub mod hot;
+
 uniffi::setup_scaffolding!();
 
 // ---------------------------------------------------------------- errors
@@ -214,16 +216,8 @@ pub struct FfiSignedRouteParts {
     pub header_value: String,
 }
 
-/// A signed route (kept native so `host` is computed by core).
-#[derive(uniffi::Object)]
-pub struct FfiSignedRoute {
-    route: sandgate::SignedRoute,
-}
-
-#[uniffi::export]
-impl FfiSignedRoute {
-    pub fn parts(&self) -> FfiSignedRouteParts {
-        let r = &self.route;
+impl From<&sandgate::SignedRoute> for FfiSignedRouteParts {
+    fn from(r: &sandgate::SignedRoute) -> Self {
         FfiSignedRouteParts {
             token: r.token(),
             sandbox_id: r.sandbox_id().to_owned(),
@@ -236,14 +230,14 @@ impl FfiSignedRoute {
             header_value: r.header_value(),
         }
     }
-
-    /// The wildcard host `{token}.{base_domain}`.
-    pub fn host(&self, base_domain: String) -> String {
-        self.route.host(&base_domain)
-    }
 }
 
-/// Signs routes with one key.
+/// The wildcard host `{token}.{base_domain}` of a route token.
+#[uniffi::export]
+pub fn wildcard_host(token: String, base_domain: String) -> String {
+    sandgate::route::wildcard_host(&token, &base_domain)
+}
+
 #[derive(uniffi::Object)]
 pub struct FfiRouteSigner {
     signer: RouteSigner,
@@ -263,9 +257,15 @@ impl FfiRouteSigner {
         self.signer.key_id().to_string()
     }
 
-    pub fn sign(&self, sandbox_id: String, port: i64, expires: u64) -> Result<Arc<FfiSignedRoute>> {
+    pub fn sign(&self, sandbox_id: String, port: i64, expires: u64) -> Result<FfiSignedRouteParts> {
         let route = self.signer.sign(&sandbox_id, check_port(port)?, expires)?;
-        Ok(Arc::new(FfiSignedRoute { route }))
+        Ok((&route).into())
+    }
+
+    /// A handle for the direct-mapped hot path ([`hot`]); free it with
+    /// `sandgate_kt_signer_release`.
+    pub fn hot_handle(&self) -> u64 {
+        hot::signer_handle(&self.signer)
     }
 
     pub fn describe(&self) -> String {
@@ -308,6 +308,12 @@ impl FfiRouteVerifier {
         Arc::new(FfiRouteVerifier {
             verifier: RouteVerifier::new(keys.keys.clone()),
         })
+    }
+
+    /// A handle for the direct-mapped hot path ([`hot`]); free it with
+    /// `sandgate_kt_verifier_release`.
+    pub fn hot_handle(&self) -> u64 {
+        hot::verifier_handle(&self.verifier)
     }
 
     /// Verifies a route token at `now` (default: the system clock).

@@ -12,7 +12,7 @@ pub use parse::{
     RouteInfo, SignedPart,
 };
 pub use sign::{
-    canonical_bytes, signing_input, RouteSigner, SignedRoute, INGRESS_TO_HEADER,
+    canonical_bytes, signing_input, wildcard_host, RouteSigner, SignedRoute, INGRESS_TO_HEADER,
     SECURE_ACCESS_HEADER,
 };
 pub use verify::{Access, AccessDecision, AccessRequest, Grant, RouteVerifier, SandboxPolicy};

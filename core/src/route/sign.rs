@@ -114,6 +114,12 @@ fn check_inputs(sandbox_id: &str, port: u16) -> Result<()> {
     Ok(())
 }
 
+/// The wildcard host `{token}.{base_domain}` of a route token (a leading `.` on the base domain
+/// is dropped). For language packages that keep a signed route as plain data.
+pub fn wildcard_host(token: &str, base_domain: &str) -> String {
+    format!("{token}.{}", base_domain.trim_start_matches('.'))
+}
+
 /// Signs routes with one key of a [`SigningKeys`] set.
 #[derive(Clone)]
 pub struct RouteSigner {
@@ -256,7 +262,7 @@ impl SignedRoute {
     }
     /// The wildcard host `{token}.{base_domain}`.
     pub fn host(&self, base_domain: &str) -> String {
-        format!("{self}.{}", base_domain.trim_start_matches('.'))
+        wildcard_host(&self.token(), base_domain)
     }
     /// The uri-mode prefix `/{sandbox_id}/{port}/{expires_b36}/{signature}`.
     pub fn uri_prefix(&self) -> String {

@@ -6,8 +6,9 @@ import dev.sandgate.ffi.FfiAccessRequest
 import dev.sandgate.ffi.FfiRouteInfo
 import dev.sandgate.ffi.FfiRouteSigner
 import dev.sandgate.ffi.FfiRouteVerifier
-import dev.sandgate.ffi.FfiSignedRoute
+import dev.sandgate.ffi.FfiSignedRouteParts
 import dev.sandgate.ffi.FfiSigningKeys
+import dev.sandgate.ffi.wildcardHost
 
 /**
  * A validated set of signing keys (SPEC §1.6), from the ingress flag string or the server
@@ -51,49 +52,69 @@ internal fun FfiRouteInfo.toRouteInfo() = RouteInfo(sandboxId, port.toInt(), exp
 /** Signs routes with one key: [keyId], or the keys' active key when null. */
 class RouteSigner @JvmOverloads constructor(keys: SigningKeys, keyId: Char? = null) : AutoCloseable {
     private val handle = native { FfiRouteSigner(keys.handle, keyId?.toString()) }
+    private val hot = NativeLease(this, handle.hotHandle().toLong(), Hot::sandgate_kt_signer_release)
 
     /** The key this signer signs with. */
     val keyId: Char = handle.keyId().single()
 
     /** Signs a route to [port] of [sandboxId] that expires at [expires] (Unix seconds). */
-    fun sign(sandboxId: String, port: Int, expires: ULong): SignedRoute =
-        SignedRoute(native { handle.sign(sandboxId, port.toLong(), expires) })
+    fun sign(sandboxId: String, port: Int, expires: ULong): SignedRoute {
+        val id = sandboxId.toByteArray(Charsets.UTF_8)
+        val buf = ByteArray(2 * id.size + 96)
+        val lens = IntArray(4)
+        val rc = hot.use { h ->
+            Hot.sandgate_kt_sign(h, id, id.size, port.toLong(), expires.toLong(), buf, buf.size, lens)
+        }
+        if (rc != 0) {
+            // Closed, or the core refused: uniffi raises the exact error.
+            return SignedRoute(native { handle.sign(sandboxId, port.toLong(), expires) })
+        }
+        var at = 0
+        val part = { n: Int -> String(buf, at, n, Charsets.UTF_8).also { at += n } }
+        val token = part(lens[0])
+        val b36 = part(lens[1])
+        val signature = part(lens[2])
+        return SignedRoute(token, sandboxId, port, expires, b36, signature, part(lens[3]))
+    }
 
     private val description = handle.describe()
 
     override fun toString(): String = description
 
     /** Frees the native signer; safe to call more than once. */
-    override fun close() = handle.close()
+    override fun close() {
+        hot.close()
+        handle.close()
+    }
 }
 
 /** A signed route (SPEC §1.2) and the three ways it travels (SPEC §1.4). */
-class SignedRoute internal constructor(private val handle: FfiSignedRoute) {
-    private val parts = handle.parts()
-
+class SignedRoute internal constructor(
     /** `{sandbox_id}-{port}-{expires_b36}-{signature}` */
-    val token: String get() = parts.token
-    val sandboxId: String get() = parts.sandboxId
-    val port: Int get() = parts.port.toInt()
-    val expires: ULong get() = parts.expires
-    val expiresB36: String get() = parts.expiresB36
-
+    val token: String,
+    val sandboxId: String,
+    val port: Int,
+    val expires: ULong,
+    val expiresB36: String,
     /** Eight hex digits and the key id. */
-    val signature: String get() = parts.signature
-    val keyId: Char get() = parts.keyId.single()
-
+    val signature: String,
     /** `/{sandbox_id}/{port}/{expires_b36}/{signature}`, for uri mode. */
-    val uriPrefix: String get() = parts.uriPrefix
+    val uriPrefix: String,
+) {
+    internal constructor(p: FfiSignedRouteParts) :
+        this(p.token, p.sandboxId, p.port.toInt(), p.expires, p.expiresB36, p.signature, p.uriPrefix)
+
+    val keyId: Char get() = signature.last()
 
     /** The value of `OpenSandbox-Ingress-To`, for header mode. */
-    val headerValue: String get() = parts.headerValue
+    val headerValue: String get() = token
 
     /** The wildcard host `{token}.{baseDomain}`. */
-    fun host(baseDomain: String): String = handle.host(baseDomain)
+    fun host(baseDomain: String): String = wildcardHost(token, baseDomain)
 
-    override fun equals(other: Any?): Boolean = other is SignedRoute && other.parts == parts
+    override fun equals(other: Any?): Boolean = other is SignedRoute && other.token == token
 
-    override fun hashCode(): Int = parts.hashCode()
+    override fun hashCode(): Int = token.hashCode()
 
     override fun toString(): String = "SignedRoute(token=$token, expires=$expires)"
 }
@@ -141,6 +162,7 @@ data class AccessDecision(
 /** Verifies routes and takes access decisions with a set of signing keys. */
 class RouteVerifier(keys: SigningKeys) : AutoCloseable {
     private val handle = native { FfiRouteVerifier(keys.handle) }
+    private val hot = NativeLease(this, handle.hotHandle().toLong(), Hot::sandgate_kt_verifier_release)
 
     /**
      * Verifies a route token at [now] (Unix seconds; default: the system clock).
@@ -148,8 +170,19 @@ class RouteVerifier(keys: SigningKeys) : AutoCloseable {
      * @throws SandgateException.AccessDenied with the [DenyReason] when it is not valid.
      */
     @JvmOverloads
-    fun verify(token: String, now: ULong? = null): RouteInfo =
-        native { handle.verify(token, now) }.toRouteInfo()
+    fun verify(token: String, now: ULong? = null): RouteInfo {
+        val bytes = token.toByteArray(Charsets.UTF_8)
+        val out = LongArray(5)
+        val rc = hot.use { h ->
+            Hot.sandgate_kt_verify(h, bytes, bytes.size, if (now == null) 0 else 1, now?.toLong() ?: 0L, out)
+        }
+        if (rc != 0) {
+            // Denied, closed or invalid: uniffi raises the exact error.
+            return native { handle.verify(token, now) }.toRouteInfo()
+        }
+        val sandboxId = String(bytes, out[3].toInt(), out[4].toInt(), Charsets.UTF_8)
+        return RouteInfo(sandboxId, out[0].toInt(), out[1].toULong(), out[2].toInt().toChar())
+    }
 
     /**
      * The access decision for [request] to a sandbox whose access token is [accessToken]
@@ -174,7 +207,10 @@ class RouteVerifier(keys: SigningKeys) : AutoCloseable {
     override fun toString(): String = "RouteVerifier"
 
     /** Frees the native verifier; safe to call more than once. */
-    override fun close() = handle.close()
+    override fun close() {
+        hot.close()
+        handle.close()
+    }
 }
 
 /** [expires] (Unix seconds) in base 36, as it appears in a route (SPEC §1.1). */

@@ -32,6 +32,24 @@ class VectorsTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    fun vectorsRoundTripNonAsciiSandboxIdAndLongIds() {
+        // The direct-mapped hot path passes UTF-8 bytes and byte offsets: check both ends.
+        SigningKeys.fromFlag("a=bXktdGVzdC1zZWNyZXQ=").use { keys ->
+            RouteSigner(keys, 'a').use { signer ->
+                RouteVerifier(keys).use { verifier ->
+                    for (id in listOf("café-über-7", "x".repeat(500), "a-b-c")) {
+                        val route = signer.sign(id, 443, 2_000_000_000uL)
+                        assertEquals(id, route.sandboxId)
+                        assertEquals("/$id/443/x2qxvk/${route.signature}", route.uriPrefix)
+                        assertEquals("${route.token}.example.com", route.host(".example.com"))
+                        assertEquals(RouteInfo(id, 443, 2_000_000_000uL, 'a'), verifier.verify(route.token, now = 1uL))
+                    }
+                }
+            }
+        }
+    }
+
     @TestFactory
     fun vectorsExpiresB36Facts(): List<DynamicTest> = data.arr("expires_b36").mapIndexed { i, e ->
         val f = e.asObj()
