@@ -214,10 +214,8 @@ function keysArg(keys) {
 
 /** A signed route (SPEC §1.2). */
 class SignedRoute {
-  #native;
   constructor(token, n) {
     if (token !== INTERNAL) throw new InvalidArgument('SignedRoute comes from RouteSigner.sign');
-    this.#native = n;
     this.token = n.token;
     this.sandboxId = n.sandboxId;
     this.port = n.port;
@@ -230,7 +228,8 @@ class SignedRoute {
   }
   /** The wildcard host `{token}.{baseDomain}`. */
   host(baseDomain) {
-    return sync(() => this.#native.host(baseDomain));
+    need(baseDomain, 'string', 'baseDomain');
+    return sync(() => native.wildcardHost(this.token, baseDomain));
   }
   toString() {
     return this.token;

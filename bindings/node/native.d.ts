@@ -68,7 +68,7 @@ export declare class RouteSigner {
   /** The key id this signer signs with. */
   get keyId(): string
   /** Signs `(sandboxId, port, expires)`. */
-  sign(sandboxId: string, port: number, expires: number | bigint): SignedRoute
+  sign(sandboxId: string, port: number, expires: number | bigint): SignedRouteData
 }
 
 /** Verifies routes and takes access decisions. */
@@ -94,21 +94,6 @@ export declare class Secret {
   toString(): string
   /** `***`. */
   toJSON(): string
-}
-
-/** A signed route (SPEC §1.2). */
-export declare class SignedRoute {
-  get token(): string
-  get sandboxId(): string
-  get port(): number
-  get expires(): number | bigint
-  get expiresB36(): string
-  get signature(): string
-  get keyId(): string
-  get uriPrefix(): string
-  get headerValue(): string
-  /** The wildcard host `{token}.{baseDomain}`. */
-  host(baseDomain: string): string
 }
 
 /** A signing-key set (SPEC §1.6). Never prints a secret. */
@@ -260,6 +245,19 @@ export interface SandboxData {
   expiresAt: string | null
 }
 
+/** A signed route (SPEC §1.2), as plain data: every form is rendered by core at signing time. */
+export interface SignedRouteData {
+  token: string
+  sandboxId: string
+  port: number
+  expires: number | bigint
+  expiresB36: string
+  signature: string
+  keyId: string
+  uriPrefix: string
+  headerValue: string
+}
+
 /** Whether `key` matches `hash` (constant time) and is neither revoked nor expired. */
 export declare function verifyApiKey(key: string | Secret, hash: string, options?: VerifyApiKeyOptions | undefined | null): boolean
 
@@ -271,3 +269,6 @@ export interface VerifyApiKeyOptions {
   /** Unix seconds (default: the system clock). */
   now?: number | bigint
 }
+
+/** The wildcard host `{token}.{baseDomain}` of a route token. */
+export declare function wildcardHost(token: string, baseDomain: string): string

@@ -107,63 +107,43 @@ impl RouteSigner {
         sandbox_id: String,
         port: f64,
         expires: Either<f64, BigInt>,
-    ) -> napi::Result<SignedRoute> {
+    ) -> napi::Result<SignedRouteData> {
         let port = port_arg(port).js()?;
         let expires = seconds_arg("expires", &expires).js()?;
-        let inner = self.inner.sign(&sandbox_id, port, expires).js()?;
-        Ok(SignedRoute { inner })
+        let r = self.inner.sign(&sandbox_id, port, expires).js()?;
+        Ok(SignedRouteData {
+            token: r.token(),
+            sandbox_id: r.sandbox_id().to_owned(),
+            port: u32::from(r.port()),
+            expires: seconds_js(r.expires()),
+            expires_b36: r.expires_b36().to_owned(),
+            signature: r.signature().to_owned(),
+            key_id: r.key_id().to_string(),
+            uri_prefix: r.uri_prefix(),
+            header_value: r.header_value(),
+        })
     }
 }
 
-/// A signed route (SPEC §1.2).
-#[napi]
-pub struct SignedRoute {
-    inner: sandgate::SignedRoute,
+/// A signed route (SPEC §1.2), as plain data: every form is rendered by core at signing time.
+#[napi(object, object_from_js = false)]
+pub struct SignedRouteData {
+    pub token: String,
+    pub sandbox_id: String,
+    pub port: u32,
+    pub expires: Either<f64, BigInt>,
+    #[napi(js_name = "expiresB36")]
+    pub expires_b36: String,
+    pub signature: String,
+    pub key_id: String,
+    pub uri_prefix: String,
+    pub header_value: String,
 }
 
-#[napi]
-impl SignedRoute {
-    #[napi(getter, catch_unwind)]
-    pub fn token(&self) -> String {
-        self.inner.token()
-    }
-    #[napi(getter, catch_unwind)]
-    pub fn sandbox_id(&self) -> String {
-        self.inner.sandbox_id().to_owned()
-    }
-    #[napi(getter, catch_unwind)]
-    pub fn port(&self) -> u32 {
-        u32::from(self.inner.port())
-    }
-    #[napi(getter, catch_unwind)]
-    pub fn expires(&self) -> Either<f64, BigInt> {
-        seconds_js(self.inner.expires())
-    }
-    #[napi(getter, js_name = "expiresB36", catch_unwind)]
-    pub fn expires_b36(&self) -> String {
-        self.inner.expires_b36().to_owned()
-    }
-    #[napi(getter, catch_unwind)]
-    pub fn signature(&self) -> String {
-        self.inner.signature().to_owned()
-    }
-    #[napi(getter, catch_unwind)]
-    pub fn key_id(&self) -> String {
-        self.inner.key_id().to_string()
-    }
-    #[napi(getter, catch_unwind)]
-    pub fn uri_prefix(&self) -> String {
-        self.inner.uri_prefix()
-    }
-    #[napi(getter, catch_unwind)]
-    pub fn header_value(&self) -> String {
-        self.inner.header_value()
-    }
-    /// The wildcard host `{token}.{baseDomain}`.
-    #[napi(catch_unwind)]
-    pub fn host(&self, base_domain: String) -> String {
-        self.inner.host(&base_domain)
-    }
+/// The wildcard host `{token}.{baseDomain}` of a route token.
+#[napi(catch_unwind)]
+pub fn wildcard_host(token: String, base_domain: String) -> String {
+    sandgate::route::wildcard_host(&token, &base_domain)
 }
 
 /// Where a request's route comes from (SPEC §1.4) and the access header it carried.

@@ -26,6 +26,9 @@ describe('vectors', () => {
       assert.equal(route.signature, v.signature);
       assert.equal(route.expiresB36, v.expires_b36);
       assert.equal(route.expires, seconds(v.expires));
+      assert.equal(route.headerValue, v.token);
+      assert.equal(route.uriPrefix, `/${v.sandbox_id}/${v.port}/${v.expires_b36}/${v.signature}`);
+      assert.equal(route.host('.sandbox.example.com'), `${v.token}.sandbox.example.com`);
       const info = new RouteVerifier(keys).verify(v.token, seconds(v.expires));
       assert.deepEqual(info, {
         sandboxId: v.sandbox_id,
