@@ -146,24 +146,22 @@ func (s *RouteSigner) Sign(sandboxID string, port int, expires uint64) (*SignedR
 	if err != nil {
 		return nil, err
 	}
+	// Copy the parts out and free the native route at once: a SignedRoute is plain data.
+	defer C.sandgate_signed_route_free(p)
 	var parts C.SandgateSignedRouteParts
 	if err := takeError(C.sandgate_signed_route_parts(p, &parts)); err != nil {
-		C.sandgate_signed_route_free(p)
 		return nil, err
 	}
-	r := &SignedRoute{
+	return &SignedRoute{
 		Token:      viewString(parts.token),
 		SandboxID:  viewString(parts.sandbox_id),
 		Port:       int(parts.port),
 		Expires:    uint64(parts.expires),
 		ExpiresB36: viewString(parts.expires_b36),
 		Signature:  viewString(parts.signature),
-		KeyID:      string(rune(parts.key_id)),
+		KeyID:      keyIDString(parts.key_id),
 		URIPrefix:  viewString(parts.uri_prefix),
-	}
-	r.h = newHandle(unsafe.Pointer(p), "SignedRoute", func(p unsafe.Pointer) { C.sandgate_signed_route_free((*C.SandgateSignedRoute)(p)) })
-	runtime.SetFinalizer(r, (*SignedRoute).Close)
-	return r, nil
+	}, nil
 }
 
 // SignedRoute is a signed route in every form a gateway accepts (SPEC §1.4).
@@ -176,8 +174,6 @@ type SignedRoute struct {
 	Signature  string // 8 hex digits and the key id
 	KeyID      string
 	URIPrefix  string // /{sandbox_id}/{port}/{expires_b36}/{signature}
-
-	h handle
 }
 
 // HeaderValue is the value of the OpenSandbox-Ingress-To header: the token.
@@ -186,12 +182,7 @@ func (r *SignedRoute) HeaderValue() string { return r.Token }
 // Host returns the wildcard host {token}.{baseDomain}.
 func (r *SignedRoute) Host(baseDomain string) (string, error) {
 	var out C.SandgateString
-	err := r.h.use(func(q unsafe.Pointer) error {
-		h := (*C.SandgateSignedRoute)(q)
-
-		return takeError(C.sandgate_signed_route_host(h, str(baseDomain), &out))
-	})
-	if err != nil {
+	if err := takeError(C.sandgate_wildcard_host(str(r.Token), str(baseDomain), &out)); err != nil {
 		return "", err
 	}
 	return takeString(&out), nil
@@ -200,11 +191,9 @@ func (r *SignedRoute) Host(baseDomain string) (string, error) {
 // String is the token.
 func (r *SignedRoute) String() string { return r.Token }
 
-// Close frees the route's native memory (Host stops working). Safe to call more than once.
-func (r *SignedRoute) Close() error {
-	r.h.close()
-	return nil
-}
+// Close does nothing: a SignedRoute holds no native memory. It is kept so code that closes
+// routes keeps compiling.
+func (r *SignedRoute) Close() error { return nil }
 
 // RouteInfo is what a route names: sandbox, port and, for signed routes, expiry and key id.
 type RouteInfo struct {

@@ -1250,6 +1250,15 @@ struct SandgateError *sandgate_signed_route_host(const struct SandgateSignedRout
                                                  struct SandgateString *out);
 
 /**
+ * Writes the wildcard host `{token}.{base_domain}` of a route token to `*out`, owned by the
+ * caller: free it with `sandgate_string_free`. For consumers that keep a signed route as
+ * plain data (its parts) and free the route right after signing.
+ */
+struct SandgateError *sandgate_wildcard_host(struct SandgateStr token,
+                                             struct SandgateStr base_domain,
+                                             struct SandgateString *out);
+
+/**
  * Frees a signed route. NULL is ignored.
  */
 void sandgate_signed_route_free(struct SandgateSignedRoute *route);

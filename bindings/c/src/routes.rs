@@ -263,6 +263,24 @@ pub unsafe extern "C" fn sandgate_signed_route_host(
     })
 }
 
+/// Writes the wildcard host `{token}.{base_domain}` of a route token to `*out`, owned by the
+/// caller: free it with `sandgate_string_free`. For consumers that keep a signed route as
+/// plain data (its parts) and free the route right after signing.
+#[no_mangle]
+pub unsafe extern "C" fn sandgate_wildcard_host(
+    token: SandgateStr,
+    base_domain: SandgateStr,
+    out: *mut SandgateString,
+) -> *mut SandgateError {
+    guard("sandgate_wildcard_host", || {
+        let out = out_ptr(out, "out", SandgateString::NONE)?;
+        let host =
+            sandgate::route::wildcard_host(token.get("token")?, base_domain.get("base_domain")?);
+        *out = SandgateString::new(&host);
+        Ok(())
+    })
+}
+
 /// Frees a signed route. NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sandgate_signed_route_free(route: *mut SandgateSignedRoute) {

@@ -165,6 +165,9 @@ static void vectors_family(void) {
   OK(sandgate_signed_route_host(route, S(".localhost"), &host));
   CHECK(eq(host, "sbx-001-8080-x2qxvk-0ff8cd39a.localhost"), "host %s", host.ptr);
   sandgate_string_free(&host);
+  OK(sandgate_wildcard_host(S("sbx-001-8080-x2qxvk-0ff8cd39a"), S("example.com"), &host));
+  CHECK(eq(host, "sbx-001-8080-x2qxvk-0ff8cd39a.example.com"), "wildcard host %s", host.ptr);
+  sandgate_string_free(&host);
   sandgate_signed_route_free(route);
 
   /* Bad inputs: port out of range, empty sandbox id, unknown key. */
