@@ -416,7 +416,7 @@ namespace Sandgate.Native
         internal static extern SandgateError* sandgate_signed_route_parts(SignedRouteHandle route, out SandgateSignedRouteParts parts);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_signed_route_host(SignedRouteHandle route, SandgateStr baseDomain, SandgateString* result);
+        internal static extern SandgateError* sandgate_wildcard_host(SandgateStr token, SandgateStr baseDomain, SandgateString* result);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern void sandgate_signed_route_free(IntPtr route);

@@ -109,16 +109,12 @@ namespace Sandgate
                 route.Dispose();
                 throw Errors.Take(e);
             }
-            try
+            // Copy the parts out and free the native route at once: a SignedRoute is a plain value.
+            using (route)
             {
                 SandgateSignedRouteParts parts;
                 Errors.Check(NativeMethods.sandgate_signed_route_parts(route, out parts));
-                return new SignedRoute(route, parts);
-            }
-            catch
-            {
-                route.Dispose();
-                throw;
+                return new SignedRoute(parts);
             }
         }
 
@@ -147,11 +143,8 @@ namespace Sandgate
     /// </summary>
     public sealed class SignedRoute : IDisposable
     {
-        private readonly SignedRouteHandle handle;
-
-        internal SignedRoute(SignedRouteHandle handle, SandgateSignedRouteParts parts)
+        internal SignedRoute(SandgateSignedRouteParts parts)
         {
-            this.handle = handle;
             Token = Utf8.Read(parts.Token);
             SandboxId = Utf8.Read(parts.SandboxId);
             ExpiresB36 = Utf8.Read(parts.ExpiresB36);
@@ -195,13 +188,14 @@ namespace Sandgate
         /// <summary>The wildcard host <c>{token}.{baseDomain}</c>.</summary>
         public unsafe string Host(string baseDomain)
         {
-            handle.ThrowIfClosed(nameof(SignedRoute));
+            byte[] t = Utf8.Encode(Token, "token");
             byte[] b = Utf8.Encode(baseDomain, "baseDomain");
             SandgateString result;
             SandgateError* e;
+            fixed (byte* pt = t)
             fixed (byte* p = b)
             {
-                e = NativeMethods.sandgate_signed_route_host(handle, Utf8.Str(p, b), &result);
+                e = NativeMethods.sandgate_wildcard_host(Utf8.Str(pt, t), Utf8.Str(p, b), &result);
             }
             Errors.Check(e);
             return Utf8.Take(&result);
@@ -213,10 +207,9 @@ namespace Sandgate
             return Token;
         }
 
-        /// <summary>Frees the native route (<see cref="Host"/> stops working). Safe to call more than once.</summary>
+        /// <summary>Does nothing: a signed route holds no native memory. Kept so code that disposes routes keeps compiling.</summary>
         public void Dispose()
         {
-            handle.Dispose();
         }
     }
 

@@ -267,7 +267,7 @@ namespace Sandgate.Tests
                 d.Dispose();
                 d.Dispose();
             }
-            Assert.Throws<ObjectDisposedException>(() => route.Host("localhost"));
+            Assert.AreEqual(route.Token + ".localhost", route.Host("localhost"), "a signed route is a plain value");
             Assert.Throws<ObjectDisposedException>(() => signer.Sign("sbx", 80, 1));
             Assert.Throws<ObjectDisposedException>(() => verifier.Verify(route.Token, 0));
             Assert.Throws<ObjectDisposedException>(() => verifier.Decide(new AccessRequest { IngressTo = route.Token }));
