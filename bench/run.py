@@ -146,8 +146,8 @@ WHY = {
             "almost as much as the hash. Reaching 1.3 would need the whole parse, key lookup, "
             "framing and constant-time compare in about 35 ns; we have not found a way that keeps "
             "the code plain.",
-    "go": "every call crosses cgo (about 100-150 ns on this machine, including cgo's pointer "
-          "checks on the token) on top of the core's own verify; the Go call itself does not "
+    "go": "every call crosses cgo (about 100-150 ns on this machine; turning cgo's pointer "
+          "checks off changes nothing) on top of the core's own verify; the Go call itself does not "
           "allocate. Go's SHA-256 floor is fast, so the fixed crossing cost shows.",
     "kotlin": "the JVM's SHA-256 is an intrinsic (about 200 ns); a call through JNA's direct "
               "mapping, the UTF-8 copy of the token and the result object cost about 700 ns. "
