@@ -9,14 +9,8 @@ use sandgate::route::{
 use sandgate::{AccessRequest, ErrorKind, RouteSigner, RouteVerifier, SandboxPolicy, SigningKeys};
 use serde_json::Value;
 
-fn load(name: &str) -> Value {
-    let path = format!(
-        "{}/../sdk-tests/cases/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    serde_json::from_str(&text).unwrap()
-}
+mod common;
+use common::load;
 
 fn s(v: &Value) -> &str {
     v.as_str()
