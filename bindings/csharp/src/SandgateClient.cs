@@ -150,86 +150,27 @@ namespace Sandgate
         /// <summary>The unsigned endpoint of <paramref name="port"/> (1..65535) of a sandbox.</summary>
         public unsafe Task<Endpoint> GetEndpointAsync(string sandboxId, int port, CancellationToken cancellationToken = default(CancellationToken))
         {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                return Task.FromCanceled<Endpoint>(cancellationToken);
-            }
-            var call = new AsyncCall<Endpoint>(Endpoint.Take, cancellationToken);
-            try
-            {
-                handle.ThrowIfClosed(nameof(SandgateClient));
-                byte[] id = Utf8.Encode(sandboxId, "sandboxId");
-                CancelHandle cancel;
-                SandgateError* e;
-                fixed (byte* p = id)
-                {
-                    e = NativeMethods.sandgate_client_get_endpoint_async(handle, Utf8.Str(p, id), port,
-                        AsyncCall.Callback, call.UserData, out cancel);
-                }
-                return call.Started(e, cancel);
-            }
-            catch (Exception ex)
-            {
-                return call.Failed(ex);
-            }
+            return Start(Endpoint.Take, cancellationToken, sandboxId, "sandboxId", (SandgateStr id, IntPtr ud, out CancelHandle cancel) =>
+                NativeMethods.sandgate_client_get_endpoint_async(handle, id, port, AsyncCall.Callback, ud, out cancel));
         }
 
         /// <summary>An endpoint whose signed route expires at <paramref name="expires"/> (whole seconds, in the future).</summary>
         public unsafe Task<Endpoint> GetSignedEndpointAsync(string sandboxId, int port, DateTimeOffset expires,
             CancellationToken cancellationToken = default(CancellationToken))
         {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                return Task.FromCanceled<Endpoint>(cancellationToken);
-            }
-            var call = new AsyncCall<Endpoint>(Endpoint.Take, cancellationToken);
-            try
-            {
-                handle.ThrowIfClosed(nameof(SandgateClient));
-                byte[] id = Utf8.Encode(sandboxId, "sandboxId");
-                CancelHandle cancel;
-                SandgateError* e;
-                fixed (byte* p = id)
-                {
-                    e = NativeMethods.sandgate_client_get_signed_endpoint_async(handle, Utf8.Str(p, id), port,
-                        UnixTime.Seconds(expires), AsyncCall.Callback, call.UserData, out cancel);
-                }
-                return call.Started(e, cancel);
-            }
-            catch (Exception ex)
-            {
-                return call.Failed(ex);
-            }
+            return Start(Endpoint.Take, cancellationToken, sandboxId, "sandboxId", (SandgateStr id, IntPtr ud, out CancelHandle cancel) =>
+                NativeMethods.sandgate_client_get_signed_endpoint_async(handle, id, port, UnixTime.Seconds(expires),
+                    AsyncCall.Callback, ud, out cancel));
         }
 
         /// <summary>An endpoint whose signed route expires <paramref name="ttl"/> from now (whole seconds, at least one).</summary>
         public unsafe Task<Endpoint> GetSignedEndpointAsync(string sandboxId, int port, TimeSpan ttl,
             CancellationToken cancellationToken = default(CancellationToken))
         {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                return Task.FromCanceled<Endpoint>(cancellationToken);
-            }
-            var call = new AsyncCall<Endpoint>(Endpoint.Take, cancellationToken);
-            try
-            {
-                handle.ThrowIfClosed(nameof(SandgateClient));
-                byte[] id = Utf8.Encode(sandboxId, "sandboxId");
-                // Fractions of a second are dropped; a ttl under one second goes in as 0, which the core rejects.
-                ulong seconds = ttl > TimeSpan.Zero ? (ulong)(ttl.Ticks / TimeSpan.TicksPerSecond) : 0;
-                CancelHandle cancel;
-                SandgateError* e;
-                fixed (byte* p = id)
-                {
-                    e = NativeMethods.sandgate_client_get_signed_endpoint_for_async(handle, Utf8.Str(p, id), port,
-                        seconds, AsyncCall.Callback, call.UserData, out cancel);
-                }
-                return call.Started(e, cancel);
-            }
-            catch (Exception ex)
-            {
-                return call.Failed(ex);
-            }
+            // Fractions of a second are dropped; a ttl under one second goes in as 0, which the core rejects.
+            ulong seconds = WholeSeconds(ttl);
+            return Start(Endpoint.Take, cancellationToken, sandboxId, "sandboxId", (SandgateStr id, IntPtr ud, out CancelHandle cancel) =>
+                NativeMethods.sandgate_client_get_signed_endpoint_for_async(handle, id, port, seconds, AsyncCall.Callback, ud, out cancel));
         }
 
         /// <summary>
@@ -240,76 +181,24 @@ namespace Sandgate
         public unsafe Task<CreatedApiKey> CreateApiKeyAsync(string name = null, DateTimeOffset? expiresAt = null,
             CancellationToken cancellationToken = default(CancellationToken))
         {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                return Task.FromCanceled<CreatedApiKey>(cancellationToken);
-            }
-            var call = new AsyncCall<CreatedApiKey>(CreatedApiKey.Take, cancellationToken);
-            try
-            {
-                handle.ThrowIfClosed(nameof(SandgateClient));
-                byte[] n = Utf8.Encode(name, "name");
-                CancelHandle cancel;
-                SandgateError* e;
-                fixed (byte* p = n)
-                {
-                    e = NativeMethods.sandgate_client_create_api_key_async(handle, Utf8.Str(p, n),
-                        expiresAt.HasValue ? (byte)1 : (byte)0, expiresAt.HasValue ? UnixTime.Seconds(expiresAt.Value) : 0,
-                        AsyncCall.Callback, call.UserData, out cancel);
-                }
-                return call.Started(e, cancel);
-            }
-            catch (Exception ex)
-            {
-                return call.Failed(ex);
-            }
+            return Start(CreatedApiKey.Take, cancellationToken, name, "name", (SandgateStr n, IntPtr ud, out CancelHandle cancel) =>
+                NativeMethods.sandgate_client_create_api_key_async(handle, n,
+                    expiresAt.HasValue ? (byte)1 : (byte)0, expiresAt.HasValue ? UnixTime.Seconds(expiresAt.Value) : 0,
+                    AsyncCall.Callback, ud, out cancel));
         }
 
         /// <summary>Lists the calling user's keys (never their secrets).</summary>
         public unsafe Task<IReadOnlyList<ApiKeyInfo>> ListApiKeysAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                return Task.FromCanceled<IReadOnlyList<ApiKeyInfo>>(cancellationToken);
-            }
-            var call = new AsyncCall<IReadOnlyList<ApiKeyInfo>>(ApiKeyInfo.TakeList, cancellationToken);
-            try
-            {
-                handle.ThrowIfClosed(nameof(SandgateClient));
-                CancelHandle cancel;
-                SandgateError* e = NativeMethods.sandgate_client_list_api_keys_async(handle, AsyncCall.Callback, call.UserData, out cancel);
-                return call.Started(e, cancel);
-            }
-            catch (Exception ex)
-            {
-                return call.Failed(ex);
-            }
+            return Start(ApiKeyInfo.TakeList, cancellationToken, null, null, (SandgateStr none, IntPtr ud, out CancelHandle cancel) =>
+                NativeMethods.sandgate_client_list_api_keys_async(handle, AsyncCall.Callback, ud, out cancel));
         }
 
         /// <summary>Revokes one of the calling user's keys.</summary>
         public unsafe Task RevokeApiKeyAsync(string keyId, CancellationToken cancellationToken = default(CancellationToken))
         {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                return Task.FromCanceled(cancellationToken);
-            }
-            var call = new AsyncCall<bool>(NoResult, cancellationToken);
-            try
-            {
-                handle.ThrowIfClosed(nameof(SandgateClient));
-                byte[] id = Utf8.Encode(keyId, "keyId");
-                CancelHandle cancel;
-                SandgateError* e;
-                fixed (byte* p = id)
-                {
-                    e = NativeMethods.sandgate_client_revoke_api_key_async(handle, Utf8.Str(p, id), AsyncCall.Callback, call.UserData, out cancel);
-                }
-                return call.Started(e, cancel);
-            }
-            catch (Exception ex)
-            {
-                return call.Failed(ex);
-            }
+            return Start(NoResult, cancellationToken, keyId, "keyId", (SandgateStr id, IntPtr ud, out CancelHandle cancel) =>
+                NativeMethods.sandgate_client_revoke_api_key_async(handle, id, AsyncCall.Callback, ud, out cancel));
         }
 
         /// <summary>
@@ -321,48 +210,36 @@ namespace Sandgate
             IDictionary<string, string> metadata = null, TimeSpan? timeout = null,
             CancellationToken cancellationToken = default(CancellationToken))
         {
-            if (cancellationToken.IsCancellationRequested)
+            // Zero or a negative timeout goes in as 0, which the core rejects.
+            ulong seconds = timeout.HasValue ? WholeSeconds(timeout.Value) : 0;
+            return Start(Sandbox.Take, cancellationToken, image, "image", (SandgateStr img, IntPtr ud, out CancelHandle cancel) =>
             {
-                return Task.FromCanceled<Sandbox>(cancellationToken);
-            }
-            var call = new AsyncCall<Sandbox>(Sandbox.Take, cancellationToken);
-            var pins = new List<GCHandle>();
-            try
-            {
-                handle.ThrowIfClosed(nameof(SandgateClient));
-                byte[] img = Utf8.Encode(image, "image");
                 // The metadata array points at the strings' bytes: pin them for the call.
-                KeyValuePair<string, string>[] items = metadata == null ? new KeyValuePair<string, string>[0] : metadata.ToArray();
-                var pairs = new SandgateStrPair[items.Length];
-                for (int i = 0; i < items.Length; i++)
+                var pins = new List<GCHandle>();
+                try
                 {
-                    pairs[i].Name = Pin(pins, Utf8.Encode(items[i].Key, "metadata key"));
-                    pairs[i].Value = Pin(pins, Utf8.Encode(items[i].Value, "metadata value"));
+                    KeyValuePair<string, string>[] items = metadata == null ? new KeyValuePair<string, string>[0] : metadata.ToArray();
+                    var pairs = new SandgateStrPair[items.Length];
+                    for (int i = 0; i < items.Length; i++)
+                    {
+                        pairs[i].Name = Pin(pins, Utf8.Encode(items[i].Key, "metadata key"));
+                        pairs[i].Value = Pin(pins, Utf8.Encode(items[i].Value, "metadata value"));
+                    }
+                    fixed (SandgateStrPair* meta = pairs)
+                    {
+                        return NativeMethods.sandgate_client_create_sandbox_async(handle, img, secureAccess ? (byte)1 : (byte)0,
+                            meta, (UIntPtr)pairs.Length, timeout.HasValue ? (byte)1 : (byte)0, seconds,
+                            AsyncCall.Callback, ud, out cancel);
+                    }
                 }
-                // Zero or a negative timeout goes in as 0, which the core rejects.
-                ulong seconds = timeout.HasValue && timeout.Value > TimeSpan.Zero ? (ulong)(timeout.Value.Ticks / TimeSpan.TicksPerSecond) : 0;
-                CancelHandle cancel;
-                SandgateError* e;
-                fixed (byte* p = img)
-                fixed (SandgateStrPair* meta = pairs)
+                finally
                 {
-                    e = NativeMethods.sandgate_client_create_sandbox_async(handle, Utf8.Str(p, img), secureAccess ? (byte)1 : (byte)0,
-                        meta, (UIntPtr)pairs.Length, timeout.HasValue ? (byte)1 : (byte)0, seconds,
-                        AsyncCall.Callback, call.UserData, out cancel);
+                    foreach (GCHandle pin in pins)
+                    {
+                        pin.Free();
+                    }
                 }
-                return call.Started(e, cancel);
-            }
-            catch (Exception ex)
-            {
-                return call.Failed(ex);
-            }
-            finally
-            {
-                foreach (GCHandle pin in pins)
-                {
-                    pin.Free();
-                }
-            }
+            });
         }
 
         private static unsafe SandgateStr Pin(List<GCHandle> pins, byte[] bytes)
@@ -379,42 +256,48 @@ namespace Sandgate
         /// <summary>Gets one sandbox.</summary>
         public unsafe Task<Sandbox> GetSandboxAsync(string sandboxId, CancellationToken cancellationToken = default(CancellationToken))
         {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                return Task.FromCanceled<Sandbox>(cancellationToken);
-            }
-            var call = new AsyncCall<Sandbox>(Sandbox.Take, cancellationToken);
-            try
-            {
-                handle.ThrowIfClosed(nameof(SandgateClient));
-                byte[] id = Utf8.Encode(sandboxId, "sandboxId");
-                CancelHandle cancel;
-                SandgateError* e;
-                fixed (byte* p = id)
-                {
-                    e = NativeMethods.sandgate_client_get_sandbox_async(handle, Utf8.Str(p, id), AsyncCall.Callback, call.UserData, out cancel);
-                }
-                return call.Started(e, cancel);
-            }
-            catch (Exception ex)
-            {
-                return call.Failed(ex);
-            }
+            return Start(Sandbox.Take, cancellationToken, sandboxId, "sandboxId", (SandgateStr id, IntPtr ud, out CancelHandle cancel) =>
+                NativeMethods.sandgate_client_get_sandbox_async(handle, id, AsyncCall.Callback, ud, out cancel));
         }
 
         /// <summary>Lists the sandboxes the caller may see.</summary>
         public unsafe Task<IReadOnlyList<Sandbox>> ListSandboxesAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
+            return Start(Sandbox.TakeList, cancellationToken, null, null, (SandgateStr none, IntPtr ud, out CancelHandle cancel) =>
+                NativeMethods.sandgate_client_list_sandboxes_async(handle, AsyncCall.Callback, ud, out cancel));
+        }
+
+        /// <summary>Deletes a sandbox.</summary>
+        public unsafe Task DeleteSandboxAsync(string sandboxId, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return Start(NoResult, cancellationToken, sandboxId, "sandboxId", (SandgateStr id, IntPtr ud, out CancelHandle cancel) =>
+                NativeMethods.sandgate_client_delete_sandbox_async(handle, id, AsyncCall.Callback, ud, out cancel));
+        }
+
+        /// <summary>
+        /// Calls one _async function: <paramref name="arg"/> goes in as UTF-8 pinned for the call
+        /// (null stays NULL), <paramref name="userData"/> names the pending call, and the native
+        /// result is copied and freed by <paramref name="convert"/> when the callback runs.
+        /// </summary>
+        private unsafe delegate SandgateError* Starter(SandgateStr arg, IntPtr userData, out CancelHandle cancel);
+
+        private unsafe Task<T> Start<T>(Func<IntPtr, T> convert, CancellationToken cancellationToken, string arg, string argName, Starter start)
+        {
             if (cancellationToken.IsCancellationRequested)
             {
-                return Task.FromCanceled<IReadOnlyList<Sandbox>>(cancellationToken);
+                return Task.FromCanceled<T>(cancellationToken);
             }
-            var call = new AsyncCall<IReadOnlyList<Sandbox>>(Sandbox.TakeList, cancellationToken);
+            var call = new AsyncCall<T>(convert, cancellationToken);
             try
             {
                 handle.ThrowIfClosed(nameof(SandgateClient));
+                byte[] bytes = Utf8.Encode(arg, argName);
                 CancelHandle cancel;
-                SandgateError* e = NativeMethods.sandgate_client_list_sandboxes_async(handle, AsyncCall.Callback, call.UserData, out cancel);
+                SandgateError* e;
+                fixed (byte* p = bytes)
+                {
+                    e = start(Utf8.Str(p, bytes), call.UserData, out cancel);
+                }
                 return call.Started(e, cancel);
             }
             catch (Exception ex)
@@ -423,30 +306,10 @@ namespace Sandgate
             }
         }
 
-        /// <summary>Deletes a sandbox.</summary>
-        public unsafe Task DeleteSandboxAsync(string sandboxId, CancellationToken cancellationToken = default(CancellationToken))
+        /// <summary>Whole seconds of a positive span (fractions dropped); 0 otherwise.</summary>
+        private static ulong WholeSeconds(TimeSpan span)
         {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                return Task.FromCanceled(cancellationToken);
-            }
-            var call = new AsyncCall<bool>(NoResult, cancellationToken);
-            try
-            {
-                handle.ThrowIfClosed(nameof(SandgateClient));
-                byte[] id = Utf8.Encode(sandboxId, "sandboxId");
-                CancelHandle cancel;
-                SandgateError* e;
-                fixed (byte* p = id)
-                {
-                    e = NativeMethods.sandgate_client_delete_sandbox_async(handle, Utf8.Str(p, id), AsyncCall.Callback, call.UserData, out cancel);
-                }
-                return call.Started(e, cancel);
-            }
-            catch (Exception ex)
-            {
-                return call.Failed(ex);
-            }
+            return span > TimeSpan.Zero ? (ulong)(span.Ticks / TimeSpan.TicksPerSecond) : 0;
         }
 
         private static bool NoResult(IntPtr result)
