@@ -21,6 +21,20 @@ NOW = 1900000000
 Z_SECRET = "gTygYqudCQ+gY80EK29/t346oVxMZodC8LG0zoR46EhWI93jZMGE8F6asfZvmTnF"
 Z_TOKEN = "o5nzqdg2w3ll9tzql8-80-17ln4qx-44989addz"
 ACCESS_TOKEN = "tok_9f8e7d6c5b4a"
+# Upstream sandbox ids are UUIDs (SPEC §1.3).
+UUID = "3f2504e0-4f89-41d3-9a0c-0305e82c3301"
+
+
+def sign(secret, key_id, sandbox_id, port, expires_b36):
+    """The SPEC §1.2 signature, written here from the SPEC (not with sandgate)."""
+    canonical = ("v1\nshort\n%s\n%d\n%s\n" % (sandbox_id, port, expires_b36)).encode()
+    inner = len(secret).to_bytes(4, "big") + secret + len(canonical).to_bytes(4, "big") + canonical
+    return hashlib.sha256(inner).hexdigest()[:8] + key_id
+
+
+# SPEC §1.2 fact, reproduced by the helper above.
+assert sign(b"my-test-secret", "a", "sbx-001", 8080, "x2qxvk") == "0ff8cd39a"
+UUID_TOKEN = "%s-8080-x2qxvk-%s" % (UUID, sign(b"my-test-secret", "a", UUID, 8080, "x2qxvk"))
 
 
 def ok(sandbox_id, port, expires=None, key_id=None, path=None, query=None):
@@ -47,6 +61,13 @@ def parse_cases():
     add("legacy max port", "token", "abc-65535", ok("abc", 65535))
     add("id with double dash", "token", "a--b-80-x2qxvk-0ff8cd39a", ok("a--b", 80, EXPIRES, "a"))
     add("id with many dashes", "token", "a-b-c-d-1-0-00000000z", ok("a-b-c-d", 1, 0, "z"))
+    # Legacy routes split at the last '-' (SPEC §1.3, corrected): upstream ids are UUIDs.
+    add("legacy uuid id", "token", UUID + "-8080", ok(UUID, 8080))
+    add("legacy id with several dashes", "token", "my-sbx-8080", ok("my-sbx", 8080))
+    add("legacy id ending in dash", "token", "a--80", ok("a-", 80))
+    add("legacy id of dashes", "token", "---80", ok("--", 80))
+    add("legacy id that looks signed", "token", "a-1-x2qxvk-80", ok("a-1-x2qxvk", 80))
+    add("signed uuid id", "token", UUID_TOKEN, ok(UUID, 8080, EXPIRES, "a"))
     add("header value whitespace trimmed", "token", "  " + TOKEN + " ", ok("sbx-001", 8080, EXPIRES, "a"))
     for name, v in [
         ("empty", ""), ("one segment", "abc"), ("three segments", "sbx-8080-x2qxvk"),
@@ -54,6 +75,9 @@ def parse_cases():
         ("port zero", "abc-0"), ("port leading zero", "abc-080"), ("port too big", "abc-65536"),
         ("port sign", "abc-+80"), ("port space", "abc- 80"), ("port empty", "abc-"),
         ("port huge", "abc-99999999999999999999"),
+        ("uuid id, port zero", UUID + "-0"), ("uuid id, port sign", UUID + "-+8080"),
+        ("uuid id, port leading zero", UUID + "-08080"), ("uuid id, port too big", UUID + "-65536"),
+        ("uuid alone", UUID), ("dashes only", "---"),
         ("signed port zero", "abc-0-x2qxvk-0ff8cd39a"),
         ("signature uppercase hex", "abc-80-x2qxvk-0FF8CD39a"),
         ("signature key id uppercase", "abc-80-x2qxvk-0ff8cd39A"),
@@ -72,6 +96,9 @@ def parse_cases():
     add("host with scheme", "host", "https://" + TOKEN + ".example.com", ok("sbx-001", 8080, EXPIRES, "a"))
     add("bare label", "host", "abc-80", ok("abc", 80))
     add("bare label with port", "host", "abc-80:9000", ok("abc", 80))
+    add("host with uuid id", "host", UUID + "-8080.sandbox.example.com", ok(UUID, 8080))
+    add("signed host with uuid id", "host", UUID_TOKEN + ".sandbox.example.com:443",
+        ok(UUID, 8080, EXPIRES, "a"))
     add("empty first label", "host", ".example.com", bad())
     add("empty host", "host", "", bad())
     add("ip address", "host", "127.0.0.1:8080", bad())
@@ -80,6 +107,7 @@ def parse_cases():
     add("path root", "path", "/abc/80", ok("abc", 80, path="/", query=None))
     add("path trailing slash", "path", "/abc/80/", ok("abc", 80, path="/", query=None))
     add("empty query kept", "path", "/abc/80?", ok("abc", 80, path="/", query=""))
+    add("path with uuid id", "path", "/" + UUID + "/8080/ping", ok(UUID, 8080, path="/ping", query=None))
     add("deep path", "path", "/abc/80/a/b/c.txt", ok("abc", 80, path="/a/b/c.txt", query=None))
     add("open sandbox keeps signed-looking segments", "path",
         "/sbx-001/8080/x2qxvk/0ff8cd39a/ping",
@@ -197,6 +225,25 @@ def access_cases():
         deny("credential_required", 401), keys="")
 
     add("open sandbox, legacy route", {"ingress_to": "sbx001-8080"}, open_, allow("open", "sbx001", 8080))
+    add("open sandbox, legacy uuid route", {"ingress_to": UUID + "-8080"}, open_, allow("open", UUID, 8080))
+    add("open sandbox, legacy uuid host", {"host": UUID + "-8080.sandbox.example.com"}, open_,
+        allow("open", UUID, 8080))
+    add("legacy uuid route, secure sandbox, header right",
+        {"ingress_to": UUID + "-8080", "secure_access": ACCESS_TOKEN}, secure, allow("header", UUID, 8080))
+    add("legacy uuid route, secure sandbox, no header", {"ingress_to": UUID + "-8080"}, secure,
+        deny("credential_required", 401))
+    add("legacy dashed id ending in dash, header right", {"ingress_to": "a--80", "secure_access": ACCESS_TOKEN},
+        secure, allow("header", "a-", 80))
+    add("signed uuid route", {"ingress_to": UUID_TOKEN}, secure,
+        allow("signature", UUID, 8080, EXPIRES, "a"))
+    add("signed uuid host route", {"host": UUID_TOKEN + ".sandbox.example.com"}, secure,
+        allow("signature", UUID, 8080, EXPIRES, "a"))
+    add("signed uuid uri route", {"path": "/%s/8080/x2qxvk/%s/ping?a=b" % (UUID, UUID_TOKEN[-9:])}, secure,
+        allow("signature", UUID, 8080, EXPIRES, "a", "/ping", "a=b"))
+    add("signed uuid route moved to another uuid",
+        {"ingress_to": "3f2504e0-4f89-41d3-9a0c-0305e82c3302" + UUID_TOKEN[len(UUID):]}, secure,
+        deny("bad_signature", 401))
+    add("legacy uuid route, bad port", {"ingress_to": UUID + "-08080"}, open_, deny("malformed", 400))
     add("open sandbox ignores expiry", {"ingress_to": TOKEN}, open_,
         allow("open", "sbx-001", 8080, EXPIRES, "a"), now=EXPIRES + 1)
     add("open sandbox ignores a wrong header", {"ingress_to": "sbx001-8080", "secure_access": "x"}, open_,

@@ -66,6 +66,23 @@ proptest! {
     }
 
     #[test]
+    fn unsigned_routes_round_trip_with_dashed_ids(
+        id in "-{0,3}[a-zA-Z0-9]{0,12}(-{1,3}[a-z0-9]{0,8}){0,5}-{0,2}",
+        port in 1u16..,
+    ) {
+        prop_assume!(!id.is_empty());
+        let token = format!("{id}-{port}");
+        let parsed = parse_token(&token).unwrap();
+        prop_assert_eq!((parsed.sandbox_id, parsed.port, parsed.signed), (id.as_str(), port, None));
+        let host = format!("{token}.sandbox.example.com:8443");
+        let parsed = sandgate::route::parse_host(&host).unwrap();
+        prop_assert_eq!((parsed.sandbox_id, parsed.port), (id.as_str(), port));
+        let req = AccessRequest { ingress_to: Some(&token), ..Default::default() };
+        let access = RouteVerifier::new(SigningKeys::default()).decide(&req, |_| Some(SandboxPolicy::Open), 0).unwrap();
+        prop_assert_eq!(access.route.sandbox_id, id.as_str());
+    }
+
+    #[test]
     fn any_single_character_change_is_denied(
         id in "[a-z0-9]{1,10}(-[a-z0-9]{1,5}){0,2}",
         port in 1u16..,

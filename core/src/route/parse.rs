@@ -125,35 +125,41 @@ fn last_dash(b: &[u8], end: usize) -> Option<usize> {
 
 /// Parses a route token, splitting on `-` from the right (SPEC §1.3).
 ///
-/// Two segments are a legacy route; four or more a signed one; anything else is malformed.
+/// A token whose last three segments are a port, an `expires_b36` and a signature, with a
+/// non-empty id before them, is signed. Anything else is a legacy route split at the **last**
+/// `-`: the id before it (non-empty, may contain `-`, as upstream's UUIDs do) and a port after
+/// it. The port is strict in both forms: decimal 1..=65535, no sign, no leading zero.
 pub fn parse_token(token: &str) -> Result<ParsedRoute<'_>, Denial> {
     let b = token.as_bytes();
-    // A signed token ends in `-` and a 9-character signature: take that dash without a scan.
-    // If a later `-` exists, the last segment is shorter than 9 characters and the token is
-    // malformed either way; the signature check below then rejects the 9 characters taken.
-    let d1 = if b.len() > 10 && b[b.len() - 10] == b'-' {
-        b.len() - 10
-    } else {
-        last_dash(b, b.len()).ok_or(malformed("route token has no '-' separator"))?
-    };
-    let Some(d2) = last_dash(b, d1) else {
-        // Two segments: legacy `{sandbox_id}-{port}`.
-        if d1 == 0 {
-            return Err(malformed("sandbox id is empty"));
+    let d1 = last_dash(b, b.len()).ok_or(malformed("route token has no '-' separator"))?;
+    // A signed token ends in `-` and a 9-character signature; a port is at most 5 characters,
+    // so a shorter last segment can only be a legacy route.
+    if b.len() - d1 == 10 {
+        if let Some(route) = signed_route(token, d1) {
+            return Ok(route);
         }
-        return Ok(ParsedRoute {
-            sandbox_id: &token[..d1],
-            port: parse_port(&token[d1 + 1..])?,
-            signed: None,
-        });
-    };
-    let d3 = last_dash(b, d2).ok_or(malformed("route token has three segments"))?;
-    if d3 == 0 {
+    }
+    if d1 == 0 {
         return Err(malformed("sandbox id is empty"));
     }
-    let port = parse_port(&token[d3 + 1..d2])?;
-    let signed = signed_part(&token[d2 + 1..d1], &token[d1 + 1..])?;
     Ok(ParsedRoute {
+        sandbox_id: &token[..d1],
+        port: parse_port(&token[d1 + 1..])?,
+        signed: None,
+    })
+}
+
+/// The signed reading of `token` whose last `-` is at `d1`, when all its parts pass.
+fn signed_route(token: &str, d1: usize) -> Option<ParsedRoute<'_>> {
+    let b = token.as_bytes();
+    let d2 = last_dash(b, d1)?;
+    let d3 = last_dash(b, d2)?;
+    if d3 == 0 {
+        return None;
+    }
+    let port = parse_port(&token[d3 + 1..d2]).ok()?;
+    let signed = signed_part(&token[d2 + 1..d1], &token[d1 + 1..]).ok()?;
+    Some(ParsedRoute {
         sandbox_id: &token[..d3],
         port,
         signed: Some(signed),
@@ -279,6 +285,7 @@ mod tests {
             "",
             "abc",
             "a-b-c",
+            "sbx-8080-x2qxvk",
             "-80",
             "abc-0",
             "abc-080",
@@ -291,6 +298,22 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn dashed_legacy_ids() {
+        let r = parse_token("3f2504e0-4f89-41d3-9a0c-0305e82c3301-8080").unwrap();
+        assert_eq!(
+            (r.sandbox_id, r.port, r.signed),
+            ("3f2504e0-4f89-41d3-9a0c-0305e82c3301", 8080, None)
+        );
+        let r = parse_token("my-sbx-8080").unwrap();
+        assert_eq!((r.sandbox_id, r.port), ("my-sbx", 8080));
+        let r = parse_token("a--80").unwrap();
+        assert_eq!((r.sandbox_id, r.port), ("a-", 80));
+        // A signed-looking token whose parts do not all pass is read the legacy way, and its
+        // last segment is then no port.
+        assert!(parse_token("abc-0-x2qxvk-0ff8cd39a").is_err());
     }
 
     #[test]
