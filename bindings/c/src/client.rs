@@ -9,8 +9,9 @@ use crate::routes::SandgateRoute;
 use crate::task::{
     run_async, run_sync, run_sync_unit, IntoFfi, Op, SandgateCallback, SandgateCancel,
 };
+use sandgate::route::check_port;
 use sandgate::client::{
-    check_port, ApiKeyInfo, Client, ClientBuilder, CreateSandbox, CreatedApiKey, Endpoint,
+    ApiKeyInfo, Client, ClientBuilder, CreateSandbox, CreatedApiKey, Endpoint,
     RetryPolicy, Sandbox,
 };
 use sandgate::Error;

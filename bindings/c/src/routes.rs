@@ -151,7 +151,7 @@ pub unsafe extern "C" fn sandgate_signer_sign(
     guard("sandgate_signer_sign", || {
         let out = out_ptr(out, "out", ptr::null_mut())?;
         let signer = handle(signer, "signer")?;
-        let port = sandgate::client::check_port(port)?;
+        let port = sandgate::route::check_port(port)?;
         let route = signer
             .0
             .sign(sandbox_id.get("sandbox_id")?, port, expires)?;
@@ -368,7 +368,7 @@ pub unsafe extern "C" fn sandgate_verifier_verify(
         let out = out_ptr(out, "out", empty)?;
         let v = handle(verifier, "verifier")?;
         let token = token.get("token")?;
-        let now = now_of(has_now, now)?.unwrap_or_else(sandgate::now_unix);
+        let now = now_of(has_now, now)?.unwrap_or_else(sandgate::clock::now_unix);
         let route = v.0.verify_at(token, now)?;
         let signed = route.signed.ok_or_else(|| {
             Error::new(ErrorKind::Internal, "a verified route carries no signature")

@@ -51,7 +51,7 @@ pub unsafe extern "C" fn sandgate_kt_verify(
         let now = if has_now != 0 {
             now as u64
         } else {
-            sandgate::now_unix()
+            sandgate::clock::now_unix()
         };
         let route = v.verify_at(token, now).ok()?;
         let signed = route.signed?;
@@ -95,7 +95,7 @@ pub unsafe extern "C" fn sandgate_kt_sign(
     let run = || -> Option<()> {
         let s = (h as *const RouteSigner).as_ref()?;
         let id = text(id, id_len)?;
-        let port = sandgate::client::check_port(port).ok()?;
+        let port = sandgate::route::check_port(port).ok()?;
         let route = s.sign(id, port, expires as u64).ok()?;
         let token = route.token();
         let uri = route.uri_prefix();

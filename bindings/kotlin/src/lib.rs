@@ -11,7 +11,8 @@
 // `FfiError` is lowered into one buffer at the boundary; its size on the Rust stack is moot.
 #![allow(clippy::result_large_err)]
 
-use sandgate::client::{check_port, Client, CreateSandbox, RetryPolicy};
+use sandgate::client::{Client, CreateSandbox, RetryPolicy};
+use sandgate::route::check_port;
 use sandgate::keys::{StoredKeyView, DEFAULT_API_KEY_PREFIX};
 use sandgate::runtime::run_on_runtime;
 use sandgate::{AccessRequest, ErrorKind, RouteInfo, RouteSigner, RouteVerifier, SigningKeys};
@@ -318,7 +319,7 @@ impl FfiRouteVerifier {
 
     /// Verifies a route token at `now` (default: the system clock).
     pub fn verify(&self, token: String, now: Option<u64>) -> Result<FfiRouteInfo> {
-        let now = now.unwrap_or_else(sandgate::now_unix);
+        let now = now.unwrap_or_else(sandgate::clock::now_unix);
         Ok(self.verifier.verify_at(&token, now)?.to_info().into())
     }
 

@@ -53,7 +53,7 @@ pub(crate) fn port_arg(port: f64) -> sandgate::Result<u16> {
         )));
     }
     // `as` saturates, so out-of-range values stay out of range for core's check.
-    sandgate::client::check_port(port as i64)
+    sandgate::route::check_port(port as i64)
 }
 
 /// Unix seconds given as a number (up to 2^53-1) or a bigint (up to 2^64-1).

@@ -193,7 +193,7 @@ impl RouteVerifier {
     ) -> napi::Result<RouteInfoData> {
         let now = match &now {
             Some(n) => seconds_arg("now", n).js()?,
-            None => sandgate::now_unix(),
+            None => sandgate::clock::now_unix(),
         };
         let route = self.inner.verify_at(&token, now).js()?;
         Ok(route_info(&route.to_info()))

@@ -10,7 +10,7 @@ use std::time::Duration;
 /// A port given as any Python int; the core decides what is in range.
 pub fn port(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<u16> {
     let n: i64 = value.extract().map_err(|e| conversion(py, "port", e))?;
-    sandgate::client::check_port(n).map_err(|e| to_py(py, &e))
+    sandgate::route::check_port(n).map_err(|e| to_py(py, &e))
 }
 
 /// Unix seconds from an int or a `datetime` (its `timestamp()`, rounded down).

@@ -323,7 +323,7 @@ impl RouteVerifier {
         token: &str,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<RouteInfo> {
-        let now = now_arg(py, now)?.unwrap_or_else(sandgate::now_unix);
+        let now = now_arg(py, now)?.unwrap_or_else(sandgate::clock::now_unix);
         match self.0.verify_at(token, now) {
             Ok(r) => Ok((&r).into()),
             Err(d) => Err(denied(py, d)),
@@ -338,7 +338,7 @@ impl RouteVerifier {
         host: &str,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<RouteInfo> {
-        let now = now_arg(py, now)?.unwrap_or_else(sandgate::now_unix);
+        let now = now_arg(py, now)?.unwrap_or_else(sandgate::clock::now_unix);
         match self.0.verify_host(host, now) {
             Ok(r) => Ok((&r).into()),
             Err(d) => Err(denied(py, d)),
@@ -354,7 +354,7 @@ impl RouteVerifier {
         path: &str,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<RouteInfo> {
-        let now = now_arg(py, now)?.unwrap_or_else(sandgate::now_unix);
+        let now = now_arg(py, now)?.unwrap_or_else(sandgate::clock::now_unix);
         match self.0.verify_path(path, now) {
             Ok(a) => Ok((&a.route).into()),
             Err(d) => Err(denied(py, d)),

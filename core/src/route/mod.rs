@@ -8,7 +8,7 @@ mod verify;
 
 pub use b36::{decode_expires_b36, encode_expires_b36, ExpiresB36, MAX_B36_LEN};
 pub use parse::{
-    host_label, parse_header, parse_host, parse_path, parse_token, ParsedRoute, PathRoute,
+    check_port, host_label, parse_header, parse_host, parse_path, parse_token, ParsedRoute, PathRoute,
     RouteInfo, SignedPart,
 };
 pub use sign::{
