@@ -40,7 +40,9 @@ pub fn sign(a: SignArgs) -> Result<ExitCode, CliError> {
     let signer = RouteSigner::new(&keys, a.key_id)?;
     let route = match (a.expires, a.ttl) {
         (Some(e), _) => signer.sign(&a.sandbox, a.port, e)?,
-        (None, Some(ttl)) => signer.sign_for(&a.sandbox, a.port, ttl, sandgate::clock::now_unix())?,
+        (None, Some(ttl)) => {
+            signer.sign_for(&a.sandbox, a.port, ttl, sandgate::clock::now_unix())?
+        }
         (None, None) => unreachable!("clap requires --expires or --ttl"),
     };
     if a.json {

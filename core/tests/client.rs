@@ -100,7 +100,10 @@ async fn client_endpoints_unsigned_and_signed_in_every_mode() {
             .await
             .unwrap();
         let exp = e.route.unwrap().expires.unwrap();
-        assert!(exp.abs_diff(sandgate::clock::now_unix() + 3600) <= 2, "{mode}");
+        assert!(
+            exp.abs_diff(sandgate::clock::now_unix() + 3600) <= 2,
+            "{mode}"
+        );
     }
 }
 

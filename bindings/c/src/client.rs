@@ -9,11 +9,10 @@ use crate::routes::SandgateRoute;
 use crate::task::{
     run_async, run_sync, run_sync_unit, IntoFfi, Op, SandgateCallback, SandgateCancel,
 };
-use sandgate::route::check_port;
 use sandgate::client::{
-    ApiKeyInfo, Client, ClientBuilder, CreateSandbox, CreatedApiKey, Endpoint,
-    RetryPolicy, Sandbox,
+    ApiKeyInfo, Client, ClientBuilder, CreateSandbox, CreatedApiKey, Endpoint, RetryPolicy, Sandbox,
 };
+use sandgate::route::check_port;
 use sandgate::Error;
 use std::collections::BTreeMap;
 use std::ffi::c_void;

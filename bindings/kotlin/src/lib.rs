@@ -12,8 +12,8 @@
 #![allow(clippy::result_large_err)]
 
 use sandgate::client::{Client, CreateSandbox, RetryPolicy};
-use sandgate::route::check_port;
 use sandgate::keys::{StoredKeyView, DEFAULT_API_KEY_PREFIX};
+use sandgate::route::check_port;
 use sandgate::runtime::run_on_runtime;
 use sandgate::{AccessRequest, ErrorKind, RouteInfo, RouteSigner, RouteVerifier, SigningKeys};
 use std::collections::HashMap;

@@ -9,7 +9,9 @@ pub use model::{redact_headers, ApiKeyInfo, CreateSandbox, CreatedApiKey, Endpoi
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys::format_rfc3339;
-use crate::route::{check_port, parse_header, parse_host, parse_path, RouteInfo, INGRESS_TO_HEADER};
+use crate::route::{
+    check_port, parse_header, parse_host, parse_path, RouteInfo, INGRESS_TO_HEADER,
+};
 use crate::secret::SecretString;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;

@@ -24,9 +24,14 @@ pub fn redact_headers(headers: &BTreeMap<String, String>) -> BTreeMap<String, St
     headers
         .iter()
         .map(|(k, v)| {
-            let secret = [SECURE_ACCESS_HEADER, "OPEN-SANDBOX-API-KEY", "X-API-Key", "Authorization"]
-                .iter()
-                .any(|h| k.eq_ignore_ascii_case(h));
+            let secret = [
+                SECURE_ACCESS_HEADER,
+                "OPEN-SANDBOX-API-KEY",
+                "X-API-Key",
+                "Authorization",
+            ]
+            .iter()
+            .any(|h| k.eq_ignore_ascii_case(h));
             (k.clone(), if secret { "***".to_owned() } else { v.clone() })
         })
         .collect()

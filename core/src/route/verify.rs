@@ -320,7 +320,11 @@ impl RouteVerifier {
             Some(t) => SandboxPolicy::Secure { access_token: t },
             None => SandboxPolicy::Open,
         };
-        match self.decide(req, |_| Some(policy), now.unwrap_or_else(crate::clock::now_unix)) {
+        match self.decide(
+            req,
+            |_| Some(policy),
+            now.unwrap_or_else(crate::clock::now_unix),
+        ) {
             Ok(a) => AccessDecision {
                 allowed: true,
                 reason: None,

@@ -172,7 +172,9 @@ pub fn sign(
 ) -> Result<SignedRouteView> {
     let port = check_port(port)?;
     let expires = expiry.resolve(now_or_system(now))?;
-    Ok(SignedRouteView::from(&signer.sign(sandbox_id, port, expires)?))
+    Ok(SignedRouteView::from(
+        &signer.sign(sandbox_id, port, expires)?,
+    ))
 }
 
 /// Where a route is read from when it is verified on its own.
@@ -417,9 +419,8 @@ mod tests {
     #[test]
     fn sign_verify_decide() {
         let keys = SigningKeys::from_flag("a=bXktdGVzdC1zZWNyZXQ=").unwrap();
-        let signer = RouteSigner::new(&keys, None).unwrap_or_else(|_| {
-            RouteSigner::new(&keys, Some('a')).unwrap()
-        });
+        let signer = RouteSigner::new(&keys, None)
+            .unwrap_or_else(|_| RouteSigner::new(&keys, Some('a')).unwrap());
         let r = sign(&signer, "sbx-001", 8080, Expiry::At(2_000_000_000), None).unwrap();
         assert_eq!(r.token, "sbx-001-8080-x2qxvk-0ff8cd39a");
         assert_eq!(r.key_id, "a");
@@ -429,7 +430,10 @@ mod tests {
         let route = verify_owned(&v, RouteForm::Token, &r.token, Some(1)).unwrap();
         assert_eq!(route, r.route());
         let host = r.host("example.com");
-        assert_eq!(verify_owned(&v, RouteForm::Host, &host, Some(1)).unwrap(), r.route());
+        assert_eq!(
+            verify_owned(&v, RouteForm::Host, &host, Some(1)).unwrap(),
+            r.route()
+        );
         let denied = verify_owned(&v, RouteForm::Token, &r.token, Some(2_000_000_001));
         assert_eq!(denied.unwrap_err().reason(), Some(DenyReason::Expired));
         let req = AccessRequest {
@@ -437,7 +441,10 @@ mod tests {
             ..Default::default()
         };
         let d = decide(&v, &req, Some("t"), Some(2_000_000_001));
-        assert_eq!((d.allowed, d.status, d.reason_code()), (false, 401, Some("expired")));
+        assert_eq!(
+            (d.allowed, d.status, d.reason_code()),
+            (false, 401, Some("expired"))
+        );
         assert_eq!(d.clone().into_result().unwrap_err().status(), Some(401));
         let d = decide(&v, &req, Some("t"), Some(1));
         assert_eq!(d.grant_code(), Some("signature"));
