@@ -6,7 +6,7 @@ use crate::secret::SecretString;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::RouteView;
+use super::{Expiry, RouteView};
 
 /// Retry options; `None` keeps the default. Every language exposes all of them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -166,4 +166,23 @@ impl From<Endpoint> for EndpointView {
             headers: e.headers,
         }
     }
+}
+
+/// GetSignedEndpoint with the expiry given either way (an instant or a TTL from now), as an
+/// [`EndpointView`]: the one dispatch every adapter uses.
+pub async fn get_signed_endpoint(
+    client: &Client,
+    sandbox_id: &str,
+    port: u16,
+    expiry: Expiry,
+) -> Result<EndpointView> {
+    match expiry {
+        Expiry::At(e) => client.get_signed_endpoint(sandbox_id, port, e).await,
+        Expiry::Ttl(t) => {
+            client
+                .get_signed_endpoint_for(sandbox_id, port, Duration::from_secs(t))
+                .await
+        }
+    }
+    .map(EndpointView::from)
 }
