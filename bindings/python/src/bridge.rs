@@ -1,53 +1,46 @@
-//! Running core futures from Python: blocking with the GIL released (`Client`), or as an
-//! asyncio future whose cancellation aborts the work (`AsyncClient`). Both run on sandgate's
-//! one shared tokio runtime, which is re-created in a forked child.
+//! Running core futures from Python through core's one boundary helper (`surface::run` and
+//! `surface::spawn`: cancel → `cancelled`, panic → `internal`): blocking with the GIL
+//! released (`Client`), or as an asyncio future whose cancellation cancels the work
+//! (`AsyncClient`).
 
-use crate::errors::{internal, to_py};
+use crate::errors::to_py;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::IntoPyObjectExt;
+use sandgate::surface::{self, CancelHandle};
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 /// How often a blocked call wakes up to let Python deliver signals (Ctrl-C).
 const SIGNAL_CHECK: Duration = Duration::from_millis(100);
 
-/// Runs `fut` on the shared runtime and waits for it with the GIL released. Every
+/// Runs `work` on the shared runtime and waits for it with the GIL released. Every
 /// `SIGNAL_CHECK` it takes the GIL to run Python's signal handlers: a `KeyboardInterrupt`
-/// drops the future, which aborts the request.
-pub fn block_on<T, F>(py: Python<'_>, fut: F) -> PyResult<T>
+/// drops the future, which aborts the work.
+pub fn block_on<T, F>(py: Python<'_>, work: F) -> PyResult<Py<PyAny>>
 where
     F: Future<Output = sandgate::Result<T>> + Send + 'static,
-    T: Send + 'static,
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
 {
-    let mut task = Box::pin(sandgate::runtime::run_on_runtime(CatchUnwind(Box::pin(
-        fut,
-    ))));
+    let mut task = Box::pin(surface::run(work));
     loop {
+        // The timer is made inside `block_on`, where the runtime's context is set.
         let step = py.detach(|| {
-            std::panic::catch_unwind(AssertUnwindSafe(|| {
-                // The timer is made inside `block_on`, where the runtime's context is set.
-                sandgate::runtime::block_on(async {
-                    tokio::time::timeout(SIGNAL_CHECK, &mut task).await
-                })
-            }))
+            sandgate::runtime::block_on(async {
+                tokio::time::timeout(SIGNAL_CHECK, &mut task).await
+            })
         });
         match step {
-            Ok(Ok(Ok(Ok(value)))) => return Ok(value),
-            Ok(Ok(Ok(Err(e)))) => return Err(to_py(py, &e)),
-            Ok(Ok(Err(()))) | Err(_) => return Err(internal(py, "a blocking call")),
-            Ok(Err(_still_running)) => py.check_signals()?,
+            Ok(outcome) => return outcome.map_err(|e| to_py(py, &e))?.into_py_any(py),
+            Err(_still_running) => py.check_signals()?,
         }
     }
 }
 
-/// Starts `fut` on the shared runtime and returns an asyncio future of the running loop that
-/// resolves with its result. Cancelling the asyncio future (or the task awaiting it) aborts
+/// Starts `work` on the shared runtime and returns an asyncio future of the running loop that
+/// resolves with its outcome. Cancelling the asyncio future (or the task awaiting it) cancels
 /// the work.
-pub fn awaitable<'py, T, F>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
+pub fn awaitable<T, F>(py: Python<'_>, work: F) -> PyResult<Py<PyAny>>
 where
     F: Future<Output = sandgate::Result<T>> + Send + 'static,
     T: for<'a> IntoPyObject<'a> + Send + 'static,
@@ -56,21 +49,14 @@ where
     let py_future = event_loop.call_method0("create_future")?;
     let target = py_future.clone().unbind();
     let event_loop = event_loop.unbind();
-    let task = sandgate::runtime::runtime().spawn(async move {
-        let out = CatchUnwind(Box::pin(fut)).await;
+    let cancel = surface::spawn(work, move |outcome| {
         // If the interpreter is shutting down there is nobody left to tell. The Python
         // objects move into the closure so they are released while attached.
         Python::try_attach(move |py| {
-            let (value, failed) = match out {
-                Ok(Ok(v)) => match v.into_py_any(py) {
-                    Ok(v) => (v, false),
-                    Err(e) => (e.into_value(py).into_any(), true),
-                },
-                Ok(Err(e)) => (to_py(py, &e).into_value(py).into_any(), true),
-                Err(()) => (
-                    internal(py, "an async call").into_value(py).into_any(),
-                    true,
-                ),
+            let (value, failed) = match outcome.map(|v| v.into_py_any(py)) {
+                Ok(Ok(v)) => (v, false),
+                Ok(Err(e)) => (e.into_value(py).into_any(), true),
+                Err(e) => (to_py(py, &e).into_value(py).into_any(), true),
             };
             let Ok(resolve) = resolver(py) else { return };
             // A closed loop raises here; its future can no longer be awaited anyway.
@@ -81,9 +67,8 @@ where
             );
         });
     });
-    let on_done = AbortOnDone(task.abort_handle());
-    py_future.call_method1("add_done_callback", (on_done,))?;
-    Ok(py_future)
+    py_future.call_method1("add_done_callback", (CancelOnDone(cancel),))?;
+    Ok(py_future.unbind())
 }
 
 fn asyncio(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
@@ -117,29 +102,13 @@ fn resolve(future: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>, failed: bool) ->
     Ok(())
 }
 
-/// Done-callback of the asyncio future: aborts the tokio task (a no-op once it finished).
+/// Done-callback of the asyncio future: cancels the work (a no-op once it finished).
 #[pyclass(frozen)]
-struct AbortOnDone(tokio::task::AbortHandle);
+struct CancelOnDone(CancelHandle);
 
 #[pymethods]
-impl AbortOnDone {
+impl CancelOnDone {
     fn __call__(&self, _future: &Bound<'_, PyAny>) {
-        self.0.abort();
-    }
-}
-
-/// A future that turns a panic while polling into `Err(())`.
-struct CatchUnwind<F>(Pin<Box<F>>);
-
-impl<F: Future> Future for CatchUnwind<F> {
-    type Output = Result<F::Output, ()>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let inner = self.0.as_mut();
-        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
-            Ok(Poll::Pending) => Poll::Pending,
-            Err(_) => Poll::Ready(Err(())),
-        }
+        self.0.cancel();
     }
 }

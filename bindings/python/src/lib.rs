@@ -32,6 +32,7 @@ fn sandgate_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::Client>()?;
     m.add_class::<client::AsyncClientCore>()?;
     m.add_class::<client::Endpoint>()?;
+    m.add_class::<client::RetryOptions>()?;
     m.add_class::<client::CreatedApiKey>()?;
     m.add_class::<client::ApiKeyInfo>()?;
     m.add_class::<client::Sandbox>()?;

@@ -9,7 +9,7 @@ import pytest
 
 import sandgate
 from helpers import http_get
-from sandgate import AsyncClient
+from sandgate import AsyncClient, RetryOptions
 from sandgate.testing import MockServer
 
 USER = {"X-OpenSandbox-User": "grace", "X-OpenSandbox-Roles": "operator"}
@@ -122,7 +122,10 @@ def test_client_async_timeout_kind() -> None:
 
     with MockServer() as mock:
         mock.set_faults(latency_ms=2000)
-        client = AsyncClient(domain=mock.domain, api_key=mock.admin_key, timeout=0.2, retries=False)
+        client = AsyncClient(
+            domain=mock.domain, api_key=mock.admin_key, timeout=0.2,
+            retry=RetryOptions(max_retries=0),
+        )
         asyncio.run(slow(client))
 
 

@@ -8,7 +8,8 @@
 - test against an in-process mock platform (:mod:`sandgate.testing`).
 
 Secrets (raw API keys, admin keys, access tokens) come back as :class:`Secret`, which prints
-``***``; call ``.reveal()`` where you really need the text.
+``***``; call ``.expose()`` where you really need the text; a :class:`Secret` is accepted
+wherever a key string is.
 """
 
 from ._async import AsyncClient
@@ -31,6 +32,7 @@ from ._native import (
     CreatedApiKey,
     Endpoint,
     GeneratedApiKey,
+    RetryOptions,
     RouteInfo,
     RouteSigner,
     RouteVerifier,
@@ -60,6 +62,7 @@ __all__ = [
     "InternalError",
     "InvalidArgument",
     "InvalidConfig",
+    "RetryOptions",
     "RouteInfo",
     "RouteSigner",
     "RouteVerifier",

@@ -10,7 +10,7 @@ import datetime
 from typing import List, Mapping, Optional, Union
 
 from . import _native
-from ._native import ApiKeyInfo, CreatedApiKey, Endpoint, Sandbox, Secret
+from ._native import ApiKeyInfo, CreatedApiKey, Endpoint, RetryOptions, Sandbox, Secret
 
 __all__ = ["AsyncClient"]
 
@@ -21,10 +21,10 @@ _When = Union[int, datetime.datetime]
 class AsyncClient:
     """An asyncio client for the OpenSandbox lifecycle and keys APIs.
 
-    Options are those of :class:`sandgate.Client`: ``domain``, ``protocol``, ``api_key``,
-    ``timeout`` (seconds), ``headers`` and ``retries`` (``True``, ``False`` or a number of
-    attempts). Unset options come from ``OPEN_SANDBOX_DOMAIN``, ``OPEN_SANDBOX_API_KEY`` and
-    ``OPEN_SANDBOX_PROTOCOL``.
+    Options are those of :class:`sandgate.Client`: ``domain``, ``protocol``, ``api_key`` (a
+    ``str`` or a :class:`~sandgate.Secret`), ``timeout`` (seconds or a ``timedelta``),
+    ``headers`` and ``retry`` (a :class:`~sandgate.RetryOptions`). Unset options come from
+    ``OPEN_SANDBOX_DOMAIN``, ``OPEN_SANDBOX_API_KEY`` and ``OPEN_SANDBOX_PROTOCOL``.
     """
 
     __slots__ = ("_native",)
@@ -36,7 +36,7 @@ class AsyncClient:
         api_key: Union[str, Secret, None] = None,
         timeout: Optional[_Seconds] = None,
         headers: Optional[Mapping[str, str]] = None,
-        retries: Union[bool, int] = True,
+        retry: Optional[RetryOptions] = None,
     ) -> None:
         self._native = _native._AsyncClient(
             domain,
@@ -44,7 +44,7 @@ class AsyncClient:
             api_key,
             timeout,
             headers,
-            retries,
+            retry,
         )
 
     @property
@@ -69,7 +69,8 @@ class AsyncClient:
         *,
         ttl: Optional[_Seconds] = None,
     ) -> Endpoint:
-        """An endpoint with a signed route expiring at ``expires`` or ``ttl`` from now."""
+        """An endpoint with a signed route expiring at ``expires`` (Unix seconds or a
+        ``datetime``) or ``ttl`` from now (seconds or a ``timedelta``); give exactly one."""
         return await self._native.get_signed_endpoint(sandbox_id, port, expires, ttl=ttl)
 
     async def create_api_key(
