@@ -1,8 +1,6 @@
-//! `Client` (blocking, GIL released) and `_AsyncClient` (asyncio futures; the public
-//! `AsyncClient` in `sandgate/_async.py` wraps it in coroutines), their options
+//! `Client` (blocking, GIL released) and `AsyncClient` (coroutines), their options
 //! (`surface::ClientOptions`, `RetryOptions`) and the results they return.
 
-use crate::bridge::{awaitable, block_on};
 use crate::convert::{dict, int, opt_millis, opt_unix_seconds, repr, str_map};
 use crate::errors::IntoPyResult;
 use crate::route::{expiry, RouteInfo};
@@ -284,9 +282,21 @@ fn build(
     .py(py)
 }
 
-/// The operations, once for each client class: `$run` blocks or returns an asyncio future.
+/// `work` run to its end: blocking with the GIL released (`[]`), or awaited (`[async]`).
+macro_rules! run {
+    ([] $work:expr) => {
+        Python::attach(|py| crate::bridge::block_on(py, $work))
+    };
+    ([async] $work:expr) => {
+        crate::bridge::awaited($work).await
+    };
+}
+
+/// The operations, once for each client class: plain methods that block (`Client`), or
+/// `async` methods whose coroutines await the work (`AsyncClient`). Arguments are converted
+/// when the call runs; nothing is sent before they are all valid.
 macro_rules! client_class {
-    ($ty:ident, $name:literal, $run:ident, $doc:literal) => {
+    ($ty:ident, $name:literal, [$($async:ident)?], $doc:literal) => {
         #[doc = $doc]
         #[pyclass(frozen, module = "sandgate", name = $name)]
         pub struct $ty(sandgate::Client);
@@ -306,8 +316,7 @@ macro_rules! client_class {
                 headers: Option<&Bound<'_, PyAny>>,
                 retry: Option<RetryOptions>,
             ) -> PyResult<Self> {
-                build(py, domain, protocol, api_key, timeout, headers, retry)
-                    .map($ty)
+                build(py, domain, protocol, api_key, timeout, headers, retry).map($ty)
             }
 
             /// `protocol://domain`, the server root.
@@ -323,36 +332,34 @@ macro_rules! client_class {
             }
 
             /// The unsigned endpoint of `port` of a sandbox.
-            fn get_endpoint(
+            $($async)? fn get_endpoint(
                 &self,
-                py: Python<'_>,
                 sandbox_id: String,
-                port: &Bound<'_, PyAny>,
-            ) -> PyResult<Py<PyAny>> {
-                let port = crate::convert::port(py, port)?;
+                port: Py<PyAny>,
+            ) -> PyResult<Endpoint> {
+                let port = Python::attach(|py| crate::convert::port(py, port.bind(py)))?;
                 let c = self.0.clone();
-                $run(py, async move {
-                    c.get_endpoint(&sandbox_id, port)
-                        .await
-                        .map(|e| Endpoint(e.into()))
+                run!([$($async)?] async move {
+                    c.get_endpoint(&sandbox_id, port).await.map(|e| Endpoint(e.into()))
                 })
             }
 
             /// An endpoint with a signed route expiring at `expires` (Unix seconds or a
             /// `datetime`) or `ttl` from now (seconds or a `timedelta`); give exactly one.
             #[pyo3(signature = (sandbox_id, port, expires = None, *, ttl = None))]
-            fn get_signed_endpoint(
+            $($async)? fn get_signed_endpoint(
                 &self,
-                py: Python<'_>,
                 sandbox_id: String,
-                port: &Bound<'_, PyAny>,
-                expires: Option<&Bound<'_, PyAny>>,
-                ttl: Option<&Bound<'_, PyAny>>,
-            ) -> PyResult<Py<PyAny>> {
-                let port = crate::convert::port(py, port)?;
-                let expiry = expiry(py, expires, ttl)?;
+                port: Py<PyAny>,
+                expires: Option<Py<PyAny>>,
+                ttl: Option<Py<PyAny>>,
+            ) -> PyResult<Endpoint> {
+                let (port, expiry) = Python::attach(|py| -> PyResult<_> {
+                    let expiry = expiry(py, bound(py, &expires), bound(py, &ttl));
+                    Ok((crate::convert::port(py, port.bind(py))?, expiry?))
+                })?;
                 let c = self.0.clone();
-                $run(py, async move {
+                run!([$($async)?] async move {
                     surface::get_signed_endpoint(&c, &sandbox_id, port, expiry)
                         .await
                         .map(Endpoint)
@@ -361,80 +368,78 @@ macro_rules! client_class {
 
             /// Mints an API key for the calling user; the raw key is in the result once.
             #[pyo3(signature = (name = None, expires_at = None))]
-            fn create_api_key(
+            $($async)? fn create_api_key(
                 &self,
-                py: Python<'_>,
                 name: Option<String>,
-                expires_at: Option<&Bound<'_, PyAny>>,
-            ) -> PyResult<Py<PyAny>> {
-                let expires_at = opt_unix_seconds(py, expires_at, "expires_at")?;
+                expires_at: Option<Py<PyAny>>,
+            ) -> PyResult<CreatedApiKey> {
+                let expires_at = Python::attach(|py| {
+                    opt_unix_seconds(py, bound(py, &expires_at), "expires_at")
+                })?;
                 let c = self.0.clone();
-                $run(py, async move {
-                    c.create_api_key(name.as_deref(), expires_at)
-                        .await
-                        .map(CreatedApiKey)
+                run!([$($async)?] async move {
+                    c.create_api_key(name.as_deref(), expires_at).await.map(CreatedApiKey)
                 })
             }
 
             /// The calling user's keys (never a secret or hash).
-            fn list_api_keys(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+            $($async)? fn list_api_keys(&self) -> PyResult<Vec<ApiKeyInfo>> {
                 let c = self.0.clone();
-                $run(py, async move {
-                    c.list_api_keys()
-                        .await
-                        .map(|v| v.into_iter().map(ApiKeyInfo).collect::<Vec<_>>())
+                run!([$($async)?] async move {
+                    c.list_api_keys().await.map(|v| v.into_iter().map(ApiKeyInfo).collect())
                 })
             }
 
             /// Revokes one of the calling user's keys.
-            fn revoke_api_key(&self, py: Python<'_>, key_id: String) -> PyResult<Py<PyAny>> {
+            $($async)? fn revoke_api_key(&self, key_id: String) -> PyResult<()> {
                 let c = self.0.clone();
-                $run(py, async move { c.revoke_api_key(&key_id).await })
+                run!([$($async)?] async move { c.revoke_api_key(&key_id).await })
             }
 
             /// Creates a sandbox running `image`; `timeout` is its lifetime in seconds.
             #[pyo3(signature = (image, *, secure_access = false, metadata = None, timeout = None))]
-            fn create_sandbox(
+            $($async)? fn create_sandbox(
                 &self,
-                py: Python<'_>,
                 image: String,
                 secure_access: bool,
-                metadata: Option<&Bound<'_, PyAny>>,
-                timeout: Option<&Bound<'_, PyAny>>,
-            ) -> PyResult<Py<PyAny>> {
-                let timeout = timeout
-                    .map(|t| int(t, "timeout", ErrorKind::InvalidArgument))
-                    .transpose()?;
-                let req = CreateSandbox {
-                    image,
-                    secure_access,
-                    metadata: metadata.map(str_map).transpose()?.unwrap_or_default(),
-                    timeout,
-                };
+                metadata: Option<Py<PyAny>>,
+                timeout: Option<Py<PyAny>>,
+            ) -> PyResult<Sandbox> {
+                let req = Python::attach(|py| -> PyResult<_> {
+                    Ok(CreateSandbox {
+                        image,
+                        secure_access,
+                        metadata: bound(py, &metadata)
+                            .map(str_map)
+                            .transpose()?
+                            .unwrap_or_default(),
+                        timeout: bound(py, &timeout)
+                            .map(|t| int(t, "timeout", ErrorKind::InvalidArgument))
+                            .transpose()?,
+                    })
+                })?;
                 let c = self.0.clone();
-                $run(py, async move { c.create_sandbox(&req).await.map(Sandbox) })
+                run!([$($async)?] async move { c.create_sandbox(&req).await.map(Sandbox) })
             }
 
             /// Gets a sandbox.
-            fn get_sandbox(&self, py: Python<'_>, sandbox_id: String) -> PyResult<Py<PyAny>> {
+            $($async)? fn get_sandbox(&self, sandbox_id: String) -> PyResult<Sandbox> {
                 let c = self.0.clone();
-                $run(py, async move { c.get_sandbox(&sandbox_id).await.map(Sandbox) })
+                run!([$($async)?] async move { c.get_sandbox(&sandbox_id).await.map(Sandbox) })
             }
 
             /// The sandboxes the caller may see.
-            fn list_sandboxes(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+            $($async)? fn list_sandboxes(&self) -> PyResult<Vec<Sandbox>> {
                 let c = self.0.clone();
-                $run(py, async move {
-                    c.list_sandboxes()
-                        .await
-                        .map(|v| v.into_iter().map(Sandbox).collect::<Vec<_>>())
+                run!([$($async)?] async move {
+                    c.list_sandboxes().await.map(|v| v.into_iter().map(Sandbox).collect())
                 })
             }
 
             /// Deletes a sandbox.
-            fn delete_sandbox(&self, py: Python<'_>, sandbox_id: String) -> PyResult<Py<PyAny>> {
+            $($async)? fn delete_sandbox(&self, sandbox_id: String) -> PyResult<()> {
                 let c = self.0.clone();
-                $run(py, async move { c.delete_sandbox(&sandbox_id).await })
+                run!([$($async)?] async move { c.delete_sandbox(&sandbox_id).await })
             }
 
             fn __repr__(&self, py: Python<'_>) -> String {
@@ -444,19 +449,24 @@ macro_rules! client_class {
     };
 }
 
+fn bound<'py>(py: Python<'py>, value: &'py Option<Py<PyAny>>) -> Option<&'py Bound<'py, PyAny>> {
+    value.as_ref().map(|v| v.bind(py))
+}
+
 client_class!(
     Client,
     "Client",
-    block_on,
-    "A blocking client for the OpenSandbox lifecycle and keys APIs. Calls release the GIL; one \
-     client can be shared by many threads. Options: `domain`, `protocol`, `api_key` (a `str` or \
-     a `Secret`), `timeout` (seconds or a `timedelta`), `headers` and `retry` (a \
-     `RetryOptions`); unset options come from `OPEN_SANDBOX_DOMAIN`, `OPEN_SANDBOX_API_KEY` \
-     and `OPEN_SANDBOX_PROTOCOL`."
+    [],
+    "A blocking client for the OpenSandbox lifecycle and keys APIs. Calls release the GIL (Ctrl-C \
+     aborts a call); one client can be shared by many threads. Options: `domain`, `protocol`, \
+     `api_key` (a `str` or a `Secret`), `timeout` (seconds or a `timedelta`), `headers` and \
+     `retry` (a `RetryOptions`); unset options come from `OPEN_SANDBOX_DOMAIN`, \
+     `OPEN_SANDBOX_API_KEY` and `OPEN_SANDBOX_PROTOCOL`."
 );
 client_class!(
-    AsyncClientCore,
-    "_AsyncClient",
-    awaitable,
-    "The native half of `sandgate.AsyncClient`: every call returns an asyncio future."
+    AsyncClient,
+    "AsyncClient",
+    [async],
+    "An asyncio client with the operations and options of `Client`: every operation is a \
+     coroutine running on sandgate's runtime, and cancelling its task cancels the request."
 );

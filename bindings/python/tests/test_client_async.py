@@ -134,3 +134,15 @@ def test_client_async_works_on_several_loops() -> None:
         client = AsyncClient(domain=mock.domain, api_key=mock.admin_key)
         for _ in range(3):
             assert asyncio.run(client.list_sandboxes()) == []
+
+
+def test_client_async_methods_are_coroutines() -> None:
+    client = AsyncClient(domain="127.0.0.1:1", retry=RetryOptions(max_retries=0))
+    pending = client.list_sandboxes()
+    assert asyncio.iscoroutine(pending)
+    pending.close()  # never awaited: nothing ran, nothing to clean up
+    # Bad arguments are reported when the coroutine runs, before anything is sent.
+    with pytest.raises(sandgate.InvalidArgument, match="port"):
+        asyncio.run(client.get_endpoint("sbx", 0))
+    with pytest.raises(sandgate.TransportError):
+        asyncio.run(client.get_endpoint("sbx", 80))

@@ -73,6 +73,7 @@ def test_client_stub_docstrings_are_the_native_docs() -> None:
     def same(text: str) -> str:
         return " ".join(text.split())
 
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
     stub = ast.parse((Path(sandgate.__file__).parent / "_native.pyi").read_text())
     items: List[Tuple[str, Any, Any]] = []
     for node in stub.body:
@@ -80,8 +81,8 @@ def test_client_stub_docstrings_are_the_native_docs() -> None:
             owner = getattr(_native, node.name)
             items.append((node.name, node, owner))
             items += [(f"{node.name}.{m.name}", m, getattr(owner, m.name)) for m in node.body
-                      if isinstance(m, ast.FunctionDef) and not m.name.startswith("__")]
-        elif isinstance(node, ast.FunctionDef):
+                      if isinstance(m, functions) and not m.name.startswith("__")]
+        elif isinstance(node, functions):
             items.append((node.name, node, getattr(_native, node.name)))
     problems = []
     for name, node, native in items:

@@ -12,7 +12,6 @@ Secrets (raw API keys, admin keys, access tokens) come back as :class:`Secret`, 
 wherever a key string is.
 """
 
-from ._async import AsyncClient
 from ._errors import (
     AccessDenied,
     ApiError,
@@ -28,6 +27,7 @@ from ._errors import (
 from ._native import (
     AccessDecision,
     ApiKeyInfo,
+    AsyncClient,
     Client,
     CreatedApiKey,
     Endpoint,

@@ -2,7 +2,6 @@
 
 Every docstring here is the native object's own ``__doc__`` (a test compares them)."""
 
-import asyncio
 import datetime
 from types import TracebackType
 from typing import Dict, List, Mapping, Optional, Type, Union, final
@@ -12,6 +11,7 @@ from ._errors import AccessDenied
 __all__ = [
     "AccessDecision",
     "ApiKeyInfo",
+    "AsyncClient",
     "Client",
     "CreatedApiKey",
     "Endpoint",
@@ -26,7 +26,6 @@ __all__ = [
     "Secret",
     "SignedRoute",
     "SigningKeys",
-    "_AsyncClient",
     "__version__",
     "generate_api_key",
     "hash_api_key",
@@ -363,11 +362,11 @@ class RetryOptions:
 
 @final
 class Client:
-    """A blocking client for the OpenSandbox lifecycle and keys APIs. Calls release the GIL; one
-    client can be shared by many threads. Options: `domain`, `protocol`, `api_key` (a `str` or a
-    `Secret`), `timeout` (seconds or a `timedelta`), `headers` and `retry` (a `RetryOptions`);
-    unset options come from `OPEN_SANDBOX_DOMAIN`, `OPEN_SANDBOX_API_KEY` and
-    `OPEN_SANDBOX_PROTOCOL`.
+    """A blocking client for the OpenSandbox lifecycle and keys APIs. Calls release the GIL (Ctrl-C
+    aborts a call); one client can be shared by many threads. Options: `domain`, `protocol`,
+    `api_key` (a `str` or a `Secret`), `timeout` (seconds or a `timedelta`), `headers` and
+    `retry` (a `RetryOptions`); unset options come from `OPEN_SANDBOX_DOMAIN`,
+    `OPEN_SANDBOX_API_KEY` and `OPEN_SANDBOX_PROTOCOL`.
     """
 
     def __new__(
@@ -423,8 +422,10 @@ class Client:
         """Deletes a sandbox."""
 
 @final
-class _AsyncClient:
-    """The native half of `sandgate.AsyncClient`: every call returns an asyncio future."""
+class AsyncClient:
+    """An asyncio client with the operations and options of `Client`: every operation is a coroutine
+    running on sandgate's runtime, and cancelling its task cancels the request.
+    """
 
     def __new__(
         cls,
@@ -434,48 +435,48 @@ class _AsyncClient:
         timeout: Optional[_Seconds] = None,
         headers: Optional[Mapping[str, str]] = None,
         retry: Optional[RetryOptions] = None,
-    ) -> _AsyncClient: ...
+    ) -> AsyncClient: ...
     @property
     def base_url(self) -> str:
         """`protocol://domain`, the server root."""
     @property
     def user_agent(self) -> str:
         """The user agent sent with every request."""
-    def get_endpoint(self, sandbox_id: str, port: int) -> asyncio.Future[Endpoint]:
+    async def get_endpoint(self, sandbox_id: str, port: int) -> Endpoint:
         """The unsigned endpoint of `port` of a sandbox."""
-    def get_signed_endpoint(
+    async def get_signed_endpoint(
         self,
         sandbox_id: str,
         port: int,
         expires: Optional[_When] = None,
         *,
         ttl: Optional[_Seconds] = None,
-    ) -> asyncio.Future[Endpoint]:
+    ) -> Endpoint:
         """An endpoint with a signed route expiring at `expires` (Unix seconds or a `datetime`) or
         `ttl` from now (seconds or a `timedelta`); give exactly one.
         """
-    def create_api_key(
+    async def create_api_key(
         self, name: Optional[str] = None, expires_at: Optional[_When] = None
-    ) -> asyncio.Future[CreatedApiKey]:
+    ) -> CreatedApiKey:
         """Mints an API key for the calling user; the raw key is in the result once."""
-    def list_api_keys(self) -> asyncio.Future[List[ApiKeyInfo]]:
+    async def list_api_keys(self) -> List[ApiKeyInfo]:
         """The calling user's keys (never a secret or hash)."""
-    def revoke_api_key(self, key_id: str) -> asyncio.Future[None]:
+    async def revoke_api_key(self, key_id: str) -> None:
         """Revokes one of the calling user's keys."""
-    def create_sandbox(
+    async def create_sandbox(
         self,
         image: str,
         *,
         secure_access: bool = False,
         metadata: Optional[Mapping[str, str]] = None,
         timeout: Optional[int] = None,
-    ) -> asyncio.Future[Sandbox]:
+    ) -> Sandbox:
         """Creates a sandbox running `image`; `timeout` is its lifetime in seconds."""
-    def get_sandbox(self, sandbox_id: str) -> asyncio.Future[Sandbox]:
+    async def get_sandbox(self, sandbox_id: str) -> Sandbox:
         """Gets a sandbox."""
-    def list_sandboxes(self) -> asyncio.Future[List[Sandbox]]:
+    async def list_sandboxes(self) -> List[Sandbox]:
         """The sandboxes the caller may see."""
-    def delete_sandbox(self, sandbox_id: str) -> asyncio.Future[None]:
+    async def delete_sandbox(self, sandbox_id: str) -> None:
         """Deletes a sandbox."""
 
 @final
