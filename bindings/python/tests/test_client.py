@@ -9,6 +9,7 @@ import threading
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, List
 
 import pytest
@@ -389,3 +390,11 @@ def test_client_retry_backoff_reaches_the_core() -> None:
         assert client.list_sandboxes() == []
         assert time.monotonic() - start < 20
         assert [r.status for r in mock.requests()] == [503, 200]
+
+
+def test_client_readme_snippet_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    snippet = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(snippet, "README.md", "exec"), {})
+    printed = capsys.readouterr().out
+    assert printed.startswith("RouteInfo(sandbox_id=") and "port=8080" in printed, printed
