@@ -77,8 +77,21 @@ fi
 # The static library's native dependencies (rustc --print native-static-libs on Linux).
 native_libs="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
 cflags=(-std=c11 -Wall -Wextra -Werror -g -O1 -I"$here/include")
-families=(c_smoke_errors c_smoke_vectors c_smoke_key_config c_smoke_access c_smoke_api_keys
-  c_smoke_mock_client c_smoke_client c_smoke_mock_stop_client)
+families=(c_smoke_errors c_smoke_layout c_smoke_vectors c_smoke_key_config c_smoke_access
+  c_smoke_api_keys c_smoke_mock_client c_smoke_client c_smoke_mock_stop_client)
+
+# The smoke test checks every struct it lists against the layout table Rust exports
+# (sandgate_layout); here we check that it lists every struct the header defines.
+header_structs=$(grep -oE '^typedef struct Sandgate[A-Za-z]+ \{' "$here/include/sandgate.h" |
+  sed -E 's/typedef struct (Sandgate[A-Za-z]+) \{/\1/' | sort)
+listed_structs=$(grep -oE '^  TYPE\(Sandgate[A-Za-z]+\)' "$here/tests/smoke.c" |
+  sed -E 's/.*TYPE\((Sandgate[A-Za-z]+)\)/\1/' | sort)
+if [[ -n $header_structs && $header_structs == "$listed_structs" ]]; then
+  record c_layout_lists_every_struct 1
+else
+  record c_layout_lists_every_struct 0 "tests/smoke.c TYPES() must name every struct of the header:
+$(diff <(echo "$header_structs") <(echo "$listed_structs"))"
+fi
 
 if ! out=$(gcc "${cflags[@]}" "$here/tests/smoke.c" "$lib/libsandgate_ffi.a" $native_libs \
   -o "$build/smoke-static" 2>&1); then
