@@ -1,105 +1,133 @@
-//! The Promise-based client over `sandgate::client::Client`.
+//! The Promise-based client over `sandgate::client::Client`, with its options and results
+//! shaped by `sandgate::surface`.
 
-use crate::routes::{route_info, with_text, RouteInfoData, TextOrSecret};
-use crate::{count_arg, port_arg, promise, seconds_arg, CancelToken, IntoJs, Secret};
+use crate::routes::{with_text, RouteInfoData, TextOrSecret};
+use crate::{count_arg, opt_seconds, port_arg, promise, CancelToken, IntoJs, Secret};
 use napi::bindgen_prelude::{BigInt, Either, Env, PromiseRaw};
 use napi_derive::napi;
-use sandgate::client::{ApiKeyInfo, CreateSandbox, RetryPolicy, Sandbox};
+use sandgate::client::{ApiKeyInfo, CreateSandbox, Sandbox};
+use sandgate::route::check_port;
+use sandgate::surface::{self, EndpointView, Expiry};
 use sandgate::Error;
 use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
 
-/// Retry settings; unset fields keep the defaults (3 attempts, 500 ms doubling to 8 s).
+/// Retry options (core's `RetryOptions`); unset fields keep the defaults (2 retries, 500 ms
+/// doubling to 8 s).
 #[napi(object, object_to_js = false)]
 pub struct RetryOptions {
-    pub max_attempts: Option<f64>,
+    /// Retries after the first attempt; 0 turns retrying off.
+    pub max_retries: Option<f64>,
+    /// Delay before the first retry, in milliseconds.
     pub initial_backoff_ms: Option<f64>,
+    /// Longest delay between attempts, in milliseconds.
     pub max_backoff_ms: Option<f64>,
 }
 
-/// Client options; unset ones come from `OPEN_SANDBOX_*` env and then the defaults.
+/// Client options (core's `ClientOptions`); unset ones come from `OPEN_SANDBOX_*` env and then
+/// the defaults.
 #[napi(object, object_to_js = false)]
 pub struct ClientOptions {
+    /// `host:port`; a scheme written here wins over `protocol`.
     pub domain: Option<String>,
+    /// `http` or `https`.
     pub protocol: Option<String>,
+    /// Per-request timeout in whole milliseconds (at least 1).
     pub timeout_ms: Option<f64>,
+    /// Headers sent with every request.
     pub headers: Option<HashMap<String, String>>,
-    /// `false` turns retries off; an object tunes them.
+    /// An object tunes retries; `false` is `{ maxRetries: 0 }`, `true` the defaults.
     pub retries: Option<Either<bool, RetryOptions>>,
 }
 
-fn config_error(e: Error) -> Error {
-    Error::invalid_config(e.message())
+/// A whole number of `what` for an option: an `invalid_config` error otherwise.
+fn option_count(what: &str, n: Option<f64>, max: u64) -> sandgate::Result<Option<u64>> {
+    n.map(|n| count_arg(what, n, max))
+        .transpose()
+        .map_err(|e| Error::invalid_config(e.message()))
 }
 
-fn millis(what: &str, ms: f64) -> sandgate::Result<Duration> {
-    Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| {
-        Error::invalid_config(format!(
-            "{what} must be a non-negative number of milliseconds, got {ms}"
-        ))
+fn client_options(
+    o: ClientOptions,
+    api_key: Option<&TextOrSecret>,
+) -> sandgate::Result<surface::ClientOptions> {
+    let ms = u64::from(u32::MAX);
+    let retry = match o.retries {
+        None | Some(Either::A(true)) => surface::RetryOptions::default(),
+        Some(Either::A(false)) => surface::RetryOptions::off(),
+        Some(Either::B(r)) => surface::RetryOptions {
+            max_retries: option_count("retries.maxRetries", r.max_retries, ms)?.map(|n| n as u32),
+            initial_backoff_ms: option_count("retries.initialBackoffMs", r.initial_backoff_ms, ms)?,
+            max_backoff_ms: option_count("retries.maxBackoffMs", r.max_backoff_ms, ms)?,
+        },
+    };
+    Ok(surface::ClientOptions {
+        domain: o.domain,
+        protocol: o.protocol,
+        api_key: api_key.map(|k| with_text(k, |k| k.into())),
+        timeout_ms: option_count("timeoutMs", o.timeout_ms, ms)?,
+        headers: o.headers.unwrap_or_default().into_iter().collect(),
+        language: Some("node".to_owned()),
+        retry,
+        ignore_env: false,
     })
 }
 
-fn retry_policy(r: &Either<bool, RetryOptions>) -> sandgate::Result<RetryPolicy> {
-    match r {
-        Either::A(true) => Ok(RetryPolicy::default()),
-        Either::A(false) => Ok(RetryPolicy::none()),
-        Either::B(o) => {
-            let mut p = RetryPolicy::default();
-            if let Some(n) = o.max_attempts {
-                p.max_attempts = count_arg("retries.maxAttempts", n, u64::from(u32::MAX))
-                    .map_err(config_error)? as u32;
-            }
-            if let Some(ms) = o.initial_backoff_ms {
-                p.initial_backoff = millis("retries.initialBackoffMs", ms)?;
-            }
-            if let Some(ms) = o.max_backoff_ms {
-                p.max_backoff = millis("retries.maxBackoffMs", ms)?;
-            }
-            Ok(p)
-        }
-    }
-}
-
-/// An endpoint: where to send requests and the headers to send with them.
+/// An endpoint (core's `EndpointView`): where to send requests and the headers to send.
 #[napi(object, object_from_js = false, use_nullable = true)]
 pub struct EndpointData {
+    /// The endpoint as the server returned it (no scheme).
     pub endpoint: String,
+    /// `protocol://endpoint`.
     pub url: String,
+    /// Headers to send with every request to `url` (may hold the access token).
     pub headers: BTreeMap<String, String>,
     /// `headers` with the access token replaced by `***`.
     pub redacted_headers: BTreeMap<String, String>,
+    /// The signed route, for a signed endpoint.
     pub route: Option<RouteInfoData>,
 }
 
-fn endpoint_data(e: sandgate::Endpoint) -> EndpointData {
-    EndpointData {
-        redacted_headers: e.redacted_headers(),
-        route: e.route.as_ref().map(route_info),
-        endpoint: e.endpoint,
-        url: e.url,
-        headers: e.headers,
+impl From<EndpointView> for EndpointData {
+    fn from(e: EndpointView) -> Self {
+        EndpointData {
+            endpoint: e.endpoint,
+            url: e.url,
+            headers: e.headers,
+            redacted_headers: e.redacted_headers,
+            route: e.route.map(RouteInfoData::from),
+        }
     }
 }
 
 /// A key just minted; `key` is the raw key, shown this one time.
 #[napi(object, object_from_js = false, use_nullable = true)]
 pub struct CreatedApiKeyData {
+    /// The key id (to revoke it).
     pub id: String,
+    /// The name given at creation.
     pub name: String,
+    /// The display prefix (the first 12 characters of the key).
     pub prefix: String,
+    /// The raw key.
     pub key: Secret,
+    /// When the key expires (RFC 3339).
     pub expires_at: Option<String>,
 }
 
 /// A key as listed: never its secret or hash.
 #[napi(object, object_from_js = false, use_nullable = true)]
 pub struct ApiKeyInfoData {
+    /// The key id.
     pub id: String,
+    /// The name given at creation.
     pub name: String,
+    /// The display prefix.
     pub prefix: String,
+    /// When the key was created (RFC 3339).
     pub created_at: Option<String>,
+    /// When the key expires (RFC 3339).
     pub expires_at: Option<String>,
+    /// Whether the key was revoked.
     pub revoked: bool,
 }
 
@@ -117,12 +145,19 @@ fn key_info(k: ApiKeyInfo) -> ApiKeyInfoData {
 /// A sandbox.
 #[napi(object, object_from_js = false, use_nullable = true)]
 pub struct SandboxData {
+    /// The sandbox id.
     pub id: String,
+    /// The image URI.
     pub image: Option<String>,
+    /// The lifecycle state, e.g. `Running`.
     pub state: String,
+    /// Metadata, including `access.owner`.
     pub metadata: BTreeMap<String, String>,
+    /// Whether routes to it must be signed or carry its access token.
     pub secure_access: bool,
+    /// When it was created (RFC 3339).
     pub created_at: Option<String>,
+    /// When it expires (RFC 3339).
     pub expires_at: Option<String>,
 }
 
@@ -141,8 +176,11 @@ fn sandbox_data(s: Sandbox) -> SandboxData {
 /// What to create.
 #[napi(object, object_to_js = false)]
 pub struct CreateSandboxOptions {
+    /// Image URI.
     pub image: String,
+    /// Require signed routes or the access token header.
     pub secure_access: Option<bool>,
+    /// Metadata to attach.
     pub metadata: Option<HashMap<String, String>>,
     /// Lifetime in seconds (default: the server's).
     pub timeout_seconds: Option<f64>,
@@ -156,35 +194,23 @@ pub struct Client {
 
 #[napi]
 impl Client {
+    /// A client from `options` and `apiKey`, each falling back to the env, then the defaults.
     #[napi(constructor, catch_unwind)]
     pub fn new(
         options: Option<ClientOptions>,
         #[napi(ts_arg_type = "string | Secret")] api_key: Option<TextOrSecret>,
     ) -> napi::Result<Self> {
-        let mut b = sandgate::Client::builder().language("node");
-        if let Some(o) = options {
-            if let Some(d) = o.domain {
-                b = b.domain(d);
-            }
-            if let Some(p) = o.protocol {
-                b = b.protocol(p);
-            }
-            if let Some(ms) = o.timeout_ms {
-                b = b.timeout(millis("timeoutMs", ms).js()?);
-            }
-            for (k, v) in o.headers.unwrap_or_default() {
-                b = b.header(k, v);
-            }
-            if let Some(r) = &o.retries {
-                b = b.retry(retry_policy(r).js()?);
-            }
-        }
-        if let Some(k) = &api_key {
-            b = with_text(k, |k| b.api_key(k));
-        }
-        Ok(Client {
-            inner: b.build().js()?,
-        })
+        let options = options.unwrap_or(ClientOptions {
+            domain: None,
+            protocol: None,
+            timeout_ms: None,
+            headers: None,
+            retries: None,
+        });
+        let inner = client_options(options, api_key.as_ref())
+            .and_then(|o| o.build())
+            .js()?;
+        Ok(Client { inner })
     }
 
     /// `protocol://domain`.
@@ -199,6 +225,7 @@ impl Client {
         self.inner.user_agent().to_owned()
     }
 
+    /// The endpoint of `port` of a sandbox, with the headers to send to it.
     #[napi(catch_unwind)]
     pub fn get_endpoint<'env>(
         &self,
@@ -207,13 +234,13 @@ impl Client {
         port: f64,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, EndpointData>> {
-        let port = port_arg(port).js()?;
+        let port = port_arg(port).and_then(check_port).js()?;
         let c = self.inner.clone();
         promise(
             env,
             cancel,
             async move { c.get_endpoint(&sandbox_id, port).await },
-            |_, e| Ok(endpoint_data(e)),
+            |_, e| Ok(EndpointView::from(e).into()),
         )
     }
 
@@ -228,33 +255,20 @@ impl Client {
         ttl_seconds: Option<f64>,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, EndpointData>> {
-        let port = port_arg(port).js()?;
+        let port = port_arg(port).and_then(check_port).js()?;
+        let expires = opt_seconds("expires", expires.as_ref())?;
+        let ttl = ttl_seconds
+            .map(|t| count_arg("ttlSeconds", t, u64::from(u32::MAX)))
+            .transpose()
+            .js()?;
+        let expiry = Expiry::from_options(expires, ttl).js()?;
         let c = self.inner.clone();
-        match (expires, ttl_seconds) {
-            (Some(e), None) => {
-                let expires = seconds_arg("expires", &e).js()?;
-                promise(
-                    env,
-                    cancel,
-                    async move { c.get_signed_endpoint(&sandbox_id, port, expires).await },
-                    |_, e| Ok(endpoint_data(e)),
-                )
-            }
-            (None, Some(t)) => {
-                let ttl =
-                    Duration::from_secs(count_arg("ttlSeconds", t, u64::from(u32::MAX)).js()?);
-                promise(
-                    env,
-                    cancel,
-                    async move { c.get_signed_endpoint_for(&sandbox_id, port, ttl).await },
-                    |_, e| Ok(endpoint_data(e)),
-                )
-            }
-            _ => Err(Error::invalid_argument(
-                "a signed endpoint needs exactly one of expires or ttlSeconds",
-            ))
-            .js(),
-        }
+        promise(
+            env,
+            cancel,
+            async move { surface::get_signed_endpoint(&c, &sandbox_id, port, expiry).await },
+            |_, e| Ok(e.into()),
+        )
     }
 
     /// Mints an API key for the calling user; `expiresAt` is Unix seconds.
@@ -266,11 +280,7 @@ impl Client {
         expires_at: Option<Either<f64, BigInt>>,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, CreatedApiKeyData>> {
-        let expires_at = expires_at
-            .as_ref()
-            .map(|e| seconds_arg("expiresAt", e))
-            .transpose()
-            .js()?;
+        let expires_at = opt_seconds("expiresAt", expires_at.as_ref())?;
         let c = self.inner.clone();
         promise(
             env,
@@ -288,6 +298,7 @@ impl Client {
         )
     }
 
+    /// The calling user's keys.
     #[napi(catch_unwind)]
     pub fn list_api_keys<'env>(
         &self,
@@ -303,6 +314,7 @@ impl Client {
         )
     }
 
+    /// Revokes a key by its id.
     #[napi(catch_unwind)]
     pub fn revoke_api_key<'env>(
         &self,
@@ -319,6 +331,7 @@ impl Client {
         )
     }
 
+    /// Creates a sandbox (never retried once sent).
     #[napi(catch_unwind)]
     pub fn create_sandbox<'env>(
         &self,
@@ -346,6 +359,7 @@ impl Client {
         )
     }
 
+    /// One sandbox by id.
     #[napi(catch_unwind)]
     pub fn get_sandbox<'env>(
         &self,
@@ -362,6 +376,7 @@ impl Client {
         )
     }
 
+    /// Every sandbox the caller may see.
     #[napi(catch_unwind)]
     pub fn list_sandboxes<'env>(
         &self,
@@ -377,6 +392,7 @@ impl Client {
         )
     }
 
+    /// Deletes a sandbox.
     #[napi(catch_unwind)]
     pub fn delete_sandbox<'env>(
         &self,

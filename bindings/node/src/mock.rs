@@ -18,22 +18,30 @@ pub struct MockOptions {
 /// Faults for the next API requests; they replace the pending ones.
 #[napi(object, object_to_js = false)]
 pub struct FaultOptions {
+    /// How many of the next API requests fail.
     pub fail_next: Option<f64>,
     /// Status of injected failures (default 503).
     pub status: Option<f64>,
+    /// `Retry-After` seconds sent with injected failures.
     pub retry_after: Option<f64>,
+    /// Delay before every API answer, in milliseconds.
     pub latency_ms: Option<f64>,
+    /// How many of the next API requests get their connection dropped.
     pub drop_next: Option<f64>,
+    /// How many of the next API answers are not JSON.
     pub corrupt_next: Option<f64>,
 }
 
 /// One API request the mock received.
 #[napi(object, object_from_js = false, use_nullable = true)]
 pub struct RequestRecordData {
+    /// The HTTP method.
     pub method: String,
+    /// The request path.
     pub path: String,
     /// 0 when the connection was dropped by a fault.
     pub status: u32,
+    /// The `User-Agent` sent.
     pub user_agent: Option<String>,
 }
 
@@ -66,11 +74,13 @@ impl MockServer {
         })
     }
 
+    /// `http://127.0.0.1:PORT` of the API.
     #[napi(getter, catch_unwind)]
     pub fn api_url(&self) -> String {
         self.inner.api_url()
     }
 
+    /// `http://127.0.0.1:PORT` of the verifying gateway.
     #[napi(getter, catch_unwind)]
     pub fn gateway_url(&self) -> String {
         self.inner.gateway_url()
@@ -96,6 +106,7 @@ impl MockServer {
         ))
     }
 
+    /// `header`, `wildcard` or `uri`.
     #[napi(getter, catch_unwind)]
     pub fn route_mode(&self) -> String {
         self.inner.route_mode().as_str().to_owned()
@@ -113,6 +124,7 @@ impl MockServer {
         seconds_js(self.inner.now())
     }
 
+    /// Sets the mock clock to `now` (Unix seconds).
     #[napi(catch_unwind)]
     pub fn set_now(&self, now: Either<f64, BigInt>) -> napi::Result<()> {
         self.inner.set_now(seconds_arg("now", &now).js()?);
@@ -133,6 +145,7 @@ impl MockServer {
         Ok(())
     }
 
+    /// Faults for the next API requests; they replace the pending ones.
     #[napi(catch_unwind)]
     pub fn set_faults(&self, faults: FaultOptions) -> napi::Result<()> {
         let f = Faults {
@@ -160,6 +173,7 @@ impl MockServer {
         self.inner.set_faults(f).js()
     }
 
+    /// Drops the pending faults.
     #[napi(catch_unwind)]
     pub fn clear_faults(&self) {
         self.inner.clear_faults();

@@ -162,14 +162,14 @@ describe('api_keys', () => {
         return;
       }
       const g = generateApiKey(c.prefix);
-      const raw = g.key.reveal();
+      const raw = g.key.expose();
       assert.equal(raw.length, c.length);
       assert.ok(raw.startsWith(c.prefix));
       assert.equal(g.prefix, raw.slice(0, 12));
       assert.equal(g.hash, hashApiKey(raw));
       assert.equal(hashApiKey(g.key), g.hash, 'a Secret hashes like its value');
       assert.equal(verifyApiKey(g.key, g.hash), true);
-      assert.notEqual(generateApiKey(c.prefix).key.reveal(), raw, 'two keys differ');
+      assert.notEqual(generateApiKey(c.prefix).key.expose(), raw, 'two keys differ');
     });
   }
 });
