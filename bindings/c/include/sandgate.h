@@ -972,6 +972,14 @@ void sandgate_error_free(struct SandgateError *error);
 struct SandgateError *sandgate_cancelled_error(void);
 
 /**
+ * A new error of `kind` (a `SandgateErrorKind` value) with the bare message `message`, for a
+ * binding that reports a condition of its own (a closed handle, a nil argument) with the
+ * core's display line. Owned by the caller: free it with `sandgate_error_free`. A kind out of
+ * range, or a message that is NULL or not UTF-8, gives an `invalid_argument` error saying so.
+ */
+struct SandgateError *sandgate_error_new(int32_t kind, struct SandgateStr message);
+
+/**
  * Frees (and zeroes) a string that a sandgate function wrote to a `SandgateString *out`, and
  * resets it to `{NULL, 0}`, so freeing it again is harmless. NULL is ignored.
  */

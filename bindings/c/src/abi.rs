@@ -488,6 +488,28 @@ pub extern "C" fn sandgate_cancelled_error() -> *mut SandgateError {
     }
 }
 
+/// A new error of `kind` (a `SandgateErrorKind` value) with the bare message `message`, for a
+/// binding that reports a condition of its own (a closed handle, a nil argument) with the
+/// core's display line. Owned by the caller: free it with `sandgate_error_free`. A kind out of
+/// range, or a message that is NULL or not UTF-8, gives an `invalid_argument` error saying so.
+#[no_mangle]
+pub unsafe extern "C" fn sandgate_error_new(kind: i32, message: SandgateStr) -> *mut SandgateError {
+    let mut out = ptr::null_mut();
+    let err = guard(|| {
+        let kind = usize::try_from(i64::from(kind) - 1)
+            .ok()
+            .and_then(|i| ErrorKind::ALL.get(i).copied())
+            .ok_or_else(|| Error::invalid_argument(format!("kind must be 1..9, got {kind}")))?;
+        out = SandgateError::boxed(&Error::new(kind, message.get("message")?));
+        Ok(())
+    });
+    if err.is_null() {
+        out
+    } else {
+        err
+    }
+}
+
 /// Frees (and zeroes) a string that a sandgate function wrote to a `SandgateString *out`, and
 /// resets it to `{NULL, 0}`, so freeing it again is harmless. NULL is ignored.
 #[no_mangle]

@@ -117,6 +117,18 @@ static void errors_family(void) {
   CHECK(err && eq(err->display, "cancelled: the operation was cancelled"), "cancelled display");
   expect_error(err, SANDGATE_ERROR_KIND_CANCELLED, 0, "cancelled error");
 
+  /* An error a binding reports itself gets the core's display line. */
+  err = sandgate_error_new(SANDGATE_ERROR_KIND_INVALID_ARGUMENT, S("RouteVerifier is closed"));
+  CHECK(err && eq(err->message, "RouteVerifier is closed") &&
+            eq(err->display, "invalid argument: RouteVerifier is closed") && err->status == 0,
+        "error_new");
+  expect_error(err, SANDGATE_ERROR_KIND_INVALID_ARGUMENT, 0, "error_new");
+  err = sandgate_error_new(10, S("x"));
+  CHECK(err && strstr(err->message.ptr, "kind") != NULL, "error_new kind 10");
+  expect_error(err, SANDGATE_ERROR_KIND_INVALID_ARGUMENT, 0, "error_new kind 10");
+  expect_error(sandgate_error_new(SANDGATE_ERROR_KIND_API, NONE),
+               SANDGATE_ERROR_KIND_INVALID_ARGUMENT, 0, "error_new NULL message");
+
   /* The tables: every kind, reason, grant and form has a code; out of range is NULL. */
   const char *kinds[] = {"invalid_argument", "invalid_config", "access_denied", "api", "timeout",
                          "transport", "decode", "cancelled", "internal"};
