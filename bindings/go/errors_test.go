@@ -82,7 +82,7 @@ func clientOptions(t *testing.T, srv *sandgatetest.Server, c errorsCase) sandgat
 		opts.Timeout = time.Duration(c.Client.TimeoutMs) * time.Millisecond
 	}
 	if c.Client.Retry != nil && !*c.Client.Retry {
-		opts.DisableRetries = true
+		opts.Retry.MaxRetries = sandgate.Ptr(0)
 	}
 	if c.Client.ClosedPort {
 		opts.Domain = fmt.Sprintf("127.0.0.1:%d", closedPort(t))
