@@ -109,20 +109,14 @@ function sync(fn) {
   }
 }
 
-/** @param {unknown} s @returns {s is AbortSignal} */
-function isAbortSignal(s) {
-  return s !== null && typeof s === 'object' && typeof (/** @type {any} */ (s).aborted) === 'boolean' &&
-    typeof (/** @type {any} */ (s).addEventListener) === 'function';
-}
-
 /**
- * Runs a native async call with the `signal` of `options` wired to a cancel token.
+ * Runs a native async call with the `signal` of the call's `options` wired to a cancel token.
  * @template T @param {CallOptions | undefined} options
  * @param {(token: import('./native').CancelToken | undefined) => Promise<T>} fn @returns {Promise<T>}
  */
 async function withSignal(options, fn) {
-  const signal = options?.signal;
-  if (signal !== undefined && signal !== null && !isAbortSignal(signal)) {
+  const signal = checkOptions(options, OPTIONS.call, 'call').signal;
+  if (signal !== undefined && signal !== null && !(signal instanceof AbortSignal)) {
     throw fail('invalid_argument', 'options.signal must be an AbortSignal');
   }
   /** @type {import('./native').CancelToken | undefined} */
@@ -457,7 +451,6 @@ class Client {
   async getEndpoint(sandboxId, port, options) {
     need(sandboxId, 'string', 'sandboxId');
     need(port, 'number', 'port');
-    checkOptions(options, OPTIONS.call, 'call');
     return new Endpoint(await withSignal(options, (t) => this.#native.getEndpoint(sandboxId, port, t)));
   }
   /** @param {string} sandboxId @param {number} port @param {{ expires?: Seconds, ttlSeconds?: number }} expiry @param {CallOptions} [options] */
@@ -466,7 +459,6 @@ class Client {
     need(port, 'number', 'port');
     need(expiry, 'object', 'expiry');
     const { expires, ttlSeconds } = checkOptions(expiry, OPTIONS.expiry, 'expiry');
-    checkOptions(options, OPTIONS.call, 'call');
     return new Endpoint(
       await withSignal(options, (t) => this.#native.getSignedEndpoint(sandboxId, port, expires, ttlSeconds, t)),
     );
@@ -474,42 +466,35 @@ class Client {
   /** @param {{ name?: string, expiresAt?: Seconds }} [request] @param {CallOptions} [options] */
   async createApiKey(request, options) {
     const { name, expiresAt } = checkOptions(request, OPTIONS.createApiKey, 'createApiKey');
-    checkOptions(options, OPTIONS.call, 'call');
     return withSignal(options, (t) => this.#native.createApiKey(name, expiresAt, t));
   }
   /** @param {CallOptions} [options] */
   async listApiKeys(options) {
-    checkOptions(options, OPTIONS.call, 'call');
     return withSignal(options, (t) => this.#native.listApiKeys(t));
   }
   /** @param {string} keyId @param {CallOptions} [options] */
   async revokeApiKey(keyId, options) {
     need(keyId, 'string', 'keyId');
-    checkOptions(options, OPTIONS.call, 'call');
     await withSignal(options, (t) => this.#native.revokeApiKey(keyId, t));
   }
   /** @param {import('./native').CreateSandboxOptions} spec @param {CallOptions} [options] */
   async createSandbox(spec, options) {
     need(spec, 'object', 'request');
     checkOptions(spec, OPTIONS.createSandbox, 'createSandbox');
-    checkOptions(options, OPTIONS.call, 'call');
     return withSignal(options, (t) => this.#native.createSandbox(spec, t));
   }
   /** @param {string} sandboxId @param {CallOptions} [options] */
   async getSandbox(sandboxId, options) {
     need(sandboxId, 'string', 'sandboxId');
-    checkOptions(options, OPTIONS.call, 'call');
     return withSignal(options, (t) => this.#native.getSandbox(sandboxId, t));
   }
   /** @param {CallOptions} [options] */
   async listSandboxes(options) {
-    checkOptions(options, OPTIONS.call, 'call');
     return withSignal(options, (t) => this.#native.listSandboxes(t));
   }
   /** @param {string} sandboxId @param {CallOptions} [options] */
   async deleteSandbox(sandboxId, options) {
     need(sandboxId, 'string', 'sandboxId');
-    checkOptions(options, OPTIONS.call, 'call');
     await withSignal(options, (t) => this.#native.deleteSandbox(sandboxId, t));
   }
   [inspect.custom]() {

@@ -36,6 +36,7 @@ pub fn hash_api_key(#[napi(ts_arg_type = "string | Secret")] raw: TextOrSecret) 
 
 /// What is stored for a key, and when to check it.
 #[napi(object, object_to_js = false)]
+#[derive(Default)]
 pub struct VerifyApiKeyOptions {
     /// The stored expiry (RFC 3339, or epoch seconds/milliseconds); unparseable fails closed.
     pub expires_at: Option<String>,
@@ -52,11 +53,7 @@ pub fn verify_api_key(
     hash: String,
     options: Option<VerifyApiKeyOptions>,
 ) -> napi::Result<bool> {
-    let options = options.unwrap_or(VerifyApiKeyOptions {
-        expires_at: None,
-        revoked: None,
-        now: None,
-    });
+    let options = options.unwrap_or_default();
     let now = opt_seconds("now", options.now.as_ref())?;
     let stored = StoredKeyView {
         hash: &hash,

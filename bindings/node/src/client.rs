@@ -2,14 +2,15 @@
 //! shaped by `sandgate::surface`.
 
 use crate::routes::{with_text, RouteInfoData, TextOrSecret};
-use crate::{count_arg, opt_seconds, port_arg, promise, CancelToken, IntoJs, Secret};
+use crate::{opt_count, opt_seconds, port_arg, promise, CancelToken, IntoJs, Secret, ToData};
 use napi::bindgen_prelude::{BigInt, Either, Env, PromiseRaw};
 use napi_derive::napi;
-use sandgate::client::{ApiKeyInfo, CreateSandbox, Sandbox};
+use sandgate::client::{ApiKeyInfo, CreateSandbox, CreatedApiKey, Sandbox};
 use sandgate::route::check_port;
 use sandgate::surface::{self, EndpointView, Expiry};
 use sandgate::Error;
 use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
 
 /// Retry options (core's `RetryOptions`); unset fields keep the defaults (2 retries, 500 ms
 /// doubling to 8 s).
@@ -26,6 +27,7 @@ pub struct RetryOptions {
 /// Client options (core's `ClientOptions`); unset ones come from `OPEN_SANDBOX_*` env and then
 /// the defaults.
 #[napi(object, object_to_js = false)]
+#[derive(Default)]
 pub struct ClientOptions {
     /// `host:port`; a scheme written here wins over `protocol`.
     pub domain: Option<String>,
@@ -39,32 +41,29 @@ pub struct ClientOptions {
     pub retries: Option<Either<bool, RetryOptions>>,
 }
 
-/// A whole number of `what` for an option: an `invalid_config` error otherwise.
-fn option_count(what: &str, n: Option<f64>, max: u64) -> sandgate::Result<Option<u64>> {
-    n.map(|n| count_arg(what, n, max))
-        .transpose()
-        .map_err(|e| Error::invalid_config(e.message()))
+/// An optional whole number for an option: an `invalid_config` error otherwise.
+fn option_count(what: &str, n: Option<f64>) -> sandgate::Result<Option<u64>> {
+    opt_count(what, n, u32::MAX).map_err(|e| Error::invalid_config(e.message()))
 }
 
 fn client_options(
     o: ClientOptions,
     api_key: Option<&TextOrSecret>,
 ) -> sandgate::Result<surface::ClientOptions> {
-    let ms = u64::from(u32::MAX);
     let retry = match o.retries {
         None | Some(Either::A(true)) => surface::RetryOptions::default(),
         Some(Either::A(false)) => surface::RetryOptions::off(),
         Some(Either::B(r)) => surface::RetryOptions {
-            max_retries: option_count("retries.maxRetries", r.max_retries, ms)?.map(|n| n as u32),
-            initial_backoff_ms: option_count("retries.initialBackoffMs", r.initial_backoff_ms, ms)?,
-            max_backoff_ms: option_count("retries.maxBackoffMs", r.max_backoff_ms, ms)?,
+            max_retries: option_count("retries.maxRetries", r.max_retries)?.map(|n| n as u32),
+            initial_backoff_ms: option_count("retries.initialBackoffMs", r.initial_backoff_ms)?,
+            max_backoff_ms: option_count("retries.maxBackoffMs", r.max_backoff_ms)?,
         },
     };
     Ok(surface::ClientOptions {
         domain: o.domain,
         protocol: o.protocol,
         api_key: api_key.map(|k| with_text(k, |k| k.into())),
-        timeout_ms: option_count("timeoutMs", o.timeout_ms, ms)?,
+        timeout_ms: option_count("timeoutMs", o.timeout_ms)?,
         headers: o.headers.unwrap_or_default().into_iter().collect(),
         language: Some("node".to_owned()),
         retry,
@@ -87,14 +86,15 @@ pub struct EndpointData {
     pub route: Option<RouteInfoData>,
 }
 
-impl From<EndpointView> for EndpointData {
-    fn from(e: EndpointView) -> Self {
+impl ToData for EndpointView {
+    type Data = EndpointData;
+    fn data(self) -> EndpointData {
         EndpointData {
-            endpoint: e.endpoint,
-            url: e.url,
-            headers: e.headers,
-            redacted_headers: e.redacted_headers,
-            route: e.route.map(RouteInfoData::from),
+            endpoint: self.endpoint,
+            url: self.url,
+            headers: self.headers,
+            redacted_headers: self.redacted_headers,
+            route: self.route.map(RouteInfoData::from),
         }
     }
 }
@@ -131,14 +131,30 @@ pub struct ApiKeyInfoData {
     pub revoked: bool,
 }
 
-fn key_info(k: ApiKeyInfo) -> ApiKeyInfoData {
-    ApiKeyInfoData {
-        id: k.id,
-        name: k.name,
-        prefix: k.prefix,
-        created_at: k.created_at,
-        expires_at: k.expires_at,
-        revoked: k.revoked,
+impl ToData for ApiKeyInfo {
+    type Data = ApiKeyInfoData;
+    fn data(self) -> ApiKeyInfoData {
+        ApiKeyInfoData {
+            id: self.id,
+            name: self.name,
+            prefix: self.prefix,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            revoked: self.revoked,
+        }
+    }
+}
+
+impl ToData for CreatedApiKey {
+    type Data = CreatedApiKeyData;
+    fn data(self) -> CreatedApiKeyData {
+        CreatedApiKeyData {
+            id: self.id,
+            name: self.name,
+            prefix: self.prefix,
+            key: Secret::new(self.key),
+            expires_at: self.expires_at,
+        }
     }
 }
 
@@ -161,15 +177,18 @@ pub struct SandboxData {
     pub expires_at: Option<String>,
 }
 
-fn sandbox_data(s: Sandbox) -> SandboxData {
-    SandboxData {
-        id: s.id,
-        image: s.image,
-        state: s.state,
-        metadata: s.metadata,
-        secure_access: s.secure_access,
-        created_at: s.created_at,
-        expires_at: s.expires_at,
+impl ToData for Sandbox {
+    type Data = SandboxData;
+    fn data(self) -> SandboxData {
+        SandboxData {
+            id: self.id,
+            image: self.image,
+            state: self.state,
+            metadata: self.metadata,
+            secure_access: self.secure_access,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+        }
     }
 }
 
@@ -192,6 +211,18 @@ pub struct Client {
     inner: sandgate::Client,
 }
 
+impl Client {
+    /// `work` on a clone of the core client, as a Promise.
+    fn call<'env, V: ToData, W: Future<Output = sandgate::Result<V>> + Send + 'static>(
+        &self,
+        env: &'env Env,
+        cancel: Option<&CancelToken>,
+        work: impl FnOnce(sandgate::Client) -> W,
+    ) -> napi::Result<PromiseRaw<'env, V::Data>> {
+        promise(env, cancel, work(self.inner.clone()))
+    }
+}
+
 #[napi]
 impl Client {
     /// A client from `options` and `apiKey`, each falling back to the env, then the defaults.
@@ -200,14 +231,7 @@ impl Client {
         options: Option<ClientOptions>,
         #[napi(ts_arg_type = "string | Secret")] api_key: Option<TextOrSecret>,
     ) -> napi::Result<Self> {
-        let options = options.unwrap_or(ClientOptions {
-            domain: None,
-            protocol: None,
-            timeout_ms: None,
-            headers: None,
-            retries: None,
-        });
-        let inner = client_options(options, api_key.as_ref())
+        let inner = client_options(options.unwrap_or_default(), api_key.as_ref())
             .and_then(|o| o.build())
             .js()?;
         Ok(Client { inner })
@@ -235,13 +259,11 @@ impl Client {
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, EndpointData>> {
         let port = port_arg(port).and_then(check_port).js()?;
-        let c = self.inner.clone();
-        promise(
-            env,
-            cancel,
-            async move { c.get_endpoint(&sandbox_id, port).await },
-            |_, e| Ok(EndpointView::from(e).into()),
-        )
+        self.call(env, cancel, |c| async move {
+            c.get_endpoint(&sandbox_id, port)
+                .await
+                .map(EndpointView::from)
+        })
     }
 
     /// A signed endpoint expiring at `expires` (Unix seconds) or in `ttlSeconds`: exactly one.
@@ -257,18 +279,11 @@ impl Client {
     ) -> napi::Result<PromiseRaw<'env, EndpointData>> {
         let port = port_arg(port).and_then(check_port).js()?;
         let expires = opt_seconds("expires", expires.as_ref())?;
-        let ttl = ttl_seconds
-            .map(|t| count_arg("ttlSeconds", t, u64::from(u32::MAX)))
-            .transpose()
-            .js()?;
+        let ttl = opt_count("ttlSeconds", ttl_seconds, u32::MAX).js()?;
         let expiry = Expiry::from_options(expires, ttl).js()?;
-        let c = self.inner.clone();
-        promise(
-            env,
-            cancel,
-            async move { surface::get_signed_endpoint(&c, &sandbox_id, port, expiry).await },
-            |_, e| Ok(e.into()),
-        )
+        self.call(env, cancel, |c| async move {
+            surface::get_signed_endpoint(&c, &sandbox_id, port, expiry).await
+        })
     }
 
     /// Mints an API key for the calling user; `expiresAt` is Unix seconds.
@@ -281,21 +296,9 @@ impl Client {
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, CreatedApiKeyData>> {
         let expires_at = opt_seconds("expiresAt", expires_at.as_ref())?;
-        let c = self.inner.clone();
-        promise(
-            env,
-            cancel,
-            async move { c.create_api_key(name.as_deref(), expires_at).await },
-            |_, k| {
-                Ok(CreatedApiKeyData {
-                    id: k.id,
-                    name: k.name,
-                    prefix: k.prefix,
-                    key: Secret::new(k.key),
-                    expires_at: k.expires_at,
-                })
-            },
-        )
+        self.call(env, cancel, |c| async move {
+            c.create_api_key(name.as_deref(), expires_at).await
+        })
     }
 
     /// The calling user's keys.
@@ -305,13 +308,7 @@ impl Client {
         env: &'env Env,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, Vec<ApiKeyInfoData>>> {
-        let c = self.inner.clone();
-        promise(
-            env,
-            cancel,
-            async move { c.list_api_keys().await },
-            |_, keys| Ok(keys.into_iter().map(key_info).collect()),
-        )
+        self.call(env, cancel, |c| async move { c.list_api_keys().await })
     }
 
     /// Revokes a key by its id.
@@ -322,12 +319,10 @@ impl Client {
         key_id: String,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let c = self.inner.clone();
-        promise(
+        self.call(
             env,
             cancel,
-            async move { c.revoke_api_key(&key_id).await },
-            |_, ()| Ok(()),
+            |c| async move { c.revoke_api_key(&key_id).await },
         )
     }
 
@@ -339,24 +334,14 @@ impl Client {
         options: CreateSandboxOptions,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, SandboxData>> {
-        let timeout = options
-            .timeout_seconds
-            .map(|t| count_arg("timeoutSeconds", t, u64::from(u32::MAX)))
-            .transpose()
-            .js()?;
+        let timeout = opt_count("timeoutSeconds", options.timeout_seconds, u32::MAX).js()?;
         let req = CreateSandbox {
             image: options.image,
             secure_access: options.secure_access.unwrap_or(false),
             metadata: options.metadata.unwrap_or_default().into_iter().collect(),
             timeout,
         };
-        let c = self.inner.clone();
-        promise(
-            env,
-            cancel,
-            async move { c.create_sandbox(&req).await },
-            |_, s| Ok(sandbox_data(s)),
-        )
+        self.call(env, cancel, |c| async move { c.create_sandbox(&req).await })
     }
 
     /// One sandbox by id.
@@ -367,12 +352,10 @@ impl Client {
         sandbox_id: String,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, SandboxData>> {
-        let c = self.inner.clone();
-        promise(
+        self.call(
             env,
             cancel,
-            async move { c.get_sandbox(&sandbox_id).await },
-            |_, s| Ok(sandbox_data(s)),
+            |c| async move { c.get_sandbox(&sandbox_id).await },
         )
     }
 
@@ -383,13 +366,7 @@ impl Client {
         env: &'env Env,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, Vec<SandboxData>>> {
-        let c = self.inner.clone();
-        promise(
-            env,
-            cancel,
-            async move { c.list_sandboxes().await },
-            |_, list| Ok(list.into_iter().map(sandbox_data).collect()),
-        )
+        self.call(env, cancel, |c| async move { c.list_sandboxes().await })
     }
 
     /// Deletes a sandbox.
@@ -400,12 +377,8 @@ impl Client {
         sandbox_id: String,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let c = self.inner.clone();
-        promise(
-            env,
-            cancel,
-            async move { c.delete_sandbox(&sandbox_id).await },
-            |_, ()| Ok(()),
-        )
+        self.call(env, cancel, |c| async move {
+            c.delete_sandbox(&sandbox_id).await
+        })
     }
 }

@@ -23,6 +23,8 @@ const ERROR_MARKER: &str = "\u{1}sandgate-error:";
 
 /// An error as the JS layer builds its error classes from: core's `ErrorView`.
 #[napi(object, object_from_js = false, use_nullable = true)]
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ErrorData {
     /// The kind's stable code.
     pub kind: String,
@@ -55,16 +57,7 @@ pub(crate) fn error_data(e: &Error) -> ErrorData {
 
 /// A core error as the napi error the JS layer maps to its error classes.
 pub(crate) fn js_error(e: Error) -> napi::Error {
-    let d = error_data(&e);
-    let payload = serde_json::json!({
-        "kind": d.kind,
-        "message": d.message,
-        "display": d.display,
-        "status": d.status,
-        "code": d.code,
-        "requestId": d.request_id,
-        "reason": d.reason,
-    });
+    let payload = serde_json::to_string(&error_data(&e)).unwrap_or_default();
     napi::Error::new(Status::GenericFailure, format!("{ERROR_MARKER}{payload}"))
 }
 
@@ -166,6 +159,11 @@ pub(crate) fn count_arg(what: &str, n: f64, max: u64) -> sandgate::Result<u64> {
     }
 }
 
+/// An optional [`count_arg`].
+pub(crate) fn opt_count(what: &str, n: Option<f64>, max: u32) -> sandgate::Result<Option<u64>> {
+    n.map(|n| count_arg(what, n, u64::from(max))).transpose()
+}
+
 /// Unix seconds to JS: a number when exact, else a bigint.
 pub(crate) fn seconds_js(v: u64) -> Either<f64, BigInt> {
     if v <= MAX_SAFE_INTEGER {
@@ -239,21 +237,35 @@ impl CancelToken {
     }
 }
 
-/// Runs `work` through core's `surface::spawn` and returns a Promise settled with
-/// `convert(output)` (on the JS thread) or rejected with the core error (core's `cancelled`
-/// after `cancel`, core's `internal` after a panic). A call whose token is already cancelled
-/// is rejected without starting.
-pub(crate) fn promise<'env, V, T, F, C>(
+/// A core result as the JS value its Promise settles with (converted on the runtime thread).
+pub(crate) trait ToData: Send + 'static {
+    type Data: ToNapiValue + 'static;
+    fn data(self) -> Self::Data;
+}
+
+impl ToData for () {
+    type Data = ();
+    fn data(self) {}
+}
+
+impl<T: ToData> ToData for Vec<T> {
+    type Data = Vec<T::Data>;
+    fn data(self) -> Self::Data {
+        self.into_iter().map(ToData::data).collect()
+    }
+}
+
+/// Runs `work` through core's `surface::spawn` and returns a Promise settled with its output
+/// as data, or rejected with the core error (core's `cancelled` after `cancel`, core's
+/// `internal` after a panic). A call whose token is already cancelled is rejected unstarted.
+pub(crate) fn promise<'env, V, F>(
     env: &'env Env,
     cancel: Option<&CancelToken>,
     work: F,
-    convert: C,
-) -> napi::Result<PromiseRaw<'env, T>>
+) -> napi::Result<PromiseRaw<'env, V::Data>>
 where
     F: Future<Output = sandgate::Result<V>> + Send + 'static,
-    V: Send + 'static,
-    C: FnOnce(Env, V) -> napi::Result<T> + Send + 'static,
-    T: ToNapiValue + 'static,
+    V: ToData,
 {
     let (deferred, promise) = env.create_deferred()?;
     let raw = PromiseRaw::new(env.raw(), promise.raw());
@@ -262,7 +274,10 @@ where
         return Ok(raw);
     }
     let call = surface::spawn(work, move |outcome| match outcome {
-        Ok(v) => deferred.resolve(move |env| convert(env, v)),
+        Ok(v) => {
+            let data = v.data();
+            deferred.resolve(move |_| Ok(data))
+        }
         Err(e) => deferred.reject(js_error(e)),
     });
     if let Some(c) = cancel {

@@ -1,6 +1,6 @@
 //! The in-process mock server (`sandgate-mock`) for tests.
 
-use crate::{count_arg, seconds_arg, seconds_js, IntoJs, Secret};
+use crate::{opt_count, seconds_arg, seconds_js, IntoJs, Secret};
 use napi::bindgen_prelude::{BigInt, Either};
 use napi_derive::napi;
 use sandgate::{Error, SecretString};
@@ -49,12 +49,6 @@ pub struct RequestRecordData {
 #[napi]
 pub struct MockServer {
     inner: sandgate_mock::MockServer,
-}
-
-fn u32_opt(what: &str, v: Option<f64>) -> sandgate::Result<u32> {
-    Ok(v.map(|n| count_arg(what, n, u64::from(u32::MAX)))
-        .transpose()?
-        .unwrap_or(0) as u32)
 }
 
 #[napi]
@@ -148,27 +142,15 @@ impl MockServer {
     /// Faults for the next API requests; they replace the pending ones.
     #[napi(catch_unwind)]
     pub fn set_faults(&self, faults: FaultOptions) -> napi::Result<()> {
+        let count = |what, n, max| opt_count(what, n, max).js();
+        let n = |what, v| Ok::<_, napi::Error>(count(what, v, u32::MAX)?.unwrap_or(0) as u32);
         let f = Faults {
-            fail_next: u32_opt("failNext", faults.fail_next).js()?,
-            status: faults
-                .status
-                .map(|s| count_arg("status", s, u64::from(u16::MAX)))
-                .transpose()
-                .js()?
-                .unwrap_or(0) as u16,
-            retry_after: faults
-                .retry_after
-                .map(|s| count_arg("retryAfter", s, u64::from(u32::MAX)))
-                .transpose()
-                .js()?,
-            latency_ms: faults
-                .latency_ms
-                .map(|s| count_arg("latencyMs", s, u64::from(u32::MAX)))
-                .transpose()
-                .js()?
-                .unwrap_or(0),
-            drop_next: u32_opt("dropNext", faults.drop_next).js()?,
-            corrupt_next: u32_opt("corruptNext", faults.corrupt_next).js()?,
+            fail_next: n("failNext", faults.fail_next)?,
+            status: count("status", faults.status, u16::MAX.into())?.unwrap_or(0) as u16,
+            retry_after: count("retryAfter", faults.retry_after, u32::MAX)?,
+            latency_ms: count("latencyMs", faults.latency_ms, u32::MAX)?.unwrap_or(0),
+            drop_next: n("dropNext", faults.drop_next)?,
+            corrupt_next: n("corruptNext", faults.corrupt_next)?,
         };
         self.inner.set_faults(f).js()
     }
