@@ -289,7 +289,8 @@ func TestErrorsEveryReasonFromTheCore(t *testing.T) {
 			continue
 		}
 		e := asError(t, err)
-		if e.Reason != reason || e.Status == 0 || !strings.Contains(err.Error(), string(reason)) {
+		if e.Reason != reason || e.Status == 0 || e.Status != reason.Status() || !strings.Contains(err.Error(), string(reason)) ||
+			err.Error() != "access denied ("+string(reason)+"): "+e.Message {
 			t.Errorf("%s: %+v", reason, e)
 		}
 	}

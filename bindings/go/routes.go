@@ -366,8 +366,15 @@ type AccessRequest struct {
 	SecureAccess *string // header OpenSandbox-Secure-Access (a secret)
 }
 
-// Grant is how an allowed request was granted: "open", "header" or "signature".
+// Grant is how an allowed request was granted.
 type Grant string
+
+// The grants (the codes of sandgate's core).
+const (
+	GrantOpen      Grant = "open"      // the sandbox does not require secure access
+	GrantHeader    Grant = "header"    // OpenSandbox-Secure-Access matched the access token
+	GrantSignature Grant = "signature" // the signed route verified
+)
 
 // AccessDecision is the verdict of SPEC §1.5 for one request.
 type AccessDecision struct {
