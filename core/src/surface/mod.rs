@@ -180,7 +180,7 @@ pub fn sign(
 /// Where a route is read from when it is verified on its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RouteForm {
-    /// A route token (the `OpenSandbox-Ingress-To` value; surrounding whitespace ignored).
+    /// A route token, exactly as signed (no whitespace is trimmed; `decide` trims the header).
     Token,
     /// A `Host` value: the first DNS label, scheme and port stripped.
     Host,
