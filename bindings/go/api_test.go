@@ -81,6 +81,26 @@ func TestAPISignWithTTL(t *testing.T) {
 	if err != nil || r.Expires < before+3600 || r.Expires > after+3600 {
 		t.Fatalf("SignFor: %+v %v", r, err)
 	}
+	_, err = signer.Sign("sbx-001", 70000, 2000000000)
+	if e := asError(t, err); e.Message != "port must be in 1..65535, got 70000" ||
+		err.Error() != "invalid argument: port must be in 1..65535, got 70000" {
+		t.Errorf("port 70000: Message %q, Error() %q", e.Message, err.Error())
+	}
+	// Long ids grow the signing buffer; the route round-trips; too long is refused.
+	v := mustVerifier(t, mustKeys(t, testFlag))
+	for _, n := range []int{1, 600, 1024, 300} {
+		id := strings.Repeat("x", n)
+		r, err := signer.Sign(id, 80, 2000000000)
+		if err != nil || r.SandboxID != id || !strings.HasPrefix(r.Token, id+"-80-") || r.URIPrefix != "/"+id+"/80/x2qxvk/"+r.Signature {
+			t.Fatalf("id of %d bytes: %+v %v", n, r, err)
+		}
+		if info, err := v.VerifyAt(r.Token, 1900000000); err != nil || info.SandboxID != id {
+			t.Fatalf("verify id of %d bytes: %v", n, err)
+		}
+	}
+	if _, err := signer.Sign(strings.Repeat("x", 1025), 80, 1); !errors.Is(err, sandgate.ErrInvalidArgument) {
+		t.Errorf("1025-byte id: %v", err)
+	}
 	for _, ttl := range []time.Duration{0, -time.Second, 500 * time.Millisecond} {
 		_, err := signer.SignFor("sbx-001", 8080, ttl)
 		if !errors.Is(err, sandgate.ErrInvalidArgument) || asError(t, err).Message != "ttl must be at least one second" {

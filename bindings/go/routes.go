@@ -161,25 +161,66 @@ func ttlExpiry(ttl time.Duration) C.SandgateExpiry {
 	return C.SandgateExpiry{has_ttl: 1, ttl_seconds: C.uint64_t(secs)}
 }
 
+var signPool = sync.Pool{New: func() any { return new(signBuf) }}
+
+// signBuf is the buffer and the lengths sandgate_sign_into writes; buf holds any route of a
+// sandbox id up to fits bytes (sandgate_sign_into_capacity grows with the id's length).
+type signBuf struct {
+	out  C.SandgateSignedInto
+	buf  []byte
+	fits int
+}
+
 func (s *RouteSigner) sign(sandboxID string, port int, expiry C.SandgateExpiry, hasNow C.uint8_t, now uint64) (*SignedRoute, error) {
-	var r *C.SandgateSignedRoute
-	err := s.h.use(func(q unsafe.Pointer) error {
-		return takeError(C.sandgate_sign((*C.SandgateSigner)(q), str(sandboxID), C.int64_t(port), expiry, hasNow, C.uint64_t(now), &r))
-	})
-	if err != nil {
-		return nil, err
+	// One native call writes every part into a pooled buffer; the route is one Go string,
+	// sliced into its parts.
+	b := signPool.Get().(*signBuf)
+	defer signPool.Put(b)
+	if len(b.buf) == 0 || len(sandboxID) > b.fits {
+		b.buf = make([]byte, int(C.sandgate_sign_into_capacity(C.size_t(len(sandboxID)))))
+		b.fits = len(sandboxID)
 	}
-	// One call made every part; copy them and free the native route: a SignedRoute is plain data.
-	defer C.sandgate_signed_route_free(r)
+	s.h.mu.RLock()
+	p := s.h.p
+	if p == nil {
+		s.h.mu.RUnlock()
+		return nil, closedError(s.h.what)
+	}
+	rc := C.sandgate_sign_into((*C.SandgateSigner)(p), (*C.uint8_t)(unsafe.Pointer(unsafe.StringData(sandboxID))), C.size_t(len(sandboxID)),
+		C.int64_t(port), expiry.has_expires, expiry.expires, expiry.has_ttl, expiry.ttl_seconds, hasNow, C.uint64_t(now),
+		(*C.uint8_t)(unsafe.Pointer(&b.buf[0])), C.size_t(len(b.buf)), &b.out)
+	s.h.mu.RUnlock()
+	o := &b.out
+	if rc != 0 {
+		msg := string(b.buf[:o.message_len])
+		display := string(b.buf[o.message_len : o.message_len+o.display_len])
+		kind := KindInternal
+		if rc < 0 && int(-rc) < len(kindByNumber) {
+			kind = kindByNumber[-rc]
+		}
+		return nil, &Error{Kind: kind, Message: msg, display: display}
+	}
+	lens := [5]int{int(o.token_len), int(o.expires_b36_len), int(o.signature_len), int(o.key_id_len), int(o.uri_prefix_len)}
+	total := 0
+	for _, n := range lens {
+		total += n
+	}
+	all := string(b.buf[:total])
+	var parts [5]string
+	at := 0
+	for i, n := range lens {
+		parts[i] = all[at : at+n]
+		at += n
+	}
 	return &SignedRoute{
-		Token:      goString(r.token),
-		SandboxID:  goString(r.sandbox_id),
-		Port:       int(r.port),
-		Expires:    uint64(r.expires),
-		ExpiresB36: goString(r.expires_b36),
-		Signature:  goString(r.signature),
-		KeyID:      goString(r.key_id),
-		URIPrefix:  goString(r.uri_prefix),
+		Token:      parts[0],
+		SandboxID:  sandboxID, // signed exactly as given (or refused)
+		Port:       int(o.port),
+		Expires:    uint64(o.expires),
+		ExpiresB36: parts[1],
+		Signature:  parts[2],
+		KeyID:      parts[3],
+		URIPrefix:  parts[4],
 	}, nil
 }
 
