@@ -134,6 +134,21 @@ $(tail -20 "$build/smoke.out")
 $(tail -30 "$vg_log")"
 fi
 
+# ---------------------------------------------------------------- the README's example
+# The C block of README.md, compiled into a main and run: it must print the signed route.
+readme_c="$build/readme.c"
+{
+  printf '#include <stdio.h>\n#include "sandgate.h"\nint main(void) {\n'
+  sed -n '/^```c$/,/^```$/p' "$here/README.md" | sed '1d;$d' | grep -v '^#include'
+  printf 'return err != NULL;\n}\n'
+} >"$readme_c"
+if out=$(gcc "${cflags[@]}" "$readme_c" "$lib/libsandgate_ffi.a" $native_libs -o "$build/readme" 2>&1) &&
+  out=$("$build/readme" 2>&1) && [[ $out == "OpenSandbox-Ingress-To: sbx-001-8080-"* ]]; then
+  record c_readme_example 1
+else
+  record c_readme_example 0 "the README's C example does not compile or run: $out"
+fi
+
 # ---------------------------------------------------------------- shared library
 if out=$(gcc "${cflags[@]}" "$here/tests/smoke.c" -L"$lib" -lsandgate_ffi -lpthread \
   -o "$build/smoke-shared" 2>&1) && out=$(LD_LIBRARY_PATH="$lib" "$build/smoke-shared" 2>&1); then
