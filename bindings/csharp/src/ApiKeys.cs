@@ -54,11 +54,11 @@ namespace Sandgate
             }
         }
 
-        /// <summary>The lowercase hex SHA-256 of <paramref name="raw"/>: the stored form of a key.</summary>
-        public static unsafe string Hash(string raw)
+        /// <summary>The lowercase hex SHA-256 of <paramref name="raw"/> (a <see cref="Secret"/> or a plain string): the stored form of a key.</summary>
+        public static unsafe string Hash(Secret raw)
         {
             Library.EnsureLoaded();
-            byte[] b = Utf8.Encode(raw, "raw");
+            byte[] b = Utf8.Encode(Secret.Text(raw), "raw");
             SandgateString s;
             SandgateError* e;
             fixed (byte* p = b)
@@ -70,26 +70,16 @@ namespace Sandgate
         }
 
         /// <summary>
-        /// Whether <paramref name="key"/> matches <paramref name="storedHash"/> (constant time), is
-        /// not revoked and not expired, against the system clock. <paramref name="expiresAt"/> is
-        /// RFC 3339 or epoch seconds (null: never expires; unparseable counts as expired).
+        /// Whether <paramref name="key"/> (a <see cref="Secret"/> or a plain string) matches
+        /// <paramref name="storedHash"/> (constant time), is not revoked and not expired at
+        /// <paramref name="now"/> (Unix seconds; null: the system clock). <paramref name="expiresAt"/>
+        /// is RFC 3339 or epoch seconds (null: never expires; unparseable counts as expired).
         /// </summary>
         /// <exception cref="InvalidArgumentException">The stored hash is not 64 lowercase hex digits.</exception>
-        public static bool Verify(string key, string storedHash, string expiresAt = null, bool revoked = false)
-        {
-            return VerifyCore(key, storedHash, expiresAt, revoked, 0, 0);
-        }
-
-        /// <summary><see cref="Verify(string, string, string, bool)"/> at <paramref name="now"/> (Unix seconds).</summary>
-        public static bool Verify(string key, string storedHash, string expiresAt, bool revoked, ulong now)
-        {
-            return VerifyCore(key, storedHash, expiresAt, revoked, 1, now);
-        }
-
-        private static unsafe bool VerifyCore(string key, string storedHash, string expiresAt, bool revoked, byte hasNow, ulong now)
+        public static unsafe bool Verify(Secret key, string storedHash, string expiresAt = null, bool revoked = false, ulong? now = null)
         {
             Library.EnsureLoaded();
-            byte[] k = Utf8.Encode(key, "key");
+            byte[] k = Utf8.Encode(Secret.Text(key), "key");
             byte[] h = Utf8.Encode(storedHash, "storedHash");
             byte[] x = Utf8.Encode(expiresAt, "expiresAt");
             byte valid;
@@ -99,7 +89,7 @@ namespace Sandgate
             fixed (byte* px = x)
             {
                 e = NativeMethods.sandgate_verify_api_key(Utf8.Str(pk, k), Utf8.Str(ph, h), Utf8.Str(px, x),
-                    revoked ? (byte)1 : (byte)0, hasNow, now, out valid);
+                    revoked ? (byte)1 : (byte)0, now.HasValue ? (byte)1 : (byte)0, now ?? 0, out valid);
             }
             Errors.Check(e);
             return valid == 1;

@@ -20,32 +20,34 @@ namespace Sandgate
             ActiveKeyId = activeKeyId;
         }
 
-        /// <summary>Parses the ingress flag string <c>a=BASE64,b=BASE64</c>; a blank string is an empty set.</summary>
+        /// <summary>
+        /// Parses the ingress flag string <c>a=BASE64,b=BASE64</c> (a <see cref="Secret"/> or a
+        /// plain string); a blank string is an empty set.
+        /// </summary>
         /// <exception cref="InvalidConfigException">The string is not a valid key set.</exception>
-        public static unsafe SigningKeys FromFlag(string flag)
+        public static unsafe SigningKeys FromFlag(Secret flag)
         {
-            Library.EnsureLoaded();
-            byte[] b = Utf8.Encode(flag, "flag");
-            SigningKeysHandle h;
-            SandgateError* e;
-            fixed (byte* p = b)
-            {
-                e = NativeMethods.sandgate_signing_keys_from_flag(Utf8.Str(p, b), out h);
-            }
-            return Wrap(e, h);
+            return Parse(flag, "flag", (SandgateStr s, out SigningKeysHandle h) => NativeMethods.sandgate_signing_keys_from_flag(s, out h));
         }
 
-        /// <summary>Parses the server TOML table <c>[ingress.secure_access]</c>.</summary>
+        /// <summary>Parses the server TOML table <c>[ingress.secure_access]</c> (a <see cref="Secret"/> or a plain string).</summary>
         /// <exception cref="InvalidConfigException">The TOML is not a valid key set.</exception>
-        public static unsafe SigningKeys FromToml(string toml)
+        public static unsafe SigningKeys FromToml(Secret toml)
+        {
+            return Parse(toml, "toml", (SandgateStr s, out SigningKeysHandle h) => NativeMethods.sandgate_signing_keys_from_toml(s, out h));
+        }
+
+        private unsafe delegate SandgateError* Parser(SandgateStr text, out SigningKeysHandle handle);
+
+        private static unsafe SigningKeys Parse(Secret text, string name, Parser parse)
         {
             Library.EnsureLoaded();
-            byte[] b = Utf8.Encode(toml, "toml");
+            byte[] b = Utf8.Encode(Secret.Text(text), name);
             SigningKeysHandle h;
             SandgateError* e;
             fixed (byte* p = b)
             {
-                e = NativeMethods.sandgate_signing_keys_from_toml(Utf8.Str(p, b), out h);
+                e = parse(Utf8.Str(p, b), out h);
             }
             return Wrap(e, h);
         }
@@ -67,9 +69,9 @@ namespace Sandgate
                 {
                     list.Add(c.ToString());
                 }
-                uint active;
-                Errors.Check(NativeMethods.sandgate_signing_keys_active_key_id(h, out active));
-                return new SigningKeys(h, new ReadOnlyCollection<string>(list), Utf8.KeyId(active));
+                SandgateString active;
+                Errors.Check(NativeMethods.sandgate_signing_keys_active_key_id(h, &active));
+                return new SigningKeys(h, new ReadOnlyCollection<string>(list), Utf8.Take(&active));
             }
             catch
             {
