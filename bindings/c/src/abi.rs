@@ -133,6 +133,56 @@ impl SandgateString {
     }
 }
 
+/// A value sandgate hands out whose parts sandgate frees (strings are zeroed first).
+pub(crate) trait Owned {
+    /// Frees the parts and leaves them empty, so a second release is harmless.
+    unsafe fn release(&mut self);
+}
+
+impl Owned for SandgateString {
+    unsafe fn release(&mut self) {
+        SandgateString::release(self)
+    }
+}
+
+impl Owned for *mut SandgateError {
+    unsafe fn release(&mut self) {
+        sandgate_error_free(std::mem::replace(self, ptr::null_mut()));
+    }
+}
+
+/// `impl Owned for T { release these fields, and these (items, len) arrays }`.
+macro_rules! owned {
+    ($t:ty { $($f:ident),* $(,)? } $([$items:ident; $len:ident])*) => {
+        impl crate::abi::Owned for $t {
+            unsafe fn release(&mut self) {
+                $(crate::abi::Owned::release(&mut self.$f);)*
+                $(crate::abi::release_array(&mut self.$items, &mut self.$len);)*
+            }
+        }
+    };
+}
+pub(crate) use owned;
+
+/// Releases every element of an array made by [`boxed_array`], then the array.
+pub(crate) unsafe fn release_array<T: Owned>(items: &mut *mut T, len: &mut usize) {
+    for mut x in unbox_array(
+        std::mem::replace(items, ptr::null_mut()),
+        std::mem::take(len),
+    ) {
+        x.release();
+    }
+}
+
+/// Frees a value made with `Box::into_raw` and its parts; NULL is ignored.
+pub(crate) unsafe fn free_owned<T: Owned>(p: *mut T) {
+    guard_free(|| {
+        if !p.is_null() {
+            Box::from_raw(p).release();
+        }
+    })
+}
+
 /// An owned name/value pair of strings.
 #[repr(C)]
 #[derive(Debug)]
@@ -142,6 +192,8 @@ pub struct SandgatePair {
     /// The value.
     pub value: SandgateString,
 }
+
+owned!(SandgatePair { name, value });
 
 /// Moves `items` to the heap as a C array; `(NULL, 0)` when empty.
 pub(crate) fn boxed_array<T>(items: Vec<T>) -> (*mut T, usize) {
@@ -459,17 +511,15 @@ pub(crate) fn optional<T>(has: u8, value: T, what: &str) -> Result<Option<T>, Er
 /// Frees an error returned by any sandgate function. NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sandgate_error_free(error: *mut SandgateError) {
-    guard_free(|| {
-        if error.is_null() {
-            return;
-        }
-        let mut e = Box::from_raw(error);
-        e.message.release();
-        e.code.release();
-        e.request_id.release();
-        e.display.release();
-    })
+    free_owned(error)
 }
+
+owned!(SandgateError {
+    message,
+    code,
+    request_id,
+    display
+});
 
 /// The `cancelled` error every cancelled call reports, for a binding that sees its caller's
 /// cancellation before it starts a call. Owned by the caller: free it with

@@ -1,7 +1,7 @@
 //! Show-once API-key primitives: generate, hash, verify.
 
 use crate::abi::{
-    flag, guard, guard_free, optional, out_ptr, SandgateError, SandgateStr, SandgateString,
+    flag, free_owned, guard, optional, out_ptr, owned, SandgateError, SandgateStr, SandgateString,
 };
 use sandgate::keys::{
     generate_api_key, hash_api_key, verify_stored_api_key, StoredKeyView, DEFAULT_API_KEY_PREFIX,
@@ -45,16 +45,10 @@ pub unsafe extern "C" fn sandgate_generate_api_key(
 /// Frees a generated key, zeroing the raw key. NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sandgate_generated_api_key_free(key: *mut SandgateGeneratedApiKey) {
-    guard_free(|| {
-        if key.is_null() {
-            return;
-        }
-        let mut k = Box::from_raw(key);
-        k.key.release();
-        k.prefix.release();
-        k.hash.release();
-    })
+    free_owned(key)
 }
+
+owned!(SandgateGeneratedApiKey { key, prefix, hash });
 
 /// Writes the lowercase hex SHA-256 of `raw` to `*out`, owned by the caller: free it with
 /// `sandgate_string_free`.

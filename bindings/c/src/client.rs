@@ -2,8 +2,8 @@
 //! as a call that completes through a callback.
 
 use crate::abi::{
-    boxed_array, boxed_out, flag, free_box, guard, guard_free, handle, optional, out_ptr, pairs_in,
-    unbox_array, SandgateError, SandgatePair, SandgateStr, SandgateStrPair, SandgateString,
+    boxed_array, boxed_out, flag, free_box, free_owned, guard, handle, optional, out_ptr, owned,
+    pairs_in, SandgateError, SandgatePair, SandgateStr, SandgateStrPair, SandgateString,
 };
 use crate::routes::{SandgateExpiry, SandgateRoute};
 use crate::task::{start, IntoFfi, SandgateCallback, SandgateCancel};
@@ -200,21 +200,15 @@ impl IntoFfi for Endpoint {
 /// Frees an endpoint (header values are zeroed). NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sandgate_endpoint_free(endpoint: *mut SandgateEndpoint) {
-    guard_free(|| {
-        if endpoint.is_null() {
-            return;
-        }
-        let mut e = Box::from_raw(endpoint);
-        e.endpoint.release();
-        e.url.release();
-        for mut h in unbox_array(e.headers, e.headers_len) {
-            h.name.release();
-            h.value.release();
-            h.redacted_value.release();
-        }
-        e.route.release();
-    })
+    free_owned(endpoint)
 }
+
+owned!(SandgateHeader {
+    name,
+    value,
+    redacted_value
+});
+owned!(SandgateEndpoint { endpoint, url, route } [headers; headers_len]);
 
 /// A sandbox. Allocated by sandgate, read-only for the caller, freed with
 /// `sandgate_sandbox_free` (or with its list).
@@ -264,19 +258,7 @@ fn sandbox(s: &Sandbox) -> SandgateSandbox {
     }
 }
 
-unsafe fn release_sandbox(s: &mut SandgateSandbox) {
-    s.id.release();
-    s.image.release();
-    s.state.release();
-    for mut p in unbox_array(s.metadata, s.metadata_len) {
-        p.name.release();
-        p.value.release();
-    }
-    s.metadata = ptr::null_mut();
-    s.metadata_len = 0;
-    s.created_at.release();
-    s.expires_at.release();
-}
+owned!(SandgateSandbox { id, image, state, created_at, expires_at } [metadata; metadata_len]);
 
 impl IntoFfi for Sandbox {
     type Ffi = SandgateSandbox;
@@ -288,11 +270,7 @@ impl IntoFfi for Sandbox {
 /// Frees a sandbox. NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sandgate_sandbox_free(sandbox: *mut SandgateSandbox) {
-    guard_free(|| {
-        if !sandbox.is_null() {
-            release_sandbox(&mut Box::from_raw(sandbox));
-        }
-    })
+    free_owned(sandbox)
 }
 
 /// A list of sandboxes. Allocated by sandgate, read-only for the caller, freed with
@@ -317,16 +295,10 @@ impl IntoFfi for Vec<Sandbox> {
 /// Frees a list of sandboxes and every sandbox in it. NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sandgate_sandbox_list_free(list: *mut SandgateSandboxList) {
-    guard_free(|| {
-        if list.is_null() {
-            return;
-        }
-        let l = Box::from_raw(list);
-        for mut s in unbox_array(l.items, l.len) {
-            release_sandbox(&mut s);
-        }
-    })
+    free_owned(list)
 }
+
+owned!(SandgateSandboxList {} [items; len]);
 
 /// A key just minted: the raw key is here, and only here, once. Allocated by sandgate,
 /// read-only for the caller, freed (and the key zeroed) with `sandgate_created_api_key_free`.
@@ -361,18 +333,16 @@ impl IntoFfi for CreatedApiKey {
 /// Frees a created key, zeroing the raw key. NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sandgate_created_api_key_free(key: *mut SandgateCreatedApiKey) {
-    guard_free(|| {
-        if key.is_null() {
-            return;
-        }
-        let mut k = Box::from_raw(key);
-        k.id.release();
-        k.name.release();
-        k.prefix.release();
-        k.key.release();
-        k.expires_at.release();
-    })
+    free_owned(key)
 }
+
+owned!(SandgateCreatedApiKey {
+    id,
+    name,
+    prefix,
+    key,
+    expires_at
+});
 
 /// A key as listed (never its secret or hash).
 #[repr(C)]
@@ -425,20 +395,17 @@ impl IntoFfi for Vec<ApiKeyInfo> {
 /// Frees a list of keys. NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sandgate_api_key_list_free(list: *mut SandgateApiKeyList) {
-    guard_free(|| {
-        if list.is_null() {
-            return;
-        }
-        let l = Box::from_raw(list);
-        for mut k in unbox_array(l.items, l.len) {
-            k.id.release();
-            k.name.release();
-            k.prefix.release();
-            k.created_at.release();
-            k.expires_at.release();
-        }
-    })
+    free_owned(list)
 }
+
+owned!(SandgateApiKeyInfo {
+    id,
+    name,
+    prefix,
+    created_at,
+    expires_at
+});
+owned!(SandgateApiKeyList {} [items; len]);
 
 // ---------------------------------------------------------------- operations
 //

@@ -1,7 +1,7 @@
 //! The embeddable mock server, for tests in every language over this ABI.
 
 use crate::abi::{
-    boxed_array, flag, free_box, guard, guard_free, handle, out_ptr, unbox_array, SandgateError,
+    boxed_array, flag, free_box, free_owned, guard, handle, out_ptr, owned, SandgateError,
     SandgateStr, SandgateString,
 };
 use sandgate::Error;
@@ -276,18 +276,15 @@ pub unsafe extern "C" fn sandgate_mock_requests(
 /// Frees a request list. NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sandgate_mock_request_list_free(list: *mut SandgateMockRequestList) {
-    guard_free(|| {
-        if list.is_null() {
-            return;
-        }
-        let l = Box::from_raw(list);
-        for mut r in unbox_array(l.items, l.len) {
-            r.method.release();
-            r.path.release();
-            r.user_agent.release();
-        }
-    })
+    free_owned(list)
 }
+
+owned!(SandgateMockRequest {
+    method,
+    path,
+    user_agent
+});
+owned!(SandgateMockRequestList {} [items; len]);
 
 /// Stops both listeners and closes open connections; the handle stays valid (free it with
 /// `sandgate_mock_free`). Stopping twice is harmless.

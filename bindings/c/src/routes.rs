@@ -1,9 +1,8 @@
 //! Signing keys, the route signer, signing, the verifier and the access decision.
 
 use crate::abi::{
-    boxed_out, free_box, grant_code_ptr, guard, guard_free, handle, optional, out_ptr,
-    reason_code_ptr, reason_number, sandgate_error_free, SandgateError, SandgateStr,
-    SandgateString,
+    boxed_out, free_box, free_owned, grant_code_ptr, guard, handle, optional, out_ptr, owned,
+    reason_code_ptr, reason_number, SandgateError, SandgateStr, SandgateString,
 };
 use sandgate::keys::parse_key_id;
 use sandgate::route::{decode_expires_b36, encode_expires_b36};
@@ -240,23 +239,17 @@ pub unsafe extern "C" fn sandgate_sign(
 /// Frees a signed route. NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sandgate_signed_route_free(route: *mut SandgateSignedRoute) {
-    guard_free(|| {
-        if route.is_null() {
-            return;
-        }
-        let mut r = Box::from_raw(route);
-        for s in [
-            &mut r.token,
-            &mut r.sandbox_id,
-            &mut r.expires_b36,
-            &mut r.signature,
-            &mut r.key_id,
-            &mut r.uri_prefix,
-        ] {
-            s.release();
-        }
-    })
+    free_owned(route)
 }
+
+owned!(SandgateSignedRoute {
+    token,
+    sandbox_id,
+    expires_b36,
+    signature,
+    key_id,
+    uri_prefix
+});
 
 /// Writes the wildcard host `{token}.{base_domain}` of a route token to `*out`, owned by the
 /// caller: free it with `sandgate_string_free`.
@@ -334,12 +327,9 @@ impl SandgateRoute {
             },
         }
     }
-
-    pub(crate) unsafe fn release(&mut self) {
-        self.sandbox_id.release();
-        self.key_id.release();
-    }
 }
+
+owned!(SandgateRoute { sandbox_id, key_id });
 
 /// An access decision (SPEC §1.5): the mirror of core's `Decision`. Allocated by sandgate,
 /// read-only for the caller, freed with `sandgate_decision_free`.
@@ -424,18 +414,16 @@ pub unsafe extern "C" fn sandgate_verifier_decide(
 /// Frees a decision and its error. NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sandgate_decision_free(decision: *mut SandgateDecision) {
-    guard_free(|| {
-        if decision.is_null() {
-            return;
-        }
-        let mut d = Box::from_raw(decision);
-        d.detail.release();
-        d.route.release();
-        d.path.release();
-        d.query.release();
-        sandgate_error_free(d.error);
-    })
+    free_owned(decision)
 }
+
+owned!(SandgateDecision {
+    detail,
+    route,
+    path,
+    query,
+    error
+});
 
 // ---------------------------------------------------------------- expires_b36
 
