@@ -208,3 +208,30 @@ func TestAPIRetryOptions(t *testing.T) {
 		t.Errorf("String: %q", s)
 	}
 }
+
+// TestAPIHotPathsAllocateLittle: an allowed verify allocates nothing in Go (one native call, a
+// pooled out-parameter, the sandbox id a substring of the input), and a sign allocates the
+// route and its one string. (Under -race, sync.Pool drops a pooled value now and then, hence
+// averages rather than exact counts.)
+func TestAPIHotPathsAllocateLittle(t *testing.T) {
+	keys := mustKeys(t, testFlag)
+	v := mustVerifier(t, keys)
+	host, path := testToken+".localhost", "/sbx-001/8080/x2qxvk/0ff8cd39a/x"
+	for name, f := range map[string]func(){
+		"token": func() { _, _ = v.VerifyAt(testToken, 1900000000) },
+		"host":  func() { _, _ = v.VerifyHostAt(host, 1900000000) },
+		"path":  func() { _, _ = v.VerifyPathAt(path, 1900000000) },
+	} {
+		if n := testing.AllocsPerRun(200, f); n >= 1 {
+			t.Errorf("verify %s: %v allocations per call", name, n)
+		}
+	}
+	signer, err := sandgate.NewRouteSigner(keys, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer signer.Close()
+	if n := testing.AllocsPerRun(200, func() { _, _ = signer.Sign("sbx-001", 8080, 2000000000) }); n >= 3 {
+		t.Errorf("sign: %v allocations per call", n)
+	}
+}
