@@ -36,14 +36,11 @@ namespace Sandgate
         public static unsafe GeneratedApiKey Generate(string prefix = null)
         {
             Library.EnsureLoaded();
-            byte[] b = Utf8.Encode(prefix, "prefix");
             SandgateGeneratedApiKey* k;
-            SandgateError* e;
-            fixed (byte* p = b)
+            using (var pins = new Pins())
             {
-                e = NativeMethods.sandgate_generate_api_key(Utf8.Str(p, b), out k);
+                Errors.Check(NativeMethods.sandgate_generate_api_key(pins.Str(prefix, "prefix"), out k));
             }
-            Errors.Check(e);
             try
             {
                 return new GeneratedApiKey(new Secret(Utf8.Read(k->Key)), Utf8.Read(k->Prefix), Utf8.Read(k->Hash));
@@ -58,14 +55,11 @@ namespace Sandgate
         public static unsafe string Hash(Secret raw)
         {
             Library.EnsureLoaded();
-            byte[] b = Utf8.Encode(Secret.Text(raw), "raw");
             SandgateString s;
-            SandgateError* e;
-            fixed (byte* p = b)
+            using (var pins = new Pins())
             {
-                e = NativeMethods.sandgate_hash_api_key(Utf8.Str(p, b), &s);
+                Errors.Check(NativeMethods.sandgate_hash_api_key(pins.Str(Secret.Text(raw), "raw"), &s));
             }
-            Errors.Check(e);
             return Utf8.Take(&s);
         }
 
@@ -79,19 +73,12 @@ namespace Sandgate
         public static unsafe bool Verify(Secret key, string storedHash, string expiresAt = null, bool revoked = false, ulong? now = null)
         {
             Library.EnsureLoaded();
-            byte[] k = Utf8.Encode(Secret.Text(key), "key");
-            byte[] h = Utf8.Encode(storedHash, "storedHash");
-            byte[] x = Utf8.Encode(expiresAt, "expiresAt");
             byte valid;
-            SandgateError* e;
-            fixed (byte* pk = k)
-            fixed (byte* ph = h)
-            fixed (byte* px = x)
+            using (var pins = new Pins())
             {
-                e = NativeMethods.sandgate_verify_api_key(Utf8.Str(pk, k), Utf8.Str(ph, h), Utf8.Str(px, x),
-                    revoked ? (byte)1 : (byte)0, now.HasValue ? (byte)1 : (byte)0, now ?? 0, out valid);
+                Errors.Check(NativeMethods.sandgate_verify_api_key(pins.Str(Secret.Text(key), "key"), pins.Str(storedHash, "storedHash"),
+                    pins.Str(expiresAt, "expiresAt"), revoked ? (byte)1 : (byte)0, now.HasValue ? (byte)1 : (byte)0, now ?? 0, out valid));
             }
-            Errors.Check(e);
             return valid == 1;
         }
     }

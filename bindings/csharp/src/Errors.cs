@@ -2,7 +2,7 @@
 // denial reason, the bare message and the display line; this file is the one place that turns
 // its error value (core's ErrorView) into an exception.
 using System;
-using System.Text;
+using System.Runtime.InteropServices;
 using Sandgate.Native;
 
 namespace Sandgate
@@ -288,6 +288,16 @@ namespace Sandgate
             }
         }
 
+        /// <summary>Throws the error a native call returned, after disposing the (unset) handle it was to make.</summary>
+        internal static void Check(SandgateError* e, SafeHandle made)
+        {
+            if (e != null)
+            {
+                made.Dispose();
+                throw Take(e);
+            }
+        }
+
         /// <summary>Throws the error a native call returned; null (success) does nothing.</summary>
         internal static void Check(SandgateError* e)
         {
@@ -303,13 +313,9 @@ namespace Sandgate
         /// </summary>
         internal static SandgateException Own(ErrorKind kind, string message)
         {
-            byte[] b = Encoding.UTF8.GetBytes(message);
-            fixed (byte* p = b)
+            using (var pins = new Pins())
             {
-                SandgateStr s;
-                s.Ptr = p;
-                s.Len = (UIntPtr)b.Length;
-                return Take(NativeMethods.sandgate_error_new((int)kind, s));
+                return Take(NativeMethods.sandgate_error_new((int)kind, pins.Str(message, "message")));
             }
         }
     }

@@ -73,11 +73,6 @@ namespace Sandgate.Native
             return s.Ptr == null ? null : Encoding.UTF8.GetString(s.Ptr, checked((int)(ulong)s.Len));
         }
 
-        internal static string Read(SandgateStr s)
-        {
-            return s.Ptr == null ? null : Encoding.UTF8.GetString(s.Ptr, checked((int)(ulong)s.Len));
-        }
-
         /// <summary>A static NUL-terminated UTF-8 string from the library (never freed).</summary>
         internal static string Static(byte* p)
         {

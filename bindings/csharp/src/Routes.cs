@@ -68,24 +68,14 @@ namespace Sandgate
                 throw new ArgumentNullException(nameof(keys));
             }
             keys.Handle.ThrowIfClosed(nameof(SigningKeys));
-            byte[] id = Utf8.Encode(keyId, "keyId");
             SandgateError* e;
-            fixed (byte* p = id)
+            using (var pins = new Pins())
             {
-                e = NativeMethods.sandgate_signer_new(keys.Handle, Utf8.Str(p, id), out handle);
+                e = NativeMethods.sandgate_signer_new(keys.Handle, pins.Str(keyId, "keyId"), out handle);
             }
-            if (e != null)
-            {
-                handle.Dispose();
-                throw Errors.Take(e);
-            }
+            Errors.Check(e, handle);
             SandgateString key;
-            e = NativeMethods.sandgate_signer_key_id(handle, &key);
-            if (e != null)
-            {
-                handle.Dispose();
-                throw Errors.Take(e);
-            }
+            Errors.Check(NativeMethods.sandgate_signer_key_id(handle, &key), handle);
             KeyId = Utf8.Take(&key);
         }
 
@@ -199,16 +189,11 @@ namespace Sandgate
         /// <summary>The wildcard host <c>{token}.{baseDomain}</c>.</summary>
         public unsafe string Host(string baseDomain)
         {
-            byte[] t = Utf8.Encode(Token, "token");
-            byte[] b = Utf8.Encode(baseDomain, "baseDomain");
             SandgateString result;
-            SandgateError* e;
-            fixed (byte* pt = t)
-            fixed (byte* p = b)
+            using (var pins = new Pins())
             {
-                e = NativeMethods.sandgate_wildcard_host(Utf8.Str(pt, t), Utf8.Str(p, b), &result);
+                Errors.Check(NativeMethods.sandgate_wildcard_host(pins.Str(Token, "token"), pins.Str(baseDomain, "baseDomain"), &result));
             }
-            Errors.Check(e);
             return Utf8.Take(&result);
         }
 
@@ -331,12 +316,7 @@ namespace Sandgate
                 throw new ArgumentNullException(nameof(keys));
             }
             keys.Handle.ThrowIfClosed(nameof(SigningKeys));
-            SandgateError* e = NativeMethods.sandgate_verifier_new(keys.Handle, out handle);
-            if (e != null)
-            {
-                handle.Dispose();
-                throw Errors.Take(e);
-            }
+            Errors.Check(NativeMethods.sandgate_verifier_new(keys.Handle, out handle), handle);
         }
 
         /// <summary>
@@ -422,24 +402,13 @@ namespace Sandgate
                 throw new ArgumentNullException(nameof(request));
             }
             handle.ThrowIfClosed(nameof(RouteVerifier));
-            byte[] ingress = Utf8.Encode(request.IngressTo, "IngressTo");
-            byte[] host = Utf8.Encode(request.Host, "Host");
-            byte[] path = Utf8.Encode(request.Path, "Path");
-            byte[] secure = Utf8.Encode(request.SecureAccess, "SecureAccess");
-            byte[] token = Utf8.Encode(Secret.Text(accessToken), "accessToken");
             SandgateDecision* d;
-            SandgateError* e;
-            fixed (byte* pi = ingress)
-            fixed (byte* ph = host)
-            fixed (byte* pp = path)
-            fixed (byte* ps = secure)
-            fixed (byte* pt = token)
+            using (var pins = new Pins())
             {
-                e = NativeMethods.sandgate_verifier_decide(handle, Utf8.Str(pi, ingress), Utf8.Str(ph, host),
-                    Utf8.Str(pp, path), Utf8.Str(ps, secure), Utf8.Str(pt, token),
-                    now.HasValue ? (byte)1 : (byte)0, now ?? 0, out d);
+                Errors.Check(NativeMethods.sandgate_verifier_decide(handle, pins.Str(request.IngressTo, "IngressTo"),
+                    pins.Str(request.Host, "Host"), pins.Str(request.Path, "Path"), pins.Str(request.SecureAccess, "SecureAccess"),
+                    pins.Str(Secret.Text(accessToken), "accessToken"), now.HasValue ? (byte)1 : (byte)0, now ?? 0, out d));
             }
-            Errors.Check(e);
             try
             {
                 return new AccessDecision(d);
@@ -474,14 +443,11 @@ namespace Sandgate
         public static unsafe ulong Decode(string b36)
         {
             Library.EnsureLoaded();
-            byte[] b = Utf8.Encode(b36, "b36");
             ulong v;
-            SandgateError* e;
-            fixed (byte* p = b)
+            using (var pins = new Pins())
             {
-                e = NativeMethods.sandgate_decode_expires_b36(Utf8.Str(p, b), out v);
+                Errors.Check(NativeMethods.sandgate_decode_expires_b36(pins.Str(b36, "b36"), out v));
             }
-            Errors.Check(e);
             return v;
         }
     }

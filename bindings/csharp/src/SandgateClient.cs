@@ -110,12 +110,7 @@ namespace Sandgate
                 o.Retry.InitialBackoffMs = Millis(retry.InitialBackoff, "retry InitialBackoff", out o.Retry.HasInitialBackoffMs);
                 o.Retry.MaxBackoffMs = Millis(retry.MaxBackoff, "retry MaxBackoff", out o.Retry.HasMaxBackoffMs);
                 o.IgnoreEnv = options.IgnoreEnvironment ? (byte)1 : (byte)0;
-                SandgateError* e = NativeMethods.sandgate_client_new(&o, out handle);
-                if (e != null)
-                {
-                    handle.Dispose();
-                    throw Errors.Take(e);
-                }
+                Errors.Check(NativeMethods.sandgate_client_new(&o, out handle), handle);
             }
             try
             {
@@ -274,12 +269,11 @@ namespace Sandgate
             try
             {
                 handle.ThrowIfClosed(nameof(SandgateClient));
-                byte[] bytes = Utf8.Encode(arg, argName);
                 CancelHandle cancel;
                 SandgateError* e;
-                fixed (byte* p = bytes)
+                using (var pins = new Pins())
                 {
-                    e = start(Utf8.Str(p, bytes), call.UserData, out cancel);
+                    e = start(pins.Str(arg, argName), call.UserData, out cancel);
                 }
                 return call.Started(e, cancel);
             }

@@ -42,23 +42,18 @@ namespace Sandgate
         private static unsafe SigningKeys Parse(Secret text, string name, Parser parse)
         {
             Library.EnsureLoaded();
-            byte[] b = Utf8.Encode(Secret.Text(text), name);
             SigningKeysHandle h;
             SandgateError* e;
-            fixed (byte* p = b)
+            using (var pins = new Pins())
             {
-                e = parse(Utf8.Str(p, b), out h);
+                e = parse(pins.Str(Secret.Text(text), name), out h);
             }
             return Wrap(e, h);
         }
 
         private static unsafe SigningKeys Wrap(SandgateError* e, SigningKeysHandle h)
         {
-            if (e != null)
-            {
-                h.Dispose();
-                throw Errors.Take(e);
-            }
+            Errors.Check(e, h);
             try
             {
                 SandgateString ids;
