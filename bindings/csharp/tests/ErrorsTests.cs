@@ -1,7 +1,6 @@
 // sdk-tests/cases/errors.json through SandgateClient, and how errors surface in .NET.
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Net;
@@ -316,27 +315,13 @@ namespace Sandgate.Tests
                 {
                     System.IO.File.Copy(Path.Combine(here, f), Path.Combine(dir, f));
                 }
-                var psi = new ProcessStartInfo("mono", "\"" + Path.Combine(dir, "MissingLibraryProbe.exe") + "\"")
-                {
-                    UseShellExecute = false,
-                    RedirectStandardOutput = true,
-                    RedirectStandardError = true,
-                    WorkingDirectory = dir,
-                };
-                psi.EnvironmentVariables.Remove("LD_LIBRARY_PATH");
-                psi.EnvironmentVariables.Remove("MONO_PATH");
-                using (Process p = Process.Start(psi))
-                {
-                    Task<string> err = p.StandardError.ReadToEndAsync();
-                    string output = p.StandardOutput.ReadToEnd();
-                    Assert.IsTrue(p.WaitForExit(60000), "the probe did not exit");
-                    Assert.AreEqual(3, p.ExitCode, output + err.Result);
-                    StringAssert.Contains("System.DllNotFoundException", output);
-                    StringAssert.Contains("libsandgate_ffi.so", output);
-                    StringAssert.Contains("next to Sandgate.dll in " + dir, output);
-                    StringAssert.Contains("directories of LD_LIBRARY_PATH (not set)", output);
-                    StringAssert.Contains("cargo build --release -p sandgate-ffi", output);
-                }
+                string output, errors;
+                Assert.AreEqual(3, Programs.Mono(Path.Combine(dir, "MissingLibraryProbe.exe"), out output, out errors), output + errors);
+                StringAssert.Contains("System.DllNotFoundException", output);
+                StringAssert.Contains("libsandgate_ffi.so", output);
+                StringAssert.Contains("next to Sandgate.dll in " + dir, output);
+                StringAssert.Contains("directories of LD_LIBRARY_PATH (not set)", output);
+                StringAssert.Contains("cargo build --release -p sandgate-ffi", output);
             }
             finally
             {

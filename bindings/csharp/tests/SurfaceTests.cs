@@ -3,7 +3,6 @@
 // as strings, Verify/VerifyHost/VerifyPath with an optional now, signing with an instant or a
 // TTL, the decision-to-exception helper, MockServer.Start, and no Dispose on plain values.
 using System;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
@@ -255,24 +254,12 @@ namespace Sandgate.Tests
         {
             // test.sh compiled the README's snippet into Readme.exe next to this assembly.
             string dir = Path.GetDirectoryName(typeof(SurfaceTests).Assembly.Location);
-            var psi = new ProcessStartInfo("mono", "\"" + Path.Combine(dir, "Readme.exe") + "\"")
-            {
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = dir,
-            };
-            using (Process p = Process.Start(psi))
-            {
-                Task<string> err = p.StandardError.ReadToEndAsync();
-                string output = p.StandardOutput.ReadToEnd();
-                Assert.IsTrue(p.WaitForExit(60000), "the snippet did not exit");
-                Assert.AreEqual(0, p.ExitCode, output + err.Result);
-                StringAssert.Contains("Endpoint(http://127.0.0.1:", output);
-                StringAssert.Contains("the signed route has expired", output);
-                StringAssert.Contains("RouteInfo(sbx-001:8080, expires ", output);
-                StringAssert.Contains("by Signature, key a", output);
-            }
+            string output, errors;
+            Assert.AreEqual(0, Programs.Mono(Path.Combine(dir, "Readme.exe"), out output, out errors), output + errors);
+            StringAssert.Contains("Endpoint(http://127.0.0.1:", output);
+            StringAssert.Contains("the signed route has expired", output);
+            StringAssert.Contains("RouteInfo(sbx-001:8080, expires ", output);
+            StringAssert.Contains("by Signature, key a", output);
         }
     }
 }
