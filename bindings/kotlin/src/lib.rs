@@ -610,14 +610,14 @@ impl FfiClient {
     pub fn new(options: FfiClientOptions) -> Result<Arc<Self>> {
         let retry = RetryOptions {
             max_retries: option("retry max_retries", options.retry.max_retries)?,
-            initial_backoff_ms: option("retry initial_backoff", options.retry.initial_backoff_ms)?,
-            max_backoff_ms: option("retry max_backoff", options.retry.max_backoff_ms)?,
+            initial_backoff_ms: option("retry initial_backoff_ms", options.retry.initial_backoff_ms)?,
+            max_backoff_ms: option("retry max_backoff_ms", options.retry.max_backoff_ms)?,
         };
         let client = ClientOptions {
             domain: options.domain,
             protocol: options.protocol,
             api_key: options.api_key.map(SecretString::from),
-            timeout_ms: option("timeout", options.timeout_ms)?,
+            timeout_ms: option("timeout_ms", options.timeout_ms)?,
             headers: options.headers.into_iter().collect(),
             language: Some("kotlin".to_owned()),
             retry,
