@@ -36,20 +36,10 @@ public fun hashApiKey(raw: Secret): String = hashApiKey(raw.expose())
  * @throws SandgateException.InvalidArgument when [hash] is not 64 lowercase hex digits.
  */
 @JvmOverloads
-public fun verifyApiKey(
-    key: String,
-    hash: String,
-    expiresAt: String? = null,
-    revoked: Boolean = false,
-    now: ULong? = null,
-): Boolean = native { dev.sandgate.ffi.verifyApiKey(key, hash, expiresAt, revoked, now) }
+public fun verifyApiKey(key: String, hash: String, expiresAt: String? = null, revoked: Boolean = false, now: ULong? = null): Boolean =
+    native { dev.sandgate.ffi.verifyApiKey(key, hash, expiresAt, revoked, now) }
 
 /** [verifyApiKey] for a key held as a [Secret]. */
 @JvmOverloads
-public fun verifyApiKey(
-    key: Secret,
-    hash: String,
-    expiresAt: String? = null,
-    revoked: Boolean = false,
-    now: ULong? = null,
-): Boolean = verifyApiKey(key.expose(), hash, expiresAt, revoked, now)
+public fun verifyApiKey(key: Secret, hash: String, expiresAt: String? = null, revoked: Boolean = false, now: ULong? = null): Boolean =
+    verifyApiKey(key.expose(), hash, expiresAt, revoked, now)

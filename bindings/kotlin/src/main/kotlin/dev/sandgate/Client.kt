@@ -57,13 +57,11 @@ public data class Sandbox(
  * 3); the delay starts at [initialBackoff] (default 0.5 s) and never exceeds [maxBackoff]
  * (default 30 s), in whole milliseconds.
  */
-public data class RetryOptions
-    @JvmOverloads
-    constructor(
-        val maxRetries: Int? = null,
-        val initialBackoff: Duration? = null,
-        val maxBackoff: Duration? = null,
-    )
+public data class RetryOptions @JvmOverloads constructor(
+    val maxRetries: Int? = null,
+    val initialBackoff: Duration? = null,
+    val maxBackoff: Duration? = null,
+)
 
 private fun FfiEndpoint.toEndpoint() = Endpoint(endpoint, url, headers, redactedHeaders, route?.toRouteInfo())
 
@@ -82,104 +80,102 @@ private fun FfiSandbox.toSandbox() = Sandbox(id, image, state, metadata, secureA
  * the calling coroutine cancels the request. One client may be used from many coroutines at
  * once. Failures are [SandgateException]s.
  */
-public class Client
-    @JvmOverloads
-    constructor(
+public class Client @JvmOverloads constructor(
+    domain: String? = null,
+    apiKey: Secret? = null,
+    protocol: String? = null,
+    timeout: Duration? = null,
+    headers: Map<String, String> = emptyMap(),
+    retry: RetryOptions = RetryOptions(),
+    useEnv: Boolean = true,
+) : AutoCloseable {
+    /** The same client with the API key as a string (from Java: pass a [Secret]). */
+    public constructor(
         domain: String? = null,
-        apiKey: Secret? = null,
+        apiKey: String?,
         protocol: String? = null,
         timeout: Duration? = null,
         headers: Map<String, String> = emptyMap(),
         retry: RetryOptions = RetryOptions(),
         useEnv: Boolean = true,
-    ) : AutoCloseable {
-        /** The same client with the API key as a string (from Java: pass a [Secret]). */
-        public constructor(
-            domain: String? = null,
-            apiKey: String?,
-            protocol: String? = null,
-            timeout: Duration? = null,
-            headers: Map<String, String> = emptyMap(),
-            retry: RetryOptions = RetryOptions(),
-            useEnv: Boolean = true,
-        ) : this(domain, apiKey?.let(::Secret), protocol, timeout, headers, retry, useEnv)
+    ) : this(domain, apiKey?.let(::Secret), protocol, timeout, headers, retry, useEnv)
 
-        private val handle =
-            native {
-                val retries =
-                    FfiRetryOptions(
-                        retry.maxRetries?.toLong(),
-                        retry.initialBackoff?.inWholeMilliseconds,
-                        retry.maxBackoff?.inWholeMilliseconds,
-                    )
-                val options =
-                    FfiClientOptions(domain, protocol, apiKey?.expose(), timeout?.inWholeMilliseconds, headers, retries, useEnv)
-                FfiClient(options)
-            }
-
-        private val description = handle.describe()
-
-        /** `protocol://domain`, the server root. */
-        public val baseUrl: String = handle.baseUrl()
-
-        /** The unsigned endpoint of [port] of a sandbox. */
-        public suspend fun getEndpoint(sandboxId: String, port: Int): Endpoint =
-            native { handle.getEndpoint(sandboxId, port.toLong()) }.toEndpoint()
-
-        /** An endpoint with a signed route that expires at [expires] (Unix seconds, in the future). */
-        public suspend fun getSignedEndpoint(sandboxId: String, port: Int, expires: ULong): Endpoint =
-            native { handle.getSignedEndpoint(sandboxId, port.toLong(), expires, null) }.toEndpoint()
-
-        /**
-         * An endpoint with a signed route that expires [ttl] (whole seconds, at least one) from
-         * now by the server's clock.
-         */
-        public suspend fun getSignedEndpoint(sandboxId: String, port: Int, ttl: Duration): Endpoint {
-            val seconds = ttl.inWholeSeconds.coerceAtLeast(0).toULong()
-            return native { handle.getSignedEndpoint(sandboxId, port.toLong(), null, seconds) }.toEndpoint()
+    private val handle =
+        native {
+            val retries =
+                FfiRetryOptions(
+                    retry.maxRetries?.toLong(),
+                    retry.initialBackoff?.inWholeMilliseconds,
+                    retry.maxBackoff?.inWholeMilliseconds,
+                )
+            val options =
+                FfiClientOptions(domain, protocol, apiKey?.expose(), timeout?.inWholeMilliseconds, headers, retries, useEnv)
+            FfiClient(options)
         }
 
-        /**
-         * Mints an API key for the calling user. The raw key is in the result this one time only.
-         * [expiresAt] is Unix seconds in the future. Never retried once sent.
-         */
-        public suspend fun createApiKey(name: String? = null, expiresAt: ULong? = null): CreatedApiKey {
-            val k = native { handle.createApiKey(name, expiresAt) }
-            return CreatedApiKey(k.id, k.name, k.prefix, Secret(k.key), k.expiresAt)
-        }
+    private val description = handle.describe()
 
-        /** The calling user's keys. */
-        public suspend fun listApiKeys(): List<ApiKeyInfo> = native { handle.listApiKeys() }
+    /** `protocol://domain`, the server root. */
+    public val baseUrl: String = handle.baseUrl()
 
-        /** Revokes one of the calling user's keys. */
-        public suspend fun revokeApiKey(keyId: String): Unit = native { handle.revokeApiKey(keyId) }
+    /** The unsigned endpoint of [port] of a sandbox. */
+    public suspend fun getEndpoint(sandboxId: String, port: Int): Endpoint =
+        native { handle.getEndpoint(sandboxId, port.toLong()) }.toEndpoint()
 
-        /**
-         * Creates a sandbox running [image]. [secureAccess] makes it require a signed route or
-         * its access token; [timeout] is its lifetime (whole seconds). Never retried once sent.
-         */
-        public suspend fun createSandbox(
-            image: String,
-            secureAccess: Boolean = false,
-            metadata: Map<String, String> = emptyMap(),
-            timeout: Duration? = null,
-        ): Sandbox = native { handle.createSandbox(image, secureAccess, metadata, timeout?.inWholeSeconds) }.toSandbox()
+    /** An endpoint with a signed route that expires at [expires] (Unix seconds, in the future). */
+    public suspend fun getSignedEndpoint(sandboxId: String, port: Int, expires: ULong): Endpoint =
+        native { handle.getSignedEndpoint(sandboxId, port.toLong(), expires, null) }.toEndpoint()
 
-        /** One sandbox. */
-        public suspend fun getSandbox(sandboxId: String): Sandbox = native { handle.getSandbox(sandboxId) }.toSandbox()
-
-        /** The sandboxes the caller may see. */
-        public suspend fun listSandboxes(): List<Sandbox> = native { handle.listSandboxes() }.map { it.toSandbox() }
-
-        /** Deletes a sandbox. */
-        public suspend fun deleteSandbox(sandboxId: String): Unit = native { handle.deleteSandbox(sandboxId) }
-
-        /** Shows the base URL and options; the API key prints `***`. */
-        override fun toString(): String = description
-
-        /**
-         * Releases the native client; safe to call more than once. Calls already running finish;
-         * later calls throw [IllegalStateException].
-         */
-        override fun close(): Unit = handle.close()
+    /**
+     * An endpoint with a signed route that expires [ttl] (whole seconds, at least one) from
+     * now by the server's clock.
+     */
+    public suspend fun getSignedEndpoint(sandboxId: String, port: Int, ttl: Duration): Endpoint {
+        val seconds = ttl.inWholeSeconds.coerceAtLeast(0).toULong()
+        return native { handle.getSignedEndpoint(sandboxId, port.toLong(), null, seconds) }.toEndpoint()
     }
+
+    /**
+     * Mints an API key for the calling user. The raw key is in the result this one time only.
+     * [expiresAt] is Unix seconds in the future. Never retried once sent.
+     */
+    public suspend fun createApiKey(name: String? = null, expiresAt: ULong? = null): CreatedApiKey {
+        val k = native { handle.createApiKey(name, expiresAt) }
+        return CreatedApiKey(k.id, k.name, k.prefix, Secret(k.key), k.expiresAt)
+    }
+
+    /** The calling user's keys. */
+    public suspend fun listApiKeys(): List<ApiKeyInfo> = native { handle.listApiKeys() }
+
+    /** Revokes one of the calling user's keys. */
+    public suspend fun revokeApiKey(keyId: String): Unit = native { handle.revokeApiKey(keyId) }
+
+    /**
+     * Creates a sandbox running [image]. [secureAccess] makes it require a signed route or
+     * its access token; [timeout] is its lifetime (whole seconds). Never retried once sent.
+     */
+    public suspend fun createSandbox(
+        image: String,
+        secureAccess: Boolean = false,
+        metadata: Map<String, String> = emptyMap(),
+        timeout: Duration? = null,
+    ): Sandbox = native { handle.createSandbox(image, secureAccess, metadata, timeout?.inWholeSeconds) }.toSandbox()
+
+    /** One sandbox. */
+    public suspend fun getSandbox(sandboxId: String): Sandbox = native { handle.getSandbox(sandboxId) }.toSandbox()
+
+    /** The sandboxes the caller may see. */
+    public suspend fun listSandboxes(): List<Sandbox> = native { handle.listSandboxes() }.map { it.toSandbox() }
+
+    /** Deletes a sandbox. */
+    public suspend fun deleteSandbox(sandboxId: String): Unit = native { handle.deleteSandbox(sandboxId) }
+
+    /** Shows the base URL and options; the API key prints `***`. */
+    override fun toString(): String = description
+
+    /**
+     * Releases the native client; safe to call more than once. Calls already running finish;
+     * later calls throw [IllegalStateException].
+     */
+    override fun close(): Unit = handle.close()
+}

@@ -45,9 +45,8 @@ public fun dev.sandgate.ffi.DenyReason.Companion.fromCode(code: String): DenyRea
 public val Grant.code: String get() = Tables.grantCodes.getValue(this)
 
 /** The grant whose [code] is [code]; [IllegalArgumentException] for an unknown code. */
-public fun dev.sandgate.ffi.Grant.Companion.fromCode(code: String): Grant =
-    Tables.grantCodes.entries.firstOrNull { it.value == code }?.key
-        ?: throw IllegalArgumentException("unknown grant code \"$code\"")
+public fun dev.sandgate.ffi.Grant.Companion.fromCode(code: String): Grant = Tables.grantCodes.entries.firstOrNull { it.value == code }?.key
+    ?: throw IllegalArgumentException("unknown grant code \"$code\"")
 
 /**
  * Every failure sandgate reports: one subclass per core error kind, so callers can match in
@@ -106,26 +105,24 @@ public sealed class SandgateException(view: ErrorView) : RuntimeException(view.m
 }
 
 /** The exception for core's error view (a new core kind fails this `when` at compile time). */
-internal fun ErrorView.toException(): SandgateException =
-    when (kind) {
-        ErrorKind.INVALID_ARGUMENT -> SandgateException.InvalidArgument(this)
-        ErrorKind.INVALID_CONFIG -> SandgateException.InvalidConfig(this)
-        ErrorKind.ACCESS_DENIED -> SandgateException.AccessDenied(this)
-        ErrorKind.API -> SandgateException.Api(this)
-        ErrorKind.TIMEOUT -> SandgateException.Timeout(this)
-        ErrorKind.TRANSPORT -> SandgateException.Transport(this)
-        ErrorKind.DECODE -> SandgateException.Decode(this)
-        ErrorKind.CANCELLED -> SandgateException.Cancelled(this)
-        ErrorKind.INTERNAL -> SandgateException.Internal(this)
-    }
+internal fun ErrorView.toException(): SandgateException = when (kind) {
+    ErrorKind.INVALID_ARGUMENT -> SandgateException.InvalidArgument(this)
+    ErrorKind.INVALID_CONFIG -> SandgateException.InvalidConfig(this)
+    ErrorKind.ACCESS_DENIED -> SandgateException.AccessDenied(this)
+    ErrorKind.API -> SandgateException.Api(this)
+    ErrorKind.TIMEOUT -> SandgateException.Timeout(this)
+    ErrorKind.TRANSPORT -> SandgateException.Transport(this)
+    ErrorKind.DECODE -> SandgateException.Decode(this)
+    ErrorKind.CANCELLED -> SandgateException.Cancelled(this)
+    ErrorKind.INTERNAL -> SandgateException.Internal(this)
+}
 
 /** Runs one uniffi call and turns its errors into [SandgateException]s. */
-internal inline fun <T> native(block: () -> T): T =
-    try {
-        block()
-    } catch (e: FfiException.Failed) {
-        throw e.view.toException()
-    } catch (e: InternalException) {
-        // uniffi caught a panic: core's one message for it.
-        throw panickedError().toException()
-    }
+internal inline fun <T> native(block: () -> T): T = try {
+    block()
+} catch (e: FfiException.Failed) {
+    throw e.view.toException()
+} catch (e: InternalException) {
+    // uniffi caught a panic: core's one message for it.
+    throw panickedError().toException()
+}

@@ -28,15 +28,7 @@ internal object Hot {
     const val HOST: Int = 1
     const val PATH: Int = 2
 
-    @JvmStatic external fun sandgate_verify(
-        verifier: Long,
-        form: Int,
-        input: ByteArray,
-        inputLen: Long,
-        hasNow: Byte,
-        now: Long,
-        out: LongArray,
-    ): Int
+    @JvmStatic external fun sandgate_verify(v: Long, form: Int, input: ByteArray, len: Long, hasNow: Byte, now: Long, out: LongArray): Int
 
     @JvmStatic external fun sandgate_sign_into(
         signer: Long,

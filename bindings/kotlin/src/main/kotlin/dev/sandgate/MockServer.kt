@@ -7,12 +7,7 @@ import dev.sandgate.ffi.FfiMockServer
 public typealias RouteMode = dev.sandgate.ffi.RouteMode
 
 /** One API request the mock received; [status] is 0 for a dropped connection. */
-public data class RequestRecord(
-    val method: String,
-    val path: String,
-    val status: Int,
-    val userAgent: String?,
-)
+public data class RequestRecord(val method: String, val path: String, val status: Int, val userAgent: String?)
 
 /**
  * The embedded OpenSandbox mock (lifecycle API, keys API and a verifying gateway) on free
@@ -62,11 +57,10 @@ public class MockServer private constructor(private val handle: FfiMockServer) :
         latencyMs: Long = 0,
         dropNext: Int = 0,
         corruptNext: Int = 0,
-    ): Unit =
-        native {
-            val faults = FfiFaults(failNext.toLong(), status?.toLong(), retryAfter, latencyMs, dropNext.toLong(), corruptNext.toLong())
-            handle.setFaults(faults)
-        }
+    ): Unit = native {
+        val faults = FfiFaults(failNext.toLong(), status?.toLong(), retryAfter, latencyMs, dropNext.toLong(), corruptNext.toLong())
+        handle.setFaults(faults)
+    }
 
     /** Clears every injected fault. */
     public fun clearFaults(): Unit = handle.clearFaults()
@@ -95,9 +89,7 @@ public class MockServer private constructor(private val handle: FfiMockServer) :
         /** Starts a mock in [routeMode]; [trustedHeaders] accepts `X-OpenSandbox-User/Team/Roles`. */
         @JvmStatic
         @JvmOverloads
-        public fun start(
-            routeMode: RouteMode = RouteMode.HEADER,
-            trustedHeaders: Boolean = false,
-        ): MockServer = MockServer(native { FfiMockServer.start(routeMode, trustedHeaders) })
+        public fun start(routeMode: RouteMode = RouteMode.HEADER, trustedHeaders: Boolean = false): MockServer =
+            MockServer(native { FfiMockServer.start(routeMode, trustedHeaders) })
     }
 }

@@ -64,73 +64,62 @@ internal fun RouteView.toRouteInfo() = RouteInfo(sandboxId, port.toInt(), expire
  * Signs routes with one key: [keyId], or the keys' active key when null. Signing is one native
  * call that writes every part of the route into a buffer (the C ABI's `sandgate_sign_into`).
  */
-public class RouteSigner
+public class RouteSigner @JvmOverloads constructor(keys: SigningKeys, keyId: String? = null) : AutoCloseable {
+    private val signer = native { newSigner(keys.handle, keyId) }
+    private val hot = HotHandle(signer.handle.toLong(), Hot::sandgate_signer_free, "RouteSigner")
+
+    /** The key this signer signs with. */
+    public val keyId: String = signer.keyId
+
+    /** Signs a route to [port] of [sandboxId] that expires at [expires] (Unix seconds). */
+    public fun sign(sandboxId: String, port: Int, expires: ULong): SignedRoute = sign(sandboxId, port, 1, expires.toLong(), 0, 0L, null)
+
+    /**
+     * Signs a route to [port] of [sandboxId] that expires [ttl] (whole seconds, at least one)
+     * after [now] (Unix seconds; default: the system clock).
+     */
     @JvmOverloads
-    constructor(keys: SigningKeys, keyId: String? = null) : AutoCloseable {
-        private val signer = native { newSigner(keys.handle, keyId) }
-        private val hot = HotHandle(signer.handle.toLong(), Hot::sandgate_signer_free, "RouteSigner")
+    public fun sign(sandboxId: String, port: Int, ttl: Duration, now: ULong? = null): SignedRoute =
+        sign(sandboxId, port, 0, 0L, 1, ttl.inWholeSeconds.coerceAtLeast(0), now)
 
-        /** The key this signer signs with. */
-        public val keyId: String = signer.keyId
-
-        /** Signs a route to [port] of [sandboxId] that expires at [expires] (Unix seconds). */
-        public fun sign(sandboxId: String, port: Int, expires: ULong): SignedRoute =
-            sign(sandboxId, port, 1, expires.toLong(), 0, 0L, null)
-
-        /**
-         * Signs a route to [port] of [sandboxId] that expires [ttl] (whole seconds, at least one)
-         * after [now] (Unix seconds; default: the system clock).
-         */
-        @JvmOverloads
-        public fun sign(sandboxId: String, port: Int, ttl: Duration, now: ULong? = null): SignedRoute =
-            sign(sandboxId, port, 0, 0L, 1, ttl.inWholeSeconds.coerceAtLeast(0), now)
-
-        private fun sign(
-            sandboxId: String,
-            port: Int,
-            hasExpires: Byte,
-            expires: Long,
-            hasTtl: Byte,
-            ttl: Long,
-            now: ULong?,
-        ): SignedRoute {
-            val id = sandboxId.toByteArray(Charsets.UTF_8)
-            val buf = ByteArray(Hot.sandgate_sign_into_capacity(id.size.toLong()).toInt())
-            val out = LongArray(9)
-            val rc =
-                hot.use { h ->
-                    val hasNow: Byte = if (now == null) 0 else 1
-                    Hot.sandgate_sign_into(
-                        h, id, id.size.toLong(), port.toLong(), hasExpires, expires, hasTtl, ttl,
-                        hasNow, now?.toLong() ?: 0L, buf, buf.size.toLong(), out,
-                    )
-                }
-            val parts = Parts(buf)
-            if (rc != 0) {
-                val message = parts.next(out[7])
-                throw ErrorView(Tables.kinds[-rc - 1], message, parts.next(out[8]), null, null, null, null).toException()
+    private fun sign(sandboxId: String, port: Int, hasExpires: Byte, expires: Long, hasTtl: Byte, ttl: Long, now: ULong?): SignedRoute {
+        val id = sandboxId.toByteArray(Charsets.UTF_8)
+        val buf = ByteArray(Hot.sandgate_sign_into_capacity(id.size.toLong()).toInt())
+        val out = LongArray(9)
+        val rc =
+            hot.use { h ->
+                val hasNow: Byte = if (now == null) 0 else 1
+                Hot.sandgate_sign_into(
+                    h, id, id.size.toLong(), port.toLong(), hasExpires, expires, hasTtl, ttl,
+                    hasNow, now?.toLong() ?: 0L, buf, buf.size.toLong(), out,
+                )
             }
-            val token = parts.next(out[0])
-            val expiresB36 = parts.next(out[1])
-            val signature = parts.next(out[2])
-            val keyId = parts.next(out[3])
-            return SignedRoute(token, sandboxId, out[6].toInt(), out[5].toULong(), expiresB36, signature, keyId, parts.next(out[4]))
+        val parts = Parts(buf)
+        if (rc != 0) {
+            val message = parts.next(out[7])
+            throw ErrorView(Tables.kinds[-rc - 1], message, parts.next(out[8]), null, null, null, null).toException()
         }
-
-        /** Strings written back to back into a buffer. */
-        private class Parts(val buf: ByteArray) {
-            var at = 0
-
-            fun next(len: Long): String = String(buf, at, len.toInt(), Charsets.UTF_8).also { at += len.toInt() }
-        }
-
-        private val description = signer.description
-
-        override fun toString(): String = description
-
-        /** Frees the native signer; safe to call more than once. */
-        override fun close(): Unit = hot.close()
+        val token = parts.next(out[0])
+        val expiresB36 = parts.next(out[1])
+        val signature = parts.next(out[2])
+        val keyId = parts.next(out[3])
+        return SignedRoute(token, sandboxId, out[6].toInt(), out[5].toULong(), expiresB36, signature, keyId, parts.next(out[4]))
     }
+
+    /** Strings written back to back into a buffer. */
+    private class Parts(val buf: ByteArray) {
+        var at = 0
+
+        fun next(len: Long): String = String(buf, at, len.toInt(), Charsets.UTF_8).also { at += len.toInt() }
+    }
+
+    private val description = signer.description
+
+    override fun toString(): String = description
+
+    /** Frees the native signer; safe to call more than once. */
+    override fun close(): Unit = hot.close()
+}
 
 /** A signed route (SPEC §1.2) and the three ways it travels (SPEC §1.4): plain data. */
 public class SignedRoute internal constructor(
@@ -161,17 +150,15 @@ public class SignedRoute internal constructor(
 }
 
 /** What a gateway saw on a request. [secureAccess] is the `OpenSandbox-Secure-Access` value. */
-public data class AccessRequest
-    @JvmOverloads
-    constructor(
-        val ingressTo: String? = null,
-        val host: String? = null,
-        val path: String? = null,
-        val secureAccess: String? = null,
-    ) {
-        override fun toString(): String =
-            "AccessRequest(ingressTo=$ingressTo, host=$host, path=$path, secureAccess=${secureAccess?.let { "***" }})"
-    }
+public data class AccessRequest @JvmOverloads constructor(
+    val ingressTo: String? = null,
+    val host: String? = null,
+    val path: String? = null,
+    val secureAccess: String? = null,
+) {
+    override fun toString(): String =
+        "AccessRequest(ingressTo=$ingressTo, host=$host, path=$path, secureAccess=${secureAccess?.let { "***" }})"
+}
 
 /**
  * Core's access decision (SPEC §1.5): allowed with a [grant], [route], [path] and [query], or

@@ -23,8 +23,12 @@ import kotlin.time.Duration.Companion.seconds
 
 /** The client against the in-process mock: every operation, cancellation, concurrency, handles. */
 class ClientTest {
-    private fun admin(mock: MockServer, retries: Boolean = true) =
-        Client(domain = mock.domain, apiKey = mock.adminKey.expose(), retry = if (retries) RetryOptions() else RetryOptions(maxRetries = 0), useEnv = false)
+    private fun admin(mock: MockServer, retries: Boolean = true) = Client(
+        domain = mock.domain,
+        apiKey = mock.adminKey.expose(),
+        retry = if (retries) RetryOptions() else RetryOptions(maxRetries = 0),
+        useEnv = false,
+    )
 
     private fun user(mock: MockServer, name: String = "kotlin-user") = Client(
         domain = mock.domain,

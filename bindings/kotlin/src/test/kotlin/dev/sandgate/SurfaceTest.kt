@@ -35,7 +35,9 @@ class SurfaceTest {
 
     private val cAbi: CAbi = Native.load("sandgate_uniffi", CAbi::class.java)
 
-    private fun <T> table(first: Int, code: (Int) -> T?): List<T> = generateSequence(first) { it + 1 }.map(code).takeWhile { it != null }.map { it!! }.toList()
+    private fun <T> table(first: Int, code: (Int) -> T?): List<T> = generateSequence(first) {
+        it + 1
+    }.map(code).takeWhile { it != null }.map { it!! }.toList()
 
     @Test
     fun surfaceSecretsAreAcceptedWhereverAKeyStringIs() = runBlocking {
@@ -118,7 +120,8 @@ class SurfaceTest {
                 assertEquals(info, v.verifyHost("https://${r.host(".example.com")}:8443"))
                 assertEquals(info, v.verifyPath("${r.uriPrefix}/api/x?y=1", now = 1uL))
                 assertEquals(info, v.verifyPath(r.uriPrefix))
-                val expired = assertFailsWith<SandgateException.AccessDenied> { v.verifyHost(r.host(".example.com"), now = 2_000_000_001uL) }
+                val expired =
+                    assertFailsWith<SandgateException.AccessDenied> { v.verifyHost(r.host(".example.com"), now = 2_000_000_001uL) }
                 assertEquals(DenyReason.EXPIRED, expired.reason)
                 assertEquals(401, expired.status)
                 val malformed = assertFailsWith<SandgateException.AccessDenied> { v.verifyPath("/sbx-001") }
