@@ -54,6 +54,12 @@ internal object Hot {
 
     val cleaner: Cleaner = Cleaner.create()
 
+    /** One-character strings for the ASCII codes `sandgate_verify` returns as key ids. */
+    private val asciiStrings = Array(128) { it.toChar().toString() }
+
+    /** The key id whose character code is [code]. */
+    fun keyId(code: Long): String = asciiStrings.getOrNull(code.toInt()) ?: code.toInt().toChar().toString()
+
     /** The static texts `sandgate_verify` hands out, decoded once per address. */
     private val texts = ConcurrentHashMap<Long, String>()
 

@@ -225,7 +225,7 @@ public class RouteVerifier(keys: SigningKeys) : AutoCloseable {
             }
         if (rc != 0) throw Hot.verifyError(rc, out)
         val sandboxId = String(bytes, out[3].toInt(), out[4].toInt(), Charsets.UTF_8)
-        return RouteInfo(sandboxId, out[0].toInt(), out[1].toULong(), out[2].toInt().toChar().toString())
+        return RouteInfo(sandboxId, out[0].toInt(), out[1].toULong(), Hot.keyId(out[2]))
     }
 
     /**
