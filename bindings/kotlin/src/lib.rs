@@ -1,11 +1,11 @@
 //! The uniffi adapter of sandgate for Kotlin/JVM.
 //!
 //! It maps core's binding surface (`sandgate::surface`) one to one and decides nothing: core's
-//! enums and flat records cross as they are (uniffi remote types: [`ErrorKind`],
-//! [`DenyReason`], [`Grant`], [`RouteMode`], [`ErrorView`], [`RouteView`], [`ApiKeyInfo`]);
-//! the rest is owned records converted from the surface's views. The Kotlin sources generated
-//! from this crate land in `dev.sandgate.ffi`; the hand-written package `dev.sandgate` is what
-//! users call.
+//! enums and flat records cross as they are (uniffi remote types: `ErrorKind`, `DenyReason`,
+//! `Grant`, `RouteMode`, `ErrorView`, `RouteView`, `ApiKeyInfo`); the rest is owned records
+//! converted from the surface's views. The Kotlin sources generated from this crate land in
+//! `dev.sandgate.ffi`; the hand-written package `dev.sandgate` is what users call. Nothing here
+//! is Rust API (the crate is a `cdylib`), so every item is crate-private.
 //!
 //! The two hot paths (verify and sign) are not here: this library re-exports the C ABI's
 //! `sandgate_verify` and `sandgate_sign_into` (crate `sandgate-ffi`), which the Kotlin layer
@@ -38,31 +38,22 @@ uniffi::setup_scaffolding!();
 /// What went wrong, as a stable category (core's `ErrorKind`).
 #[uniffi::remote(Enum)]
 #[non_exhaustive]
-pub enum ErrorKind {
-    /// `invalid_argument`
+enum ErrorKind {
     InvalidArgument,
-    /// `invalid_config`
     InvalidConfig,
-    /// `access_denied`
     AccessDenied,
-    /// `api`
     Api,
-    /// `timeout`
     Timeout,
-    /// `transport`
     Transport,
-    /// `decode`
     Decode,
-    /// `cancelled`
     Cancelled,
-    /// `internal`
     Internal,
 }
 
 /// Why an access decision denied a request (core's `DenyReason`, SPEC §1.5).
 #[uniffi::remote(Enum)]
 #[non_exhaustive]
-pub enum DenyReason {
+enum DenyReason {
     /// `malformed` (400)
     Malformed,
     /// `expired` (401)
@@ -83,7 +74,7 @@ pub enum DenyReason {
 
 /// How an allowed request was granted (core's `Grant`).
 #[uniffi::remote(Enum)]
-pub enum Grant {
+enum Grant {
     /// The sandbox does not require secure access.
     Open,
     /// `OpenSandbox-Secure-Access` matched the sandbox's access token.
@@ -94,7 +85,7 @@ pub enum Grant {
 
 /// How the mock's gateway reads routes and renders endpoints (SPEC §1.4).
 #[uniffi::remote(Enum)]
-pub enum RouteMode {
+enum RouteMode {
     /// Route in header `OpenSandbox-Ingress-To`.
     Header,
     /// Route in the first label of the host: `{token}.localhost:{port}`.
@@ -106,7 +97,7 @@ pub enum RouteMode {
 /// An error as every language shows it (core's `ErrorView`): `message` is bare, `display`
 /// the full line.
 #[uniffi::remote(Record)]
-pub struct ErrorView {
+struct ErrorView {
     kind: ErrorKind,
     message: String,
     display: String,
@@ -118,7 +109,7 @@ pub struct ErrorView {
 
 /// A route's facts (core's `RouteView`); the key id is a one-character string.
 #[uniffi::remote(Record)]
-pub struct RouteView {
+struct RouteView {
     sandbox_id: String,
     port: u16,
     expires: Option<u64>,
@@ -127,7 +118,7 @@ pub struct RouteView {
 
 /// An API key as listed: never its secret or hash (core's `ApiKeyInfo`).
 #[uniffi::remote(Record)]
-pub struct ApiKeyInfo {
+struct ApiKeyInfo {
     id: String,
     name: String,
     prefix: String,
@@ -138,48 +129,38 @@ pub struct ApiKeyInfo {
 
 /// One row of core's error-kind table.
 #[derive(uniffi::Record)]
-pub struct KindRow {
-    /// The kind.
-    pub kind: ErrorKind,
-    /// Its stable code.
-    pub code: String,
+struct KindRow {
+    kind: ErrorKind,
+    code: String,
 }
 
 /// One row of core's denial-reason table.
 #[derive(uniffi::Record)]
-pub struct ReasonRow {
-    /// The reason.
-    pub reason: DenyReason,
-    /// Its stable code.
-    pub code: String,
-    /// The HTTP status a gateway answers with.
-    pub status: u16,
+struct ReasonRow {
+    reason: DenyReason,
+    code: String,
+    status: u16,
 }
 
 /// One row of core's grant table.
 #[derive(uniffi::Record)]
-pub struct GrantRow {
-    /// The grant.
-    pub grant: Grant,
-    /// Its stable code.
-    pub code: String,
+struct GrantRow {
+    grant: Grant,
+    code: String,
 }
 
 /// Core's code tables, each in core's table order (`ALL`), which is also the C ABI's
 /// numbering (position + 1) of the values the hot paths return.
 #[derive(uniffi::Record)]
-pub struct CodeTables {
-    /// `ErrorKind::ALL`.
-    pub kinds: Vec<KindRow>,
-    /// `DenyReason::ALL`.
-    pub reasons: Vec<ReasonRow>,
-    /// `Grant::ALL`.
-    pub grants: Vec<GrantRow>,
+struct CodeTables {
+    kinds: Vec<KindRow>,
+    reasons: Vec<ReasonRow>,
+    grants: Vec<GrantRow>,
 }
 
 /// Core's code tables.
 #[uniffi::export]
-pub fn code_tables() -> CodeTables {
+fn code_tables() -> CodeTables {
     CodeTables {
         kinds: ErrorKind::ALL
             .iter()
@@ -210,12 +191,8 @@ pub fn code_tables() -> CodeTables {
 
 /// Every failure: core's error view.
 #[derive(Debug, uniffi::Error)]
-pub enum FfiError {
-    /// A core error.
-    Failed {
-        /// Its fields.
-        view: ErrorView,
-    },
+enum FfiError {
+    Failed { view: ErrorView },
 }
 
 impl std::fmt::Display for FfiError {
@@ -237,7 +214,7 @@ type Result<T, E = FfiError> = std::result::Result<T, E>;
 
 /// Core's error for a panic inside sandgate: Kotlin reports uniffi's caught panics with it.
 #[uniffi::export]
-pub fn panicked_error() -> ErrorView {
+fn panicked_error() -> ErrorView {
     ErrorView::from(&surface::panicked())
 }
 
@@ -255,7 +232,7 @@ fn option<T: TryFrom<i64>>(name: &str, v: Option<i64>) -> sandgate::Result<Optio
 
 /// A validated set of signing keys.
 #[derive(uniffi::Object)]
-pub struct FfiSigningKeys {
+struct FfiSigningKeys {
     keys: SigningKeys,
 }
 
@@ -263,48 +240,46 @@ pub struct FfiSigningKeys {
 impl FfiSigningKeys {
     /// From the ingress flag string `a=BASE64,b=BASE64`.
     #[uniffi::constructor]
-    pub fn from_flag(text: String) -> Result<Arc<Self>> {
+    fn from_flag(text: String) -> Result<Arc<Self>> {
         let keys = SigningKeys::from_flag(SecretString::from(text).expose())?;
         Ok(Arc::new(FfiSigningKeys { keys }))
     }
 
     /// From the server TOML table `[ingress.secure_access]`.
     #[uniffi::constructor]
-    pub fn from_toml(text: String) -> Result<Arc<Self>> {
+    fn from_toml(text: String) -> Result<Arc<Self>> {
         let keys = SigningKeys::from_toml(SecretString::from(text).expose())?;
         Ok(Arc::new(FfiSigningKeys { keys }))
     }
 
     /// Key ids in configuration order.
-    pub fn key_ids(&self) -> Vec<String> {
+    fn key_ids(&self) -> Vec<String> {
         self.keys.key_ids().iter().map(char::to_string).collect()
     }
 
     /// The active key id, if the configuration names one.
-    pub fn active_key_id(&self) -> Option<String> {
+    fn active_key_id(&self) -> Option<String> {
         self.keys.active_key_id().map(String::from)
     }
 
     /// Core's description: key ids, never secrets.
-    pub fn describe(&self) -> String {
+    fn describe(&self) -> String {
         format!("{:?}", self.keys)
     }
 }
 
-/// A signer as the Kotlin layer holds it: a C ABI handle for `sandgate_sign_into`.
+/// A signer as the Kotlin layer holds it: `handle` is a C ABI `SandgateSigner *` for
+/// `sandgate_sign_into`, freed with `sandgate_signer_free`.
 #[derive(uniffi::Record)]
-pub struct FfiSigner {
-    /// A `SandgateSigner *`, freed with `sandgate_signer_free`.
-    pub handle: u64,
-    /// The key it signs with.
-    pub key_id: String,
-    /// Core's description (no secrets).
-    pub description: String,
+struct FfiSigner {
+    handle: u64,
+    key_id: String,
+    description: String,
 }
 
 /// A signer with key `key_id`, or the keys' active key when `None`.
 #[uniffi::export]
-pub fn new_signer(keys: &FfiSigningKeys, key_id: Option<String>) -> Result<FfiSigner> {
+fn new_signer(keys: &FfiSigningKeys, key_id: Option<String>) -> Result<FfiSigner> {
     let key_id = key_id
         .map(|id| sandgate::keys::parse_key_id(&id))
         .transpose()?;
@@ -319,13 +294,13 @@ pub fn new_signer(keys: &FfiSigningKeys, key_id: Option<String>) -> Result<FfiSi
 
 /// The wildcard host `{token}.{base_domain}` of a route token.
 #[uniffi::export]
-pub fn wildcard_host(token: String, base_domain: String) -> String {
+fn wildcard_host(token: String, base_domain: String) -> String {
     sandgate::route::wildcard_host(&token, &base_domain)
 }
 
 /// `expires` in base 36 (SPEC §1.1).
 #[uniffi::export]
-pub fn encode_expires_b36(expires: u64) -> String {
+fn encode_expires_b36(expires: u64) -> String {
     sandgate::route::encode_expires_b36(expires)
         .as_str()
         .to_owned()
@@ -333,44 +308,31 @@ pub fn encode_expires_b36(expires: u64) -> String {
 
 /// Decodes a base-36 expiry, rejecting every non-canonical form.
 #[uniffi::export]
-pub fn decode_expires_b36(text: String) -> Result<u64> {
+fn decode_expires_b36(text: String) -> Result<u64> {
     Ok(sandgate::route::decode_expires_b36(&text)?)
 }
 
-/// What a gateway saw on a request.
+/// What a gateway saw on a request (`secure_access` absent: not sent; empty: sent empty).
 #[derive(uniffi::Record)]
-pub struct FfiAccessRequest {
-    /// `OpenSandbox-Ingress-To`.
-    pub ingress_to: Option<String>,
-    /// `Host`.
-    pub host: Option<String>,
-    /// Path and query.
-    pub path: Option<String>,
-    /// `OpenSandbox-Secure-Access` (absent: not sent; empty: sent empty).
-    pub secure_access: Option<String>,
+struct FfiAccessRequest {
+    ingress_to: Option<String>,
+    host: Option<String>,
+    path: Option<String>,
+    secure_access: Option<String>,
 }
 
 /// Core's access decision (`surface::Decision`), with its denial as an error view.
 #[derive(uniffi::Record)]
-pub struct FfiDecision {
-    /// Whether the request is allowed.
-    pub allowed: bool,
-    /// The HTTP status: 200 when allowed.
-    pub status: u16,
-    /// The denial reason.
-    pub reason: Option<DenyReason>,
-    /// A short explanation of a denial.
-    pub detail: Option<String>,
-    /// How access was granted.
-    pub grant: Option<Grant>,
-    /// The route (allowed).
-    pub route: Option<RouteView>,
-    /// The upstream path (allowed).
-    pub path: Option<String>,
-    /// The upstream query without `?` (allowed).
-    pub query: Option<String>,
-    /// The denial as core's `access_denied` error (denied).
-    pub error: Option<ErrorView>,
+struct FfiDecision {
+    allowed: bool,
+    status: u16,
+    reason: Option<DenyReason>,
+    detail: Option<String>,
+    grant: Option<Grant>,
+    route: Option<RouteView>,
+    path: Option<String>,
+    query: Option<String>,
+    error: Option<ErrorView>,
 }
 
 impl From<Decision> for FfiDecision {
@@ -391,7 +353,7 @@ impl From<Decision> for FfiDecision {
 
 /// Verifies routes and takes access decisions.
 #[derive(uniffi::Object)]
-pub struct FfiRouteVerifier {
+struct FfiRouteVerifier {
     verifier: RouteVerifier,
 }
 
@@ -399,7 +361,7 @@ pub struct FfiRouteVerifier {
 impl FfiRouteVerifier {
     /// A verifier over `keys`.
     #[uniffi::constructor]
-    pub fn new(keys: &FfiSigningKeys) -> Arc<Self> {
+    fn new(keys: &FfiSigningKeys) -> Arc<Self> {
         Arc::new(FfiRouteVerifier {
             verifier: RouteVerifier::new(keys.keys.clone()),
         })
@@ -407,14 +369,14 @@ impl FfiRouteVerifier {
 
     /// A new C ABI handle for `sandgate_verify` (a `SandgateVerifier *`), freed with
     /// `sandgate_verifier_free`.
-    pub fn hot_handle(&self) -> u64 {
+    fn hot_handle(&self) -> u64 {
         std::hint::black_box(sandgate_ffi::hot_path_symbols());
         SandgateVerifier::into_raw(&self.verifier) as u64
     }
 
     /// Core's decision for `request` to a sandbox whose access token is `access_token`
     /// (`None`: it does not require secure access), at `now` (default: the system clock).
-    pub fn decide(
+    fn decide(
         &self,
         request: FfiAccessRequest,
         access_token: Option<String>,
@@ -434,18 +396,15 @@ impl FfiRouteVerifier {
 
 /// A generated API key; `key` is the raw secret.
 #[derive(uniffi::Record)]
-pub struct FfiGeneratedApiKey {
-    /// The raw key.
-    pub key: String,
-    /// Its display prefix.
-    pub prefix: String,
-    /// Its stored hash.
-    pub hash: String,
+struct FfiGeneratedApiKey {
+    key: String,
+    prefix: String,
+    hash: String,
 }
 
 /// Generates a key with `prefix` (default `osk_`).
 #[uniffi::export]
-pub fn generate_api_key(prefix: Option<String>) -> Result<FfiGeneratedApiKey> {
+fn generate_api_key(prefix: Option<String>) -> Result<FfiGeneratedApiKey> {
     let k = sandgate::generate_api_key(prefix.as_deref().unwrap_or(DEFAULT_API_KEY_PREFIX))?;
     Ok(FfiGeneratedApiKey {
         key: k.key.expose().to_owned(),
@@ -456,13 +415,13 @@ pub fn generate_api_key(prefix: Option<String>) -> Result<FfiGeneratedApiKey> {
 
 /// Lowercase hex SHA-256 of `raw`.
 #[uniffi::export]
-pub fn hash_api_key(raw: String) -> String {
+fn hash_api_key(raw: String) -> String {
     sandgate::hash_api_key(SecretString::from(raw).expose())
 }
 
 /// Whether `key` is valid for the stored record at `now` (default: the system clock).
 #[uniffi::export]
-pub fn verify_api_key(
+fn verify_api_key(
     key: String,
     hash: String,
     expires_at: Option<String>,
@@ -484,50 +443,35 @@ pub fn verify_api_key(
 
 // ---------------------------------------------------------------- client
 
-/// Retry options (core's `RetryOptions`); JVM longs, checked to fit.
+/// Retry options (core's `RetryOptions`, backoffs in milliseconds); JVM longs, checked to fit.
 #[derive(uniffi::Record)]
-pub struct FfiRetryOptions {
-    /// Retries after the first attempt (0 = off).
-    pub max_retries: Option<i64>,
-    /// Delay before the first retry, in milliseconds.
-    pub initial_backoff_ms: Option<i64>,
-    /// Longest delay, in milliseconds.
-    pub max_backoff_ms: Option<i64>,
+struct FfiRetryOptions {
+    max_retries: Option<i64>,
+    initial_backoff_ms: Option<i64>,
+    max_backoff_ms: Option<i64>,
 }
 
-/// Client options (core's `ClientOptions`); `None` falls back to `OPEN_SANDBOX_*` env (unless
-/// `use_env` is false) and then to core's defaults.
+/// Client options (core's `ClientOptions`, timeout in milliseconds); `None` falls back to
+/// `OPEN_SANDBOX_*` env (unless `use_env` is false) and then to core's defaults.
 #[derive(uniffi::Record)]
-pub struct FfiClientOptions {
-    /// Server domain.
-    pub domain: Option<String>,
-    /// `http` or `https`.
-    pub protocol: Option<String>,
-    /// API key.
-    pub api_key: Option<String>,
-    /// Per-request timeout in milliseconds.
-    pub timeout_ms: Option<i64>,
-    /// Headers sent with every request.
-    pub headers: HashMap<String, String>,
-    /// Retry options.
-    pub retry: FfiRetryOptions,
-    /// Read `OPEN_SANDBOX_*` environment variables.
-    pub use_env: bool,
+struct FfiClientOptions {
+    domain: Option<String>,
+    protocol: Option<String>,
+    api_key: Option<String>,
+    timeout_ms: Option<i64>,
+    headers: HashMap<String, String>,
+    retry: FfiRetryOptions,
+    use_env: bool,
 }
 
 /// An endpoint (core's `EndpointView`).
 #[derive(uniffi::Record)]
-pub struct FfiEndpoint {
-    /// As the server returned it.
-    pub endpoint: String,
-    /// As a URL.
-    pub url: String,
-    /// Headers to send (may hold the access token).
-    pub headers: HashMap<String, String>,
-    /// `headers` with secrets replaced by `***`.
-    pub redacted_headers: HashMap<String, String>,
-    /// The signed route a signed endpoint carries.
-    pub route: Option<RouteView>,
+struct FfiEndpoint {
+    endpoint: String,
+    url: String,
+    headers: HashMap<String, String>,
+    redacted_headers: HashMap<String, String>,
+    route: Option<RouteView>,
 }
 
 impl From<EndpointView> for FfiEndpoint {
@@ -544,36 +488,24 @@ impl From<EndpointView> for FfiEndpoint {
 
 /// A key just minted; `key` is the raw secret.
 #[derive(uniffi::Record)]
-pub struct FfiCreatedApiKey {
-    /// Key id.
-    pub id: String,
-    /// Name.
-    pub name: String,
-    /// Display prefix.
-    pub prefix: String,
-    /// The raw key.
-    pub key: String,
-    /// Expiry (RFC 3339).
-    pub expires_at: Option<String>,
+struct FfiCreatedApiKey {
+    id: String,
+    name: String,
+    prefix: String,
+    key: String,
+    expires_at: Option<String>,
 }
 
 /// A sandbox.
 #[derive(uniffi::Record)]
-pub struct FfiSandbox {
-    /// Id.
-    pub id: String,
-    /// Image URI.
-    pub image: Option<String>,
-    /// Lifecycle state.
-    pub state: String,
-    /// Metadata.
-    pub metadata: HashMap<String, String>,
-    /// Whether it requires secure access.
-    pub secure_access: bool,
-    /// Creation time (RFC 3339).
-    pub created_at: Option<String>,
-    /// Expiry time (RFC 3339).
-    pub expires_at: Option<String>,
+struct FfiSandbox {
+    id: String,
+    image: Option<String>,
+    state: String,
+    metadata: HashMap<String, String>,
+    secure_access: bool,
+    created_at: Option<String>,
+    expires_at: Option<String>,
 }
 
 impl From<sandgate::client::Sandbox> for FfiSandbox {
@@ -599,7 +531,7 @@ async fn run<T: Send + 'static>(
 
 /// The lifecycle and keys API client.
 #[derive(uniffi::Object)]
-pub struct FfiClient {
+struct FfiClient {
     client: Client,
 }
 
@@ -607,10 +539,13 @@ pub struct FfiClient {
 impl FfiClient {
     /// Builds a client; core validates every option.
     #[uniffi::constructor]
-    pub fn new(options: FfiClientOptions) -> Result<Arc<Self>> {
+    fn new(options: FfiClientOptions) -> Result<Arc<Self>> {
         let retry = RetryOptions {
             max_retries: option("retry max_retries", options.retry.max_retries)?,
-            initial_backoff_ms: option("retry initial_backoff_ms", options.retry.initial_backoff_ms)?,
+            initial_backoff_ms: option(
+                "retry initial_backoff_ms",
+                options.retry.initial_backoff_ms,
+            )?,
             max_backoff_ms: option("retry max_backoff_ms", options.retry.max_backoff_ms)?,
         };
         let client = ClientOptions {
@@ -628,17 +563,17 @@ impl FfiClient {
     }
 
     /// Core's description (the API key prints `***`).
-    pub fn describe(&self) -> String {
+    fn describe(&self) -> String {
         format!("{:?}", self.client)
     }
 
     /// `protocol://domain`.
-    pub fn base_url(&self) -> String {
+    fn base_url(&self) -> String {
         self.client.base_url().to_owned()
     }
 
     /// The unsigned endpoint of `port`.
-    pub async fn get_endpoint(&self, sandbox_id: String, port: i64) -> Result<FfiEndpoint> {
+    async fn get_endpoint(&self, sandbox_id: String, port: i64) -> Result<FfiEndpoint> {
         let c = self.client.clone();
         let port = check_port(port)?;
         run(async move {
@@ -649,7 +584,7 @@ impl FfiClient {
     }
 
     /// A signed endpoint expiring at `expires` or `ttl_seconds` from now (exactly one).
-    pub async fn get_signed_endpoint(
+    async fn get_signed_endpoint(
         &self,
         sandbox_id: String,
         port: i64,
@@ -667,7 +602,7 @@ impl FfiClient {
     }
 
     /// Mints an API key for the caller.
-    pub async fn create_api_key(
+    async fn create_api_key(
         &self,
         name: Option<String>,
         expires_at: Option<u64>,
@@ -687,19 +622,19 @@ impl FfiClient {
     }
 
     /// The caller's keys.
-    pub async fn list_api_keys(&self) -> Result<Vec<ApiKeyInfo>> {
+    async fn list_api_keys(&self) -> Result<Vec<ApiKeyInfo>> {
         let c = self.client.clone();
         run(async move { c.list_api_keys().await }).await
     }
 
     /// Revokes one of the caller's keys.
-    pub async fn revoke_api_key(&self, key_id: String) -> Result<()> {
+    async fn revoke_api_key(&self, key_id: String) -> Result<()> {
         let c = self.client.clone();
         run(async move { c.revoke_api_key(&key_id).await }).await
     }
 
     /// Creates a sandbox; `timeout_seconds` is its lifetime.
-    pub async fn create_sandbox(
+    async fn create_sandbox(
         &self,
         image: String,
         secure_access: bool,
@@ -719,13 +654,13 @@ impl FfiClient {
     }
 
     /// One sandbox.
-    pub async fn get_sandbox(&self, sandbox_id: String) -> Result<FfiSandbox> {
+    async fn get_sandbox(&self, sandbox_id: String) -> Result<FfiSandbox> {
         let c = self.client.clone();
         run(async move { Ok(c.get_sandbox(&sandbox_id).await?.into()) }).await
     }
 
     /// The sandboxes the caller may see.
-    pub async fn list_sandboxes(&self) -> Result<Vec<FfiSandbox>> {
+    async fn list_sandboxes(&self) -> Result<Vec<FfiSandbox>> {
         let c = self.client.clone();
         run(async move {
             let list = c.list_sandboxes().await?;
@@ -735,7 +670,7 @@ impl FfiClient {
     }
 
     /// Deletes a sandbox.
-    pub async fn delete_sandbox(&self, sandbox_id: String) -> Result<()> {
+    async fn delete_sandbox(&self, sandbox_id: String) -> Result<()> {
         let c = self.client.clone();
         run(async move { c.delete_sandbox(&sandbox_id).await }).await
     }
@@ -745,37 +680,27 @@ impl FfiClient {
 
 /// One API request the mock received.
 #[derive(uniffi::Record)]
-pub struct FfiRequestRecord {
-    /// Method.
-    pub method: String,
-    /// Path.
-    pub path: String,
-    /// Status (0: the connection was dropped).
-    pub status: u16,
-    /// `User-Agent`.
-    pub user_agent: Option<String>,
+struct FfiRequestRecord {
+    method: String,
+    path: String,
+    status: u16,
+    user_agent: Option<String>,
 }
 
 /// Faults to inject; JVM longs, checked to fit their fields.
 #[derive(uniffi::Record)]
-pub struct FfiFaults {
-    /// Fail the next N API requests.
-    pub fail_next: i64,
-    /// With this status (default 503).
-    pub status: Option<i64>,
-    /// And this `Retry-After`.
-    pub retry_after: Option<i64>,
-    /// Latency added to every API request.
-    pub latency_ms: i64,
-    /// Drop the next N connections.
-    pub drop_next: i64,
-    /// Answer the next N with a body that is not JSON.
-    pub corrupt_next: i64,
+struct FfiFaults {
+    fail_next: i64,
+    status: Option<i64>,
+    retry_after: Option<i64>,
+    latency_ms: i64,
+    drop_next: i64,
+    corrupt_next: i64,
 }
 
 /// The embedded mock server.
 #[derive(uniffi::Object)]
-pub struct FfiMockServer {
+struct FfiMockServer {
     mock: Mutex<sandgate_mock::MockServer>,
 }
 
@@ -790,7 +715,7 @@ impl FfiMockServer {
 impl FfiMockServer {
     /// Starts a mock on free loopback ports.
     #[uniffi::constructor]
-    pub fn start(route_mode: RouteMode, trusted_headers: bool) -> Result<Arc<Self>> {
+    fn start(route_mode: RouteMode, trusted_headers: bool) -> Result<Arc<Self>> {
         let mock = sandgate_mock::MockServer::start(sandgate_mock::MockConfig {
             route_mode,
             trusted_headers,
@@ -801,48 +726,40 @@ impl FfiMockServer {
         }))
     }
 
-    /// Base URL of the API.
-    pub fn api_url(&self) -> String {
+    fn api_url(&self) -> String {
         self.with(|m| m.api_url())
     }
-    /// Base URL of the gateway.
-    pub fn gateway_url(&self) -> String {
+    fn gateway_url(&self) -> String {
         self.with(|m| m.gateway_url())
     }
-    /// `host:port` of the API.
-    pub fn domain(&self) -> String {
+    fn domain(&self) -> String {
         self.with(|m| m.domain())
     }
-    /// The route mode.
-    pub fn route_mode(&self) -> RouteMode {
+    fn route_mode(&self) -> RouteMode {
         self.with(|m| m.route_mode())
     }
     /// The static admin key (a secret: the Kotlin layer wraps it).
-    pub fn admin_key(&self) -> String {
+    fn admin_key(&self) -> String {
         self.with(|m| m.admin_key().expose().to_owned())
     }
     /// The signing keys as a flag string (secrets included, on purpose).
-    pub fn signing_keys(&self) -> String {
+    fn signing_keys(&self) -> String {
         self.with(|m| m.signing_keys().expose_flag_string())
     }
     /// Core's description (no secrets).
-    pub fn describe(&self) -> String {
+    fn describe(&self) -> String {
         self.with(|m| format!("{m:?}"))
     }
-    /// "Now" on the mock clock.
-    pub fn now(&self) -> u64 {
+    fn now(&self) -> u64 {
         self.with(|m| m.now())
     }
-    /// Sets the mock clock.
-    pub fn set_now(&self, now: u64) {
+    fn set_now(&self, now: u64) {
         self.with(|m| m.set_now(now))
     }
-    /// Moves the mock clock.
-    pub fn advance(&self, seconds: i64) {
+    fn advance(&self, seconds: i64) {
         self.with(|m| m.advance(seconds))
     }
-    /// Replaces the injected faults.
-    pub fn set_faults(&self, faults: FfiFaults) -> Result<()> {
+    fn set_faults(&self, faults: FfiFaults) -> Result<()> {
         fn count<T: TryFrom<i64>>(name: &str, v: i64) -> sandgate::Result<T> {
             unsigned(ErrorKind::InvalidArgument, name, v)
         }
@@ -862,16 +779,13 @@ impl FfiMockServer {
         };
         Ok(self.with(|m| m.set_faults(f))?)
     }
-    /// Clears every injected fault.
-    pub fn clear_faults(&self) {
+    fn clear_faults(&self) {
         self.with(|m| m.clear_faults())
     }
-    /// Forgets all state.
-    pub fn reset(&self) {
+    fn reset(&self) {
         self.with(|m| m.reset())
     }
-    /// The API requests received so far, oldest first.
-    pub fn requests(&self) -> Vec<FfiRequestRecord> {
+    fn requests(&self) -> Vec<FfiRequestRecord> {
         self.with(|m| m.requests())
             .into_iter()
             .map(|r| FfiRequestRecord {
@@ -883,7 +797,7 @@ impl FfiMockServer {
             .collect()
     }
     /// Stops both listeners; safe to call more than once.
-    pub fn stop(&self) {
+    fn stop(&self) {
         self.with(|m| m.stop())
     }
 }
