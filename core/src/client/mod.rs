@@ -4,7 +4,10 @@ mod config;
 mod model;
 mod transport;
 
-pub use config::{ClientBuilder, RetryPolicy, DEFAULT_DOMAIN, DEFAULT_TIMEOUT};
+pub use config::{
+    redact_userinfo, ClientBuilder, RetryPolicy, DEFAULT_DOMAIN, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT,
+};
 pub use model::{ApiKeyInfo, CreateSandbox, CreatedApiKey, Endpoint, Sandbox};
 
 use crate::error::{Error, ErrorKind, Result};
@@ -43,7 +46,7 @@ pub struct Client {
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url())
+            .field("base_url", &redact_userinfo(self.inner.base_url()))
             .field(
                 "api_key",
                 &self.inner.settings.api_key.as_ref().map(|_| "***"),
@@ -132,10 +135,12 @@ impl Client {
             call.query.push(("expires", e.to_string()));
         }
         let body = self.inner.json(call).await?;
-        self.to_endpoint(body, expires.is_some())
+        self.to_endpoint(body, expires.map(|_| (sandbox_id, port)))
     }
 
-    fn to_endpoint(&self, body: Value, signed: bool) -> Result<Endpoint> {
+    /// `signed` is the sandbox and port a signed endpoint was asked for: its route must name
+    /// exactly them (SPEC §2.1).
+    fn to_endpoint(&self, body: Value, signed: Option<(&str, u16)>) -> Result<Endpoint> {
         let endpoint = body
             .get("endpoint")
             .and_then(Value::as_str)
@@ -159,13 +164,18 @@ impl Client {
         } else {
             format!("{}://{endpoint}", self.inner.settings.protocol)
         };
-        let route = if signed {
-            Some(
-                route_of(&endpoint, &headers)
-                    .ok_or_else(|| decode("the signed endpoint carries no signed route"))?,
-            )
-        } else {
-            None
+        let route = match signed {
+            None => None,
+            Some((sandbox_id, port)) => {
+                let route = route_of(&endpoint, &headers)
+                    .ok_or_else(|| decode("the signed endpoint carries no signed route"))?;
+                if route.sandbox_id != sandbox_id || route.port != port {
+                    return Err(decode(
+                        "the signed endpoint's route names another sandbox or port than the one asked for",
+                    ));
+                }
+                Some(route)
+            }
         };
         Ok(Endpoint {
             endpoint,
