@@ -11,7 +11,7 @@ pub use config::{
 pub use model::{ApiKeyInfo, CreateSandbox, CreatedApiKey, Endpoint, Sandbox};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::keys::format_rfc3339;
+use crate::keys::format_expires_at;
 use crate::route::{parse_header, parse_host, parse_path, RouteInfo, INGRESS_TO_HEADER};
 use crate::secret::SecretString;
 use serde_json::{json, Map, Value};
@@ -203,7 +203,7 @@ impl Client {
                     "expires_at must be in the future (got {e}, now is {now})"
                 )));
             }
-            body.insert("expires_at".into(), Value::String(format_rfc3339(e)));
+            body.insert("expires_at".into(), Value::String(format_expires_at(e)?));
         }
         let call = Call::post(Api::Keys, &[], Value::Object(body));
         let data = keys_data(self.inner.json(call).await?)?;
