@@ -53,7 +53,8 @@ impl SigningKeys {
         #[napi(ts_arg_type = "string | Secret | null")] keys: Option<TextOrSecret>,
         active_key: Option<String>,
     ) -> napi::Result<Option<SigningKeys>> {
-        let parse = |k: Option<&str>| sandgate::SigningKeys::from_env_vars(k, active_key.as_deref());
+        let parse =
+            |k: Option<&str>| sandgate::SigningKeys::from_env_vars(k, active_key.as_deref());
         let inner = match &keys {
             Some(k) => with_text(k, |k| parse(Some(k))),
             None => parse(None),

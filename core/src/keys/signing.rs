@@ -145,12 +145,11 @@ impl SigningKeys {
         let (mut keys, mut active) = (None, None);
         for (k, v) in env {
             match k.as_ref() {
-                ENV_KEYS => keys = Some(v.as_ref().to_owned()),
+                ENV_KEYS => keys = Some(crate::secret::SecretString::new(v.as_ref().to_owned())),
                 ENV_ACTIVE_KEY => active = Some(v.as_ref().to_owned()),
                 _ => {}
             }
         }
-        let keys = keys.map(crate::secret::SecretString::new);
         Self::from_env_vars(keys.as_ref().map(|k| k.expose()), active.as_deref())
     }
 
