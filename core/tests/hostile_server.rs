@@ -446,6 +446,7 @@ async fn client_errors_never_echo_userinfo_in_the_domain() {
         .build()
         .unwrap();
     assert!(!format!("{c:?}").contains("S3cretPassw0rd"), "{c:?}");
+    assert_eq!(c.base_url(), "http://***@127.0.0.1:9");
     let e = c.get_sandbox("sbx").await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
     assert!(!e.to_string().contains("S3cretPassw0rd"), "{e}");

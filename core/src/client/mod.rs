@@ -46,7 +46,7 @@ pub struct Client {
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &redact_userinfo(self.inner.base_url()))
+            .field("base_url", &self.inner.base_url())
             .field(
                 "api_key",
                 &self.inner.settings.api_key.as_ref().map(|_| "***"),
@@ -67,7 +67,8 @@ impl Client {
         Self::builder().build()
     }
 
-    /// `protocol://domain`, the server root.
+    /// `protocol://domain`, the server root, with any userinfo written in the domain shown as
+    /// `***` (safe to print; every language's `repr`/`toString` uses it).
     pub fn base_url(&self) -> &str {
         self.inner.base_url()
     }

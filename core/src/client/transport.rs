@@ -54,6 +54,8 @@ pub(crate) struct Transport {
     pub settings: Settings,
     http: reqwest::Client,
     base: String,
+    /// `base` with userinfo shown as `***`: what `base_url` reports.
+    shown_base: String,
 }
 
 impl Transport {
@@ -79,15 +81,17 @@ impl Transport {
             .build()
             .map_err(|e| Error::invalid_config(format!("cannot build the HTTP client: {e}")))?;
         let base = format!("{}://{}", settings.protocol, settings.domain);
+        let shown_base = redact_userinfo(&base).into_owned();
         Ok(Transport {
             settings,
             http,
             base,
+            shown_base,
         })
     }
 
     pub fn base_url(&self) -> &str {
-        &self.base
+        &self.shown_base
     }
 
     fn url(&self, call: &Call<'_>) -> Result<reqwest::Url> {
