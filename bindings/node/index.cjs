@@ -189,6 +189,21 @@ class SigningKeys {
     need(text, 'text', 'text');
     return new SigningKeys(INTERNAL, sync(() => native.SigningKeys.fromToml(text)));
   }
+  /**
+   * The server's pair OPENSANDBOX_SECURE_ACCESS_KEYS + OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY from
+   * `env` (default `process.env`); null when neither is set.
+   */
+  static fromEnv(env = process.env) {
+    if (env === null || typeof env !== 'object') {
+      throw new InvalidArgument('invalid argument: env must be an object of environment variables');
+    }
+    const keys = env.OPENSANDBOX_SECURE_ACCESS_KEYS ?? null;
+    const active = env.OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY ?? null;
+    if (keys !== null) need(keys, 'text', 'OPENSANDBOX_SECURE_ACCESS_KEYS');
+    if (active !== null) need(active, 'string', 'OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY');
+    const n = sync(() => native.SigningKeys.fromEnv(keys, active));
+    return n === null ? null : new SigningKeys(INTERNAL, n);
+  }
   get keyIds() {
     return nativeKeys.get(this).keyIds;
   }

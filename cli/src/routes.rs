@@ -56,7 +56,7 @@ pub fn sign(a: SignArgs) -> Result<ExitCode, CliError> {
             "uri_prefix": route.uri_prefix(),
         });
         if let Some(base) = &a.base_domain {
-            out["host"] = json!(route.host(base));
+            out["host"] = json!(route.wildcard_host(base)?);
         }
         println!("{out}");
     } else {

@@ -151,6 +151,70 @@ async fn client_api_keys_create_list_revoke() {
     assert_eq!(e.status(), Some(404));
 }
 
+/// Regression (issue 15): `expires_at` as milliseconds far in the future used to mint a key
+/// that was already expired (1e15 ms → 1e12 s → stored as the bare number `1000000000000` →
+/// read back as milliseconds, 2001). An expiry past year 9999 is now a 400 and no key is made;
+/// one up to 9999-12-31T23:59:59Z is stored as RFC 3339 and the key works.
+#[tokio::test]
+async fn keys_api_far_future_expiry_is_refused_or_kept_exact() {
+    let m = mock(RouteMode::Header);
+    let http = reqwest::Client::new();
+    let mint = |body: serde_json::Value| {
+        http.post(format!("{}/api/v1/keys", m.api_url()))
+            .header("X-OpenSandbox-User", "carol")
+            .json(&body)
+            .send()
+    };
+    for far in [
+        serde_json::json!(1_000_000_000_000_000u64),
+        serde_json::json!("1000000000000000"),
+        serde_json::json!(999_999_999_999u64),
+        serde_json::json!("9999-12-31T23:59:59-01:00"),
+    ] {
+        let r = mint(serde_json::json!({ "expires_at": far }))
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 400, "{far}");
+    }
+    let carol = as_user(&m, "carol");
+    assert!(carol.list_api_keys().await.unwrap().is_empty());
+    for (edge, stored) in [
+        (
+            serde_json::json!(253_402_300_799_000u64),
+            "9999-12-31T23:59:59Z",
+        ),
+        (
+            serde_json::json!("9999-12-31T23:59:59Z"),
+            "9999-12-31T23:59:59Z",
+        ),
+        (serde_json::json!(4_000_000_000u64), "2096-10-02T07:06:40Z"),
+    ] {
+        let r = mint(serde_json::json!({ "expires_at": edge }))
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201, "{edge}");
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(v["data"]["expires_at"], stored, "{edge}");
+        let key = v["data"]["key"].as_str().unwrap();
+        let with_key = Client::builder()
+            .domain(m.domain())
+            .api_key(key)
+            .ignore_env()
+            .build()
+            .unwrap();
+        with_key
+            .list_api_keys()
+            .await
+            .unwrap_or_else(|e| panic!("{edge}: the minted key must work: {e}"));
+    }
+    // The client refuses such an expiry before sending anything.
+    let e = carol
+        .create_api_key(None, Some(sandgate::keys::MAX_EXPIRES_AT + 1))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+}
+
 #[tokio::test]
 async fn client_invalid_arguments_send_nothing() {
     let m = mock(RouteMode::Header);

@@ -1193,6 +1193,17 @@ struct SandgateError *sandgate_signing_keys_from_toml(struct SandgateStr toml,
                                                       struct SandgateSigningKeys **out);
 
 /**
+ * Reads the server's environment pair (SPEC §1.6): `keys` is the value of
+ * `OPENSANDBOX_SECURE_ACCESS_KEYS` and `active_key` that of
+ * `OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY`, each with a NULL `ptr` when the variable is unset.
+ * Both or neither; nothing is trimmed; no empty entries. On success `*out` is a new handle
+ * owned by the caller (free it with `sandgate_signing_keys_free`), or NULL when neither is set.
+ */
+struct SandgateError *sandgate_signing_keys_from_env(struct SandgateStr keys,
+                                                     struct SandgateStr active_key,
+                                                     struct SandgateSigningKeys **out);
+
+/**
  * Writes the key ids in order as one string of one-character ids (for example `"ab"`) to
  * `*out`, owned by the caller: free it with `sandgate_string_free`.
  */
@@ -1243,7 +1254,7 @@ struct SandgateError *sandgate_signed_route_parts(const struct SandgateSignedRou
 
 /**
  * Writes the wildcard host `{token}.{base_domain}` to `*out`, owned by the caller: free it
- * with `sandgate_string_free`.
+ * with `sandgate_string_free`. A base domain that is not a DNS name is `invalid_argument`.
  */
 struct SandgateError *sandgate_signed_route_host(const struct SandgateSignedRoute *route,
                                                  struct SandgateStr base_domain,
@@ -1252,7 +1263,8 @@ struct SandgateError *sandgate_signed_route_host(const struct SandgateSignedRout
 /**
  * Writes the wildcard host `{token}.{base_domain}` of a route token to `*out`, owned by the
  * caller: free it with `sandgate_string_free`. For consumers that keep a signed route as
- * plain data (its parts) and free the route right after signing.
+ * plain data (its parts) and free the route right after signing. A base domain that is not a
+ * DNS name is `invalid_argument`.
  */
 struct SandgateError *sandgate_wildcard_host(struct SandgateStr token,
                                              struct SandgateStr base_domain,

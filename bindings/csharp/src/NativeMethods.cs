@@ -394,6 +394,9 @@ namespace Sandgate.Native
         internal static extern SandgateError* sandgate_signing_keys_from_toml(SandgateStr toml, out SigningKeysHandle keys);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern SandgateError* sandgate_signing_keys_from_env(SandgateStr keys, SandgateStr activeKey, out SigningKeysHandle result);
+
+        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
         internal static extern SandgateError* sandgate_signing_keys_key_ids(SigningKeysHandle keys, SandgateString* result);
 
         [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]

@@ -50,6 +50,58 @@ namespace Sandgate
             return Wrap(e, h);
         }
 
+        /// <summary>
+        /// Reads the server's pair <c>OPENSANDBOX_SECURE_ACCESS_KEYS</c> and
+        /// <c>OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY</c> from <paramref name="env"/> (a missing name is an
+        /// unset variable): both or neither, nothing trimmed, no empty entries. Null when neither is set.
+        /// </summary>
+        /// <exception cref="InvalidConfigException">The pair is not a valid key set.</exception>
+        public static unsafe SigningKeys FromEnv(IDictionary<string, string> env)
+        {
+            if (env == null)
+            {
+                throw Errors.Conversion("env must not be null");
+            }
+            string keys, active;
+            env.TryGetValue(EnvKeys, out keys);
+            env.TryGetValue(EnvActiveKey, out active);
+            return FromEnvValues(keys, active);
+        }
+
+        /// <summary>
+        /// <see cref="FromEnv(IDictionary{string, string})"/> over the process environment.
+        /// </summary>
+        /// <exception cref="InvalidConfigException">The pair is not a valid key set.</exception>
+        public static SigningKeys FromEnv()
+        {
+            return FromEnvValues(
+                Environment.GetEnvironmentVariable(EnvKeys),
+                Environment.GetEnvironmentVariable(EnvActiveKey));
+        }
+
+        private const string EnvKeys = "OPENSANDBOX_SECURE_ACCESS_KEYS";
+        private const string EnvActiveKey = "OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY";
+
+        private static unsafe SigningKeys FromEnvValues(string keys, string active)
+        {
+            Library.EnsureLoaded();
+            byte[] k = Utf8.Encode(keys, EnvKeys);
+            byte[] a = Utf8.Encode(active, EnvActiveKey);
+            SigningKeysHandle h;
+            SandgateError* e;
+            fixed (byte* pk = k)
+            fixed (byte* pa = a)
+            {
+                e = NativeMethods.sandgate_signing_keys_from_env(Utf8.Str(pk, k), Utf8.Str(pa, a), out h);
+            }
+            if (e == null && h.IsInvalid)
+            {
+                h.Dispose();
+                return null;
+            }
+            return Wrap(e, h);
+        }
+
         private static unsafe SigningKeys Wrap(SandgateError* e, SigningKeysHandle h)
         {
             if (e != null)

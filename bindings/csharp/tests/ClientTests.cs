@@ -268,6 +268,10 @@ namespace Sandgate.Tests
                 d.Dispose();
             }
             Assert.AreEqual(route.Token + ".localhost", route.Host("localhost"), "a signed route is a plain value");
+            foreach (string bad in new[] { "evil.com/x", "a b.com", "a.com\r\nX-Injected: 1", "" })
+            {
+                Assert.Throws<InvalidArgumentException>(() => route.Host(bad), bad);
+            }
             Assert.Throws<ObjectDisposedException>(() => signer.Sign("sbx", 80, 1));
             Assert.Throws<ObjectDisposedException>(() => verifier.Verify(route.Token, 0));
             Assert.Throws<ObjectDisposedException>(() => verifier.Decide(new AccessRequest { IngressTo = route.Token }));

@@ -232,10 +232,24 @@ impl From<&sandgate::SignedRoute> for FfiSignedRouteParts {
     }
 }
 
-/// The wildcard host `{token}.{base_domain}` of a route token.
+/// The wildcard host `{token}.{base_domain}` of a route token; a base domain that is not a
+/// DNS name is `invalid_argument`.
 #[uniffi::export]
-pub fn wildcard_host(token: String, base_domain: String) -> String {
-    sandgate::route::wildcard_host(&token, &base_domain)
+pub fn wildcard_host(token: String, base_domain: String) -> Result<String> {
+    Ok(sandgate::route::wildcard_host(&token, &base_domain)?)
+}
+
+/// The server's environment pair: the values of `OPENSANDBOX_SECURE_ACCESS_KEYS` and
+/// `OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY` (`None` = unset). `None` when neither is set.
+#[uniffi::export]
+pub fn signing_keys_from_env(
+    keys: Option<String>,
+    active_key: Option<String>,
+) -> Result<Option<Arc<FfiSigningKeys>>> {
+    let keys = keys.map(sandgate::SecretString::new);
+    let parsed =
+        SigningKeys::from_env_vars(keys.as_ref().map(|k| k.expose()), active_key.as_deref())?;
+    Ok(parsed.map(|keys| Arc::new(FfiSigningKeys { keys })))
 }
 
 #[derive(uniffi::Object)]

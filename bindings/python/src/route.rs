@@ -29,6 +29,34 @@ impl SigningKeys {
             .py(py)
     }
 
+    /// Reads the server's environment pair `OPENSANDBOX_SECURE_ACCESS_KEYS` and
+    /// `OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY` from `env` (any mapping; default: the process
+    /// environment). `None` when neither is set.
+    #[staticmethod]
+    #[pyo3(signature = (env = None))]
+    fn from_env(py: Python<'_>, env: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Self>> {
+        let Some(env) = env else {
+            return sandgate::SigningKeys::from_env()
+                .map(|k| k.map(SigningKeys))
+                .py(py);
+        };
+        let get = |name: &str| -> PyResult<Option<sandgate::SecretString>> {
+            let v = env.call_method1("get", (name,))?;
+            if v.is_none() {
+                return Ok(None);
+            }
+            Ok(Some(v.extract::<SecretArg>()?.0))
+        };
+        let keys = get(sandgate::keys::ENV_KEYS)?;
+        let active = get(sandgate::keys::ENV_ACTIVE_KEY)?;
+        sandgate::SigningKeys::from_env_vars(
+            keys.as_ref().map(|k| k.expose()),
+            active.as_ref().map(|a| a.expose()),
+        )
+        .map(|k| k.map(SigningKeys))
+        .py(py)
+    }
+
     /// The key ids, in configuration order.
     #[getter]
     fn key_ids(&self) -> Vec<String> {
@@ -160,9 +188,10 @@ impl SignedRoute {
     fn info(&self) -> RouteInfo {
         self.0.info().into()
     }
-    /// The wildcard host `{token}.{base_domain}`.
-    fn host(&self, base_domain: &str) -> String {
-        self.0.host(base_domain)
+    /// The wildcard host `{token}.{base_domain}`; a base domain that is not a DNS name is an
+    /// `InvalidArgument`.
+    fn host(&self, py: Python<'_>, base_domain: &str) -> PyResult<String> {
+        self.0.wildcard_host(base_domain).py(py)
     }
     fn __str__(&self) -> String {
         self.0.token()

@@ -5,7 +5,7 @@ from typing import Any, Dict
 import pytest
 
 from helpers import load
-from sandgate import AccessDenied, RouteVerifier, SigningKeys
+from sandgate import AccessDenied, InvalidArgument, RouteSigner, RouteVerifier, SigningKeys
 
 CASES = load("access")["cases"]
 
@@ -74,3 +74,12 @@ def test_access_verify_host_and_path_forms() -> None:
     assert (host.sandbox_id, host.port, host.key_id) == ("sbx-001", 8080, "a")
     with pytest.raises(AccessDenied):
         verifier.verify_path("/sbx-001/8080", now=0)
+
+
+def test_access_wildcard_host_refuses_a_base_domain_that_is_not_a_dns_name() -> None:
+    keys = SigningKeys.from_flag("a=bXktdGVzdC1zZWNyZXQ=")
+    route = RouteSigner(keys, "a").sign("sbx-001", 8080, 2_000_000_000)
+    assert route.host("*.sandbox.example.com") == "sbx-001-8080-x2qxvk-0ff8cd39a.sandbox.example.com"
+    for bad in ("evil.com/x", "a b.com", "a.com\r\nX-Injected: 1", ""):
+        with pytest.raises(InvalidArgument):
+            route.host(bad)

@@ -4,11 +4,14 @@ mod config;
 mod model;
 mod transport;
 
-pub use config::{ClientBuilder, RetryPolicy, DEFAULT_DOMAIN, DEFAULT_TIMEOUT};
+pub use config::{
+    redact_userinfo, ClientBuilder, RetryPolicy, DEFAULT_DOMAIN, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT,
+};
 pub use model::{ApiKeyInfo, CreateSandbox, CreatedApiKey, Endpoint, Sandbox};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::keys::format_rfc3339;
+use crate::keys::format_expires_at;
 use crate::route::{parse_header, parse_host, parse_path, RouteInfo, INGRESS_TO_HEADER};
 use crate::secret::SecretString;
 use serde_json::{json, Map, Value};
@@ -64,7 +67,8 @@ impl Client {
         Self::builder().build()
     }
 
-    /// `protocol://domain`, the server root.
+    /// `protocol://domain`, the server root, with any userinfo written in the domain shown as
+    /// `***` (safe to print; every language's `repr`/`toString` uses it).
     pub fn base_url(&self) -> &str {
         self.inner.base_url()
     }
@@ -132,10 +136,12 @@ impl Client {
             call.query.push(("expires", e.to_string()));
         }
         let body = self.inner.json(call).await?;
-        self.to_endpoint(body, expires.is_some())
+        self.to_endpoint(body, expires.map(|_| (sandbox_id, port)))
     }
 
-    fn to_endpoint(&self, body: Value, signed: bool) -> Result<Endpoint> {
+    /// `signed` is the sandbox and port a signed endpoint was asked for: its route must name
+    /// exactly them (SPEC §2.1).
+    fn to_endpoint(&self, body: Value, signed: Option<(&str, u16)>) -> Result<Endpoint> {
         let endpoint = body
             .get("endpoint")
             .and_then(Value::as_str)
@@ -159,13 +165,18 @@ impl Client {
         } else {
             format!("{}://{endpoint}", self.inner.settings.protocol)
         };
-        let route = if signed {
-            Some(
-                route_of(&endpoint, &headers)
-                    .ok_or_else(|| decode("the signed endpoint carries no signed route"))?,
-            )
-        } else {
-            None
+        let route = match signed {
+            None => None,
+            Some((sandbox_id, port)) => {
+                let route = route_of(&endpoint, &headers)
+                    .ok_or_else(|| decode("the signed endpoint carries no signed route"))?;
+                if route.sandbox_id != sandbox_id || route.port != port {
+                    return Err(decode(
+                        "the signed endpoint's route names another sandbox or port than the one asked for",
+                    ));
+                }
+                Some(route)
+            }
         };
         Ok(Endpoint {
             endpoint,
@@ -193,7 +204,7 @@ impl Client {
                     "expires_at must be in the future (got {e}, now is {now})"
                 )));
             }
-            body.insert("expires_at".into(), Value::String(format_rfc3339(e)));
+            body.insert("expires_at".into(), Value::String(format_expires_at(e)?));
         }
         let call = Call::post(Api::Keys, &[], Value::Object(body));
         let data = keys_data(self.inner.json(call).await?)?;

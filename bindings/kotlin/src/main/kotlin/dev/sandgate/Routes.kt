@@ -8,6 +8,7 @@ import dev.sandgate.ffi.FfiRouteSigner
 import dev.sandgate.ffi.FfiRouteVerifier
 import dev.sandgate.ffi.FfiSignedRouteParts
 import dev.sandgate.ffi.FfiSigningKeys
+import dev.sandgate.ffi.signingKeysFromEnv
 import dev.sandgate.ffi.wildcardHost
 
 /**
@@ -36,6 +37,17 @@ class SigningKeys private constructor(internal val handle: FfiSigningKeys) : Aut
         /** From the server TOML table `[ingress.secure_access]`. */
         @JvmStatic
         fun fromToml(text: String): SigningKeys = SigningKeys(native { FfiSigningKeys.fromToml(text) })
+
+        /**
+         * From the server's pair `OPENSANDBOX_SECURE_ACCESS_KEYS` + `OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY`
+         * in [env] (default: the process environment); null when neither is set.
+         */
+        @JvmStatic
+        @JvmOverloads
+        fun fromEnv(env: Map<String, String> = System.getenv()): SigningKeys? =
+            native {
+                signingKeysFromEnv(env["OPENSANDBOX_SECURE_ACCESS_KEYS"], env["OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY"])
+            }?.let(::SigningKeys)
     }
 }
 
@@ -109,8 +121,8 @@ class SignedRoute internal constructor(
     /** The value of `OpenSandbox-Ingress-To`, for header mode. */
     val headerValue: String get() = token
 
-    /** The wildcard host `{token}.{baseDomain}`. */
-    fun host(baseDomain: String): String = wildcardHost(token, baseDomain)
+    /** The wildcard host `{token}.{baseDomain}`; throws InvalidArgument when [baseDomain] is not a DNS name. */
+    fun host(baseDomain: String): String = native { wildcardHost(token, baseDomain) }
 
     override fun equals(other: Any?): Boolean = other is SignedRoute && other.token == token
 
