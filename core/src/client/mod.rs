@@ -242,8 +242,12 @@ impl Client {
                 "timeout must be at least one second",
             ));
         }
+        // `entrypoint` and `resourceLimits` are required by the lifecycle spec; these are the
+        // official SDKs' defaults.
         let mut body = json!({
             "image": { "uri": req.image },
+            "entrypoint": ["tail", "-f", "/dev/null"],
+            "resourceLimits": { "cpu": "1", "memory": "2Gi" },
             "secureAccess": req.secure_access,
             "metadata": req.metadata,
         });
