@@ -79,7 +79,10 @@ pub(crate) fn router(app: Arc<App>) -> Router {
             post(lc::metrics_event).fallback(method_not_allowed),
         )
         .route("/sandboxes/:id/proxy/:port", any(crate::proxy::handle))
-        .route("/sandboxes/:id/proxy/:port/*rest", any(crate::proxy::handle));
+        .route(
+            "/sandboxes/:id/proxy/:port/*rest",
+            any(crate::proxy::handle),
+        );
     Router::new()
         .nest("/v1", lifecycle.clone())
         .merge(lifecycle)

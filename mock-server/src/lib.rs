@@ -367,7 +367,13 @@ impl MockServer {
 
     /// The `POST /metrics/events` bodies received (the newest 1 000), oldest first.
     pub fn metrics_events(&self) -> Vec<serde_json::Value> {
-        self.app.store.lock().metrics_events.iter().cloned().collect()
+        self.app
+            .store
+            .lock()
+            .metrics_events
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// Number of stored API keys (revoked ones included).

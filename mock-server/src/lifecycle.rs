@@ -378,7 +378,10 @@ pub(crate) async fn renew(
     }
     with_sandbox(&app, &p, &id, |s| {
         s.expires_at = Some(at);
-        s.event(now, &format!("expiration renewed to {}", format_rfc3339(at)));
+        s.event(
+            now,
+            &format!("expiration renewed to {}", format_rfc3339(at)),
+        );
         Ok(Json(json!({ "expiresAt": format_rfc3339(at) })))
     })
 }
@@ -484,7 +487,10 @@ pub(crate) async fn create_snapshot(
             )));
         }
         s.event(now, "snapshot requested");
-        Ok((s.entrypoint.clone(), s.metadata.get("access.owner").cloned()))
+        Ok((
+            s.entrypoint.clone(),
+            s.metadata.get("access.owner").cloned(),
+        ))
     })?;
     let mut d = app.store.lock();
     if d.snapshots.len() >= MAX_SNAPSHOTS {
@@ -530,7 +536,9 @@ pub(crate) async fn get_snapshot(
     let id = path_params(id)?;
     let p = principal(&app, &h, false)?;
     let mut d = app.store.lock();
-    with_snapshot(&mut d, &p, &id, |d| Json(snapshot_json(&d.snapshots[&id], "Ready")))
+    with_snapshot(&mut d, &p, &id, |d| {
+        Json(snapshot_json(&d.snapshots[&id], "Ready"))
+    })
 }
 
 /// `DELETE /snapshots/{id}` → 204.
@@ -589,9 +597,15 @@ pub(crate) async fn metrics_event(
     principal(&app, &h, false)?;
     let body = json_body(&h, body, true)?.unwrap_or_default();
     if body.get("eventType").and_then(Value::as_str) != Some("sandbox.create") {
-        return Err(ApiError::bad_request("eventType must be \"sandbox.create\""));
+        return Err(ApiError::bad_request(
+            "eventType must be \"sandbox.create\"",
+        ));
     }
-    if body.get("createDurationMs").and_then(Value::as_u64).is_none() {
+    if body
+        .get("createDurationMs")
+        .and_then(Value::as_u64)
+        .is_none()
+    {
         return Err(ApiError::bad_request(
             "createDurationMs must be a non-negative integer",
         ));

@@ -80,7 +80,9 @@ impl Drop for Slot {
 
 fn take_slot(count: &Arc<AtomicUsize>, max: usize) -> Option<Slot> {
     count
-        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < max).then_some(n + 1))
+        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+            (n < max).then_some(n + 1)
+        })
         .ok()
         .map(|_| Slot(count.clone()))
 }

@@ -98,7 +98,9 @@ fn optional_type(body: &Value, name: &str, want: &str) -> Result<(), ApiError> {
 pub(crate) fn create_request(body: &Value) -> Result<NewSandbox, ApiError> {
     let extensions = string_map(body, "extensions")?;
     if extensions.contains_key("poolRef") || extensions.contains_key("extensions.poolRef") {
-        return Err(bad("pool mode (extensions.poolRef) is not supported by the mock"));
+        return Err(bad(
+            "pool mode (extensions.poolRef) is not supported by the mock",
+        ));
     }
     if let Some(v) = extensions.get("access.renew.extend.seconds") {
         let ok = !v.is_empty()
@@ -155,11 +157,9 @@ pub(crate) fn create_request(body: &Value) -> Result<NewSandbox, ApiError> {
         return Err(bad("entrypoint is required when image is given"));
     }
     match body.get("resourceLimits") {
-        None | Some(Value::Null) => {
-            return Err(bad(
-                "resourceLimits is required (for example {\"cpu\": \"500m\", \"memory\": \"512Mi\"})",
-            ))
-        }
+        None | Some(Value::Null) => return Err(bad(
+            "resourceLimits is required (for example {\"cpu\": \"500m\", \"memory\": \"512Mi\"})",
+        )),
         Some(_) => {
             string_map(body, "resourceLimits")?;
         }
@@ -238,7 +238,9 @@ pub(crate) fn metadata_key(key: &str) -> Result<(), ApiError> {
         None => (None, key),
     };
     if let Some(p) = prefix {
-        if p.eq_ignore_ascii_case("opensandbox.io") || p.to_ascii_lowercase().ends_with(".opensandbox.io") {
+        if p.eq_ignore_ascii_case("opensandbox.io")
+            || p.to_ascii_lowercase().ends_with(".opensandbox.io")
+        {
             return Err(bad(format!(
                 "metadata key {key:?} uses the reserved opensandbox.io/ prefix"
             )));
@@ -246,7 +248,8 @@ pub(crate) fn metadata_key(key: &str) -> Result<(), ApiError> {
         let label_ok = |l: &str| {
             !l.is_empty()
                 && l.len() <= 63
-                && l.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
+                && l.bytes()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-')
                 && !l.starts_with('-')
                 && !l.ends_with('-')
         };
@@ -271,8 +274,7 @@ pub(crate) fn label_value(v: &str) -> bool {
         && b.len() <= 63
         && b[0].is_ascii_alphanumeric()
         && b[b.len() - 1].is_ascii_alphanumeric()
-        && b
-            .iter()
+        && b.iter()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
 }
 
@@ -324,7 +326,15 @@ mod tests {
         for ok in ["team", "app.kubernetes.io/name", "a", "x_y.z-1"] {
             assert!(metadata_key(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "opensandbox.io/x", "-a", "a-", "Bad Prefix/x", "/x", &"a".repeat(64)] {
+        for bad in [
+            "",
+            "opensandbox.io/x",
+            "-a",
+            "a-",
+            "Bad Prefix/x",
+            "/x",
+            &"a".repeat(64),
+        ] {
             assert!(metadata_key(bad).is_err(), "{bad}");
         }
         assert!(label_value("v1.2_3-x"));

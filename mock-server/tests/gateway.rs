@@ -271,14 +271,21 @@ async fn deprecated_header_empty_values_and_stripping() {
         .await
         .unwrap();
     let v: serde_json::Value = resp.json().await.unwrap();
-    assert_eq!((v["method"].as_str(), v["body"].as_str()), (Some("PUT"), Some("hello body")));
+    assert_eq!(
+        (v["method"].as_str(), v["body"].as_str()),
+        (Some("PUT"), Some("hello body"))
+    );
 }
 
 #[tokio::test]
 async fn malformed_requests_of_section_1_4() {
     let t = start(RouteMode::Header, false);
     let id = t.sandbox(&t.admin(), false).await;
-    let gw = t.mock.gateway_url().trim_start_matches("http://").to_owned();
+    let gw = t
+        .mock
+        .gateway_url()
+        .trim_start_matches("http://")
+        .to_owned();
     // Two Host headers.
     let a = raw_answer(
         &gw,
@@ -288,10 +295,23 @@ async fn malformed_requests_of_section_1_4() {
     assert!(a.starts_with("HTTP/1.1 400"), "{a}");
     assert!(a.contains("more than one Host"), "{a}");
     // No route source at all (HTTP/1.0 without Host): 400, the path is not a route here.
-    let a = raw_answer(&gw, format!("GET /{id}/80/ping HTTP/1.0\r\n\r\n").as_bytes()).await;
-    assert!(a.starts_with("HTTP/1.1 400") || a.starts_with("HTTP/1.0 400"), "{a}");
-    assert!(a.contains("OpenSandbox Ingress: access denied (malformed)"), "{a}");
-    assert!(a.to_ascii_lowercase().contains("content-type: text/plain"), "{a}");
+    let a = raw_answer(
+        &gw,
+        format!("GET /{id}/80/ping HTTP/1.0\r\n\r\n").as_bytes(),
+    )
+    .await;
+    assert!(
+        a.starts_with("HTTP/1.1 400") || a.starts_with("HTTP/1.0 400"),
+        "{a}"
+    );
+    assert!(
+        a.contains("OpenSandbox Ingress: access denied (malformed)"),
+        "{a}"
+    );
+    assert!(
+        a.to_ascii_lowercase().contains("content-type: text/plain"),
+        "{a}"
+    );
     // A request target that is not a path.
     let a = raw_answer(
         &gw,
@@ -310,5 +330,8 @@ async fn malformed_requests_of_section_1_4() {
     let r = t.gw(&format!("//{id}/80/ping"), &[]).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
     let r = t.gw(&format!("/{id}/80/a%2Fb?q=%41"), &[]).await;
-    assert_eq!((r.json()["path"].as_str(), r.json()["query"].as_str()), (Some("/a%2Fb"), Some("q=%41")));
+    assert_eq!(
+        (r.json()["path"].as_str(), r.json()["query"].as_str()),
+        (Some("/a%2Fb"), Some("q=%41"))
+    );
 }

@@ -522,10 +522,7 @@ mod tests {
             ..req
         };
         assert_eq!(reason(open_decide(&req)), "malformed");
-        let req = AccessRequest {
-            path: None,
-            ..req
-        };
+        let req = AccessRequest { path: None, ..req };
         assert_eq!(reason(open_decide(&req)), "malformed");
     }
 
