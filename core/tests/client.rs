@@ -65,7 +65,9 @@ async fn client_sandbox_operations() {
         (e.kind(), e.status(), e.code()),
         (ErrorKind::Api, Some(404), Some("SANDBOX::NOT_FOUND"))
     );
-    assert!(e.request_id().unwrap().starts_with("req_"));
+    // Request ids are UUIDs, as upstream's.
+    let rid = e.request_id().unwrap();
+    assert_eq!((rid.len(), rid.matches('-').count()), (36, 4), "{rid}");
 }
 
 #[tokio::test]

@@ -258,7 +258,10 @@ impl Client {
             .inner
             .json(Call::post(Api::Lifecycle, &["sandboxes"], body))
             .await?;
-        sandbox_of(&v)
+        // The platform leaves the startup source out of the create response.
+        let mut created = sandbox_of(&v)?;
+        created.image.get_or_insert_with(|| req.image.clone());
+        Ok(created)
     }
 
     /// Gets a sandbox.
