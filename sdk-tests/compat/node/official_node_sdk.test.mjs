@@ -104,7 +104,7 @@ for (const mode of ['header', 'uri', 'wildcard']) {
     before(async () => { mock = await startMock(mode); });
     after(async () => { await mock.stop(); });
 
-    test(`scenario: secure sandbox, info, signed endpoint, ping, tamper, expire (${mode})`, async () => {
+    test(`js scenario: secure sandbox, info, signed endpoint, ping, tamper, expire (${mode})`, async () => {
       const sb = await create(mock, { secureAccess: true, metadata: { team: 'compat' } });
       try {
         assert.match(sb.id, UUID);
@@ -140,7 +140,7 @@ for (const mode of ['header', 'uri', 'wildcard']) {
       }
     });
 
-    test(`access: unsigned endpoint needs the access header (${mode})`, async () => {
+    test(`js access: unsigned endpoint needs the access header (${mode})`, async () => {
       const sb = await create(mock, { secureAccess: true });
       try {
         const ep = await sb.getEndpoint(8080);
@@ -157,7 +157,7 @@ for (const mode of ['header', 'uri', 'wildcard']) {
       }
     });
 
-    test(`lifecycle: list, renew, pause, resume, kill (${mode})`, async () => {
+    test(`js lifecycle: list, renew, pause, resume, kill (${mode})`, async () => {
       const manager = SandboxManager.create({ connectionConfig: mock.config() });
       const tag = `run${Date.now()}`;
       const boxes = [];
@@ -204,7 +204,7 @@ describe('official JS SDK, header mode only', () => {
   before(async () => { mock = await startMock('header'); });
   after(async () => { await mock.stop(); });
 
-  test('errors: the SDK\'s own types for 400, 401, 404, 409', async () => {
+  test('js errors: the SDK\'s own types for 400, 401, 404, 409', async () => {
     const sb = await create(mock, { secureAccess: true });
     try {
       await assert.rejects(sb.getSignedEndpoint(8080, (await mock.now()) - 10), (e) => {
@@ -229,7 +229,7 @@ describe('official JS SDK, header mode only', () => {
   });
 
   for (const secure of [true, false]) {
-    test(`server proxy mode through useServerProxy (secure ${secure})`, async () => {
+    test(`js server proxy mode through useServerProxy (secure ${secure})`, async () => {
       const config = mock.config({ useServerProxy: true });
       const sb = await create(mock, { connectionConfig: config, secureAccess: secure });
       try {
@@ -257,7 +257,7 @@ describe('official JS SDK, header mode only', () => {
     });
   }
 
-  test('metadata patch and snapshots', async () => {
+  test('js metadata patch and snapshots', async () => {
     const manager = SandboxManager.create({ connectionConfig: mock.config() });
     const sb = await create(mock, { metadata: { a: '1', b: '2' } });
     try {

@@ -93,8 +93,14 @@ def test_scenario_secure_sandbox_signed_endpoint_ping(mock):
         finally:
             mock.advance(-301)
         # The SDK reported its create latency, as it does against the platform.
-        events = mock.admin("GET", "/_mock/metrics")["items"]
-        assert any(e.get("sandboxId") == sb.id and e["success"] is True for e in events)
+        # It is fire-and-forget (a background thread): wait for it a little.
+        deadline = time.monotonic() + 10
+        while True:
+            events = mock.admin("GET", "/_mock/metrics")["items"]
+            if any(e.get("sandboxId") == sb.id and e["success"] is True for e in events):
+                break
+            assert time.monotonic() < deadline, events
+            time.sleep(0.05)
     finally:
         sb.kill()
         sb.close()
