@@ -487,3 +487,33 @@ async fn client_scheme_in_domain_wins() {
         .unwrap();
     assert_eq!(c.base_url(), "http://api.example.com:9000");
 }
+
+#[tokio::test]
+async fn client_list_sandboxes_follows_every_page() {
+    let m = mock(RouteMode::Header);
+    let c = admin(&m);
+    let mut made = Vec::new();
+    for _ in 0..105 {
+        made.push(
+            c.create_sandbox(&CreateSandbox::new("img"))
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let listed: Vec<String> = c
+        .list_sandboxes()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(listed, made, "all pages, in creation order");
+    // One request per page of 100.
+    let lists = m
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == "/v1/sandboxes")
+        .count();
+    assert_eq!(lists, 2);
+}
