@@ -257,6 +257,29 @@ def access_cases():
     add("malformed before not configured", {"ingress_to": "nope"}, secure, deny("malformed", 400), keys="")
     add("no route at all", {}, secure, deny("malformed", 400))
     add("malformed host", {"host": "localhost:8080"}, secure, deny("malformed", 400))
+
+    # SPEC §1.4, with the four request fields every language has (route source: auto).
+    add("empty ingress header falls through to host", {"ingress_to": "", "host": "sbx001-8080.example.com"},
+        open_, allow("open", "sbx001", 8080))
+    add("blank ingress header falls through to host", {"ingress_to": "  ", "host": TOKEN + ".example.com"},
+        secure, signed_ok)
+    add("empty host falls through to the uri path", {"host": "", "path": "/sbx001/8080/ping"}, open_,
+        allow("open", "sbx001", 8080, None, None, "/ping", None))
+    add("empty ingress header and no other source", {"ingress_to": ""}, open_, deny("malformed", 400))
+    add("header route keeps the path escaped", {"ingress_to": "sbx001-8080", "path": "/a%2Fb/%2e%2e?q=%20"},
+        open_, allow("open", "sbx001", 8080, None, None, "/a%2Fb/%2e%2e", "q=%20"))
+    add("header route, query only", {"ingress_to": "sbx001-8080", "path": "?q=1"}, open_,
+        allow("open", "sbx001", 8080, None, None, "/", "q=1"))
+    add("header route, target * is malformed", {"ingress_to": "sbx001-8080", "path": "*"}, open_,
+        deny("malformed", 400))
+    add("host route, relative target is malformed", {"host": "sbx001-8080.example.com", "path": "abc"}, open_,
+        deny("malformed", 400))
+    add("uri route keeps the path escaped", {"path": "/sbx001/8080/a%2Fb?x=%41"}, open_,
+        allow("open", "sbx001", 8080, None, None, "/a%2Fb", "x=%41"))
+    add("uri route with an empty first segment", {"path": "//sbx001/8080/ping"}, open_,
+        deny("malformed", 400))
+    add("signed uri route with an empty first segment", {"path": "//sbx-001/8080/x2qxvk/0ff8cd39a/ping"},
+        secure, deny("malformed", 400))
     return {
         "description": "Access decisions (SPEC §1.5). keys is the flag string; now is Unix seconds; "
                        "request holds ingress_to, host, path (path and query) and secure_access "

@@ -100,6 +100,7 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode, CliError> {
         host: a.host.as_deref(),
         path: a.path.as_deref(),
         secure_access: a.secure_header.as_deref(),
+        ..Default::default()
     };
     // Without --access-token only a valid signature grants access.
     let token = a.access_token.as_deref().unwrap_or("");

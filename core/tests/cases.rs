@@ -135,6 +135,7 @@ fn access_cases() {
             host: opt_str(&r["host"]),
             path: opt_str(&r["path"]),
             secure_access: opt_str(&r["secure_access"]),
+            ..Default::default()
         };
         let sb = &c["sandbox"];
         let policy = if sb["secure"].as_bool().unwrap() {

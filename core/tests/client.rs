@@ -65,7 +65,9 @@ async fn client_sandbox_operations() {
         (e.kind(), e.status(), e.code()),
         (ErrorKind::Api, Some(404), Some("SANDBOX::NOT_FOUND"))
     );
-    assert!(e.request_id().unwrap().starts_with("req_"));
+    // Request ids are UUIDs, as upstream's.
+    let rid = e.request_id().unwrap();
+    assert_eq!((rid.len(), rid.matches('-').count()), (36, 4), "{rid}");
 }
 
 #[tokio::test]
@@ -548,4 +550,34 @@ async fn client_scheme_in_domain_wins() {
         .build()
         .unwrap();
     assert_eq!(c.base_url(), "http://api.example.com:9000");
+}
+
+#[tokio::test]
+async fn client_list_sandboxes_follows_every_page() {
+    let m = mock(RouteMode::Header);
+    let c = admin(&m);
+    let mut made = Vec::new();
+    for _ in 0..105 {
+        made.push(
+            c.create_sandbox(&CreateSandbox::new("img"))
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let listed: Vec<String> = c
+        .list_sandboxes()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(listed, made, "all pages, in creation order");
+    // One request per page of 100.
+    let lists = m
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == "/v1/sandboxes")
+        .count();
+    assert_eq!(lists, 2);
 }

@@ -520,6 +520,7 @@ pub unsafe extern "C" fn sandgate_verifier_decide(
             host: host.opt("host")?,
             path: path.opt("path")?,
             secure_access: secure_access.opt("secure_access")?,
+            ..Default::default()
         };
         let token = access_token.opt("access_token")?;
         let d = v.0.decision(&req, token, now_of(has_now, now)?);

@@ -349,6 +349,7 @@ impl FfiRouteVerifier {
             host: request.host.as_deref(),
             path: request.path.as_deref(),
             secure_access: request.secure_access.as_deref(),
+            ..Default::default()
         };
         let d = self.verifier.decision(&req, access_token.as_deref(), now);
         FfiAccessDecision {

@@ -236,6 +236,7 @@ impl RouteVerifier {
             host: request.host.as_deref(),
             path: request.path.as_deref(),
             secure_access: request.secure_access.as_deref(),
+            ..Default::default()
         };
         let d = self.inner.decision(&req, access_token.as_deref(), now);
         Ok(AccessDecisionData {

@@ -412,6 +412,7 @@ impl RouteVerifier {
             host,
             path,
             secure_access: secure_access.as_ref().map(|s| s.0.expose()),
+            ..Default::default()
         };
         let d = self
             .0

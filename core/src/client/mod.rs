@@ -253,8 +253,12 @@ impl Client {
                 "timeout must be at least one second",
             ));
         }
+        // `entrypoint` and `resourceLimits` are required by the lifecycle spec; these are the
+        // official SDKs' defaults.
         let mut body = json!({
             "image": { "uri": req.image },
+            "entrypoint": ["tail", "-f", "/dev/null"],
+            "resourceLimits": { "cpu": "1", "memory": "2Gi" },
             "secureAccess": req.secure_access,
             "metadata": req.metadata,
         });
@@ -265,7 +269,10 @@ impl Client {
             .inner
             .json(Call::post(Api::Lifecycle, &["sandboxes"], body))
             .await?;
-        sandbox_of(&v)
+        // The platform leaves the startup source out of the create response.
+        let mut created = sandbox_of(&v)?;
+        created.image.get_or_insert_with(|| req.image.clone());
+        Ok(created)
     }
 
     /// Gets a sandbox.
@@ -278,20 +285,36 @@ impl Client {
         sandbox_of(&v)
     }
 
-    /// Lists the sandboxes the caller may see.
+    /// Lists the sandboxes the caller may see, following the list's pages
+    /// (`pagination.hasNextPage`) to the end.
     pub async fn list_sandboxes(&self) -> Result<Vec<Sandbox>> {
-        let v = self
-            .inner
-            .json(Call::get(Api::Lifecycle, &["sandboxes"]))
-            .await?;
-        let items = match &v {
-            Value::Array(a) => a,
-            _ => v
-                .get("items")
-                .and_then(Value::as_array)
-                .ok_or_else(|| decode("sandbox list must be an array or have \"items\""))?,
-        };
-        items.iter().map(sandbox_of).collect()
+        const MAX_PAGES: u64 = 10_000;
+        let mut out = Vec::new();
+        for page in 1..=MAX_PAGES {
+            let mut call = Call::get(Api::Lifecycle, &["sandboxes"]);
+            call.query.push(("page", page.to_string()));
+            call.query.push(("pageSize", "100".to_owned()));
+            let v = self.inner.json(call).await?;
+            let items = match &v {
+                Value::Array(a) => a,
+                _ => v
+                    .get("items")
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| decode("sandbox list must be an array or have \"items\""))?,
+            };
+            for item in items {
+                out.push(sandbox_of(item)?);
+            }
+            let more = v
+                .get("pagination")
+                .and_then(|p| p.get("hasNextPage"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            if !more || items.is_empty() {
+                return Ok(out);
+            }
+        }
+        Err(decode("sandbox list has more than 10000 pages"))
     }
 
     /// Deletes a sandbox.
