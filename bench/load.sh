@@ -13,7 +13,8 @@ for _ in $(seq 50); do [ -s "$out" ] && break; sleep 0.1; done
 field() { python3 -c "import json,sys; print(json.load(open('$out'))['$1'])"; }
 api=$(field api_url); gw=$(field gateway_url); key=$(field admin_key)
 id=$(curl -sf -X POST "$api/v1/sandboxes" -H "OPEN-SANDBOX-API-KEY: $key" \
-  -d '{"image":{"uri":"bench"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  -H 'Content-Type: application/json' \
+  -d '{"image":{"uri":"bench"},"entrypoint":["tail","-f","/dev/null"],"resourceLimits":{"cpu":"1","memory":"2Gi"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 expires=$(( $(date +%s) + 3600 ))
 token=$(curl -sf "$api/v1/sandboxes/$id/endpoints/8080?expires=$expires" -H "OPEN-SANDBOX-API-KEY: $key" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["headers"]["OpenSandbox-Ingress-To"])')

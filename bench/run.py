@@ -122,14 +122,21 @@ class Mock:
         run(["cargo", "build", "-q", "--release", "-p", "sandgate-cli"])
         self.p = subprocess.Popen([os.path.join(ROOT, "target", "release", "sandgate"), "mock"],
                                   stdout=subprocess.PIPE, text=True)
-        info = json.loads(self.p.stdout.readline())
-        self.domain = info["api_url"].split("://", 1)[1]
-        self.key = info["admin_key"]
-        req = urllib.request.Request(
-            info["api_url"] + "/v1/sandboxes", method="POST",
-            data=json.dumps({"image": {"uri": "bench"}}).encode(),
-            headers={"OPEN-SANDBOX-API-KEY": self.key, "Content-Type": "application/json"})
-        self.sandbox = json.load(urllib.request.urlopen(req))["id"]
+        try:
+            info = json.loads(self.p.stdout.readline())
+            self.domain = info["api_url"].split("://", 1)[1]
+            self.key = info["admin_key"]
+            # The lifecycle spec requires entrypoint and resourceLimits with an image.
+            body = {"image": {"uri": "bench"}, "entrypoint": ["tail", "-f", "/dev/null"],
+                    "resourceLimits": {"cpu": "1", "memory": "2Gi"}}
+            req = urllib.request.Request(
+                info["api_url"] + "/v1/sandboxes", method="POST", data=json.dumps(body).encode(),
+                headers={"OPEN-SANDBOX-API-KEY": self.key, "Content-Type": "application/json"})
+            self.sandbox = json.load(urllib.request.urlopen(req))["id"]
+        except BaseException:
+            # __exit__ does not run when __enter__ fails: never leave the mock behind.
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc):

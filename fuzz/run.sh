@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 secs="${1:-60}"
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 rustup toolchain list | grep -q nightly || rustup toolchain install nightly --profile minimal
-targets=(token host path b36 key_config)
+targets=(token host path b36 key_config expires_roundtrip wildcard_host)
 cargo +nightly fuzz build >/dev/null
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"

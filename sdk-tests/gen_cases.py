@@ -257,6 +257,29 @@ def access_cases():
     add("malformed before not configured", {"ingress_to": "nope"}, secure, deny("malformed", 400), keys="")
     add("no route at all", {}, secure, deny("malformed", 400))
     add("malformed host", {"host": "localhost:8080"}, secure, deny("malformed", 400))
+
+    # SPEC §1.4, with the four request fields every language has (route source: auto).
+    add("empty ingress header falls through to host", {"ingress_to": "", "host": "sbx001-8080.example.com"},
+        open_, allow("open", "sbx001", 8080))
+    add("blank ingress header falls through to host", {"ingress_to": "  ", "host": TOKEN + ".example.com"},
+        secure, signed_ok)
+    add("empty host falls through to the uri path", {"host": "", "path": "/sbx001/8080/ping"}, open_,
+        allow("open", "sbx001", 8080, None, None, "/ping", None))
+    add("empty ingress header and no other source", {"ingress_to": ""}, open_, deny("malformed", 400))
+    add("header route keeps the path escaped", {"ingress_to": "sbx001-8080", "path": "/a%2Fb/%2e%2e?q=%20"},
+        open_, allow("open", "sbx001", 8080, None, None, "/a%2Fb/%2e%2e", "q=%20"))
+    add("header route, query only", {"ingress_to": "sbx001-8080", "path": "?q=1"}, open_,
+        allow("open", "sbx001", 8080, None, None, "/", "q=1"))
+    add("header route, target * is malformed", {"ingress_to": "sbx001-8080", "path": "*"}, open_,
+        deny("malformed", 400))
+    add("host route, relative target is malformed", {"host": "sbx001-8080.example.com", "path": "abc"}, open_,
+        deny("malformed", 400))
+    add("uri route keeps the path escaped", {"path": "/sbx001/8080/a%2Fb?x=%41"}, open_,
+        allow("open", "sbx001", 8080, None, None, "/a%2Fb", "x=%41"))
+    add("uri route with an empty first segment", {"path": "//sbx001/8080/ping"}, open_,
+        deny("malformed", 400))
+    add("signed uri route with an empty first segment", {"path": "//sbx-001/8080/x2qxvk/0ff8cd39a/ping"},
+        secure, deny("malformed", 400))
     return {
         "description": "Access decisions (SPEC §1.5). keys is the flag string; now is Unix seconds; "
                        "request holds ingress_to, host, path (path and query) and secure_access "
@@ -287,10 +310,15 @@ def key_config_cases():
     good("one-byte secret", "flag", "z=AA==", ["z"])
     good("blank string is an empty set", "flag", "   ", [])
     err("duplicate id", "flag", "a=Zm9v,a=YmFy", '"a"')
-    err("uppercase id", "flag", "A=Zm9v", '"A"')
-    err("two-character id", "flag", "ab=Zm9v", '"ab"')
-    err("empty id", "flag", "=Zm9v", '""')
-    err("id outside [0-9a-z]", "flag", "_=Zm9v", '"_"')
+    # An invalid id is named by its entry's position, never quoted (it could be a secret).
+    err("uppercase id", "flag", "A=Zm9v", "entry 1")
+    err("two-character id", "flag", "ab=Zm9v", "entry 1", "ab=")
+    err("empty id", "flag", "=Zm9v", "entry 1")
+    err("id outside [0-9a-z]", "flag", "_=Zm9v", "entry 1")
+    # A secret where the id belongs (split at its padding), or a second entry without an id:
+    # no 8 characters of it may appear in the message.
+    err("secret where the id belongs", "flag", "bXktdGVzdC1zZWNyZXQ=", "entry 1", "bXktdGVz")
+    err("second entry without an id", "flag", "a=Zm9v,bXktdGVzdC1zZWNyZXQ=", "entry 2", "dGVzdC1z")
     err("secret not base64", "flag", "k=!!not-base64!!", '"k"', "!!not-base64!!")
     err("url-safe alphabet is not standard", "flag", "k=ab-_", '"k"', "ab-_")
     err("empty secret", "flag", "q=", '"q"')
@@ -312,7 +340,12 @@ def key_config_cases():
         '[ingress.secure_access]\nactive_key = "c"\n[[ingress.secure_access.keys]]\nkey_id = "a"\nkey = "Zm9v"\n',
         '"c"')
     err("toml bad id", "toml",
-        '[ingress.secure_access]\n[[ingress.secure_access.keys]]\nkey_id = "AB"\nkey = "Zm9v"\n', '"AB"')
+        '[ingress.secure_access]\n[[ingress.secure_access.keys]]\nkey_id = "AB"\nkey = "Zm9v"\n', "entry 1", "AB")
+    err("toml key_id and key swapped", "toml",
+        '[ingress.secure_access]\n[[ingress.secure_access.keys]]\nkey_id = "a"\nkey = "Zm9v"\n'
+        '[[ingress.secure_access.keys]]\nkey_id = "bXktdGVzdC1zZWNyZXQ="\nkey = "b"\n', "entry 2", "bXktdGVz")
+    err("toml active key is a secret", "toml",
+        '[ingress.secure_access]\nactive_key = "bXktdGVzdC1zZWNyZXQ="\n', "active_key", "bXktdGVz")
     err("toml bad secret", "toml",
         '[ingress.secure_access]\n[[ingress.secure_access.keys]]\nkey_id = "m"\nkey = "s3cr3t!value"\n',
         '"m"', "s3cr3t!value")
@@ -322,10 +355,62 @@ def key_config_cases():
     err("toml syntax error hides the secret", "toml",
         '[ingress.secure_access]\n[[ingress.secure_access.keys]]\nkey_id = "a"\nkey = "hunter2secret\n',
         "line 4", "hunter2secret")
+    err("toml duplicate key name hides the name", "toml",
+        'bXktdGVzdC1zZWNyZXQ = 1\nbXktdGVzdC1zZWNyZXQ = 2\n', "duplicate key", "bXktdGVz")
+
+    # The server's environment pair (SPEC §1.6, upstream #1445): input is an object of
+    # variables; expect.unset means "neither variable is set" (no key set is returned).
+    KEYS, ACTIVE = "OPENSANDBOX_SECURE_ACCESS_KEYS", "OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY"
+
+    def env_good(name, env, ids, active):
+        c.append({"name": name, "form": "env", "input": env,
+                  "expect": {"ok": True, "key_ids": ids, "active_key": active}})
+
+    def env_err(name, env, contains, excludes=None):
+        e = {"ok": False, "kind": "invalid_config", "message_contains": contains}
+        if excludes:
+            e["message_excludes"] = excludes
+        c.append({"name": name, "form": "env", "input": env, "expect": e})
+
+    env_good("env: one key", {KEYS: KEYS_A, ACTIVE: "a"}, ["a"], "a")
+    env_good("env: two keys, second active", {KEYS: "a=Zm9v,7=YmFy", ACTIVE: "7"}, ["a", "7"], "7")
+    env_good("env: split at the first '=' (padding stays in the secret)",
+             {KEYS: "a=Zm9vYg==", ACTIVE: "a"}, ["a"], "a")
+    env_good("env: unpadded secret", {KEYS: "a=Zm9vYg", ACTIVE: "a"}, ["a"], "a")
+    env_good("env: other variables are ignored",
+             {"PATH": "/usr/bin", "SANDGATE_KEYS": "x=Zm9v", KEYS: "b=YmFy", ACTIVE: "b"}, ["b"], "b")
+    c.append({"name": "env: neither variable set", "form": "env", "input": {"PATH": "/usr/bin"},
+              "expect": {"ok": True, "unset": True}})
+    c.append({"name": "env: empty environment", "form": "env", "input": {},
+              "expect": {"ok": True, "unset": True}})
+    env_err("env: keys without active key", {KEYS: KEYS_A}, "must be set together")
+    env_err("env: active key without keys", {ACTIVE: "a"}, "must be set together")
+    env_err("env: empty keys", {KEYS: "", ACTIVE: "a"}, "must be set together")
+    env_err("env: empty active key", {KEYS: KEYS_A, ACTIVE: ""}, "must be set together")
+    env_err("env: trailing comma", {KEYS: "a=Zm9v,", ACTIVE: "a"}, "entry 2")
+    env_err("env: empty entry in the middle", {KEYS: "a=Zm9v,,b=YmFy", ACTIVE: "a"}, "entry 2")
+    env_err("env: no trimming after a comma", {KEYS: "a=Zm9v, b=YmFy", ACTIVE: "a"}, "entry 2")
+    env_err("env: no trimming before '='", {KEYS: "a =Zm9v", ACTIVE: "a"}, "entry 1")
+    env_err("env: no trimming of the secret", {KEYS: "a=Zm9v ", ACTIVE: "a"}, '"a"')
+    env_err("env: no trimming of the active key", {KEYS: "a=Zm9v", ACTIVE: " a"},
+            "OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY")
+    env_err("env: entry without '='", {KEYS: "a=Zm9v,bXktdGVzdC1zZWNyZXQ", ACTIVE: "a"}, "entry 2", "bXktdGVz")
+    env_err("env: empty id", {KEYS: "=Zm9v", ACTIVE: "a"}, "entry 1")
+    env_err("env: secret where the id belongs", {KEYS: "bXktdGVzdC1zZWNyZXQ=", ACTIVE: "a"},
+            "entry 1", "bXktdGVz")
+    env_err("env: second '=' starts the secret", {KEYS: "a==Zm9v", ACTIVE: "a"}, '"a"')
+    env_err("env: duplicate id", {KEYS: "a=Zm9v,a=YmFy", ACTIVE: "a"}, "more than once")
+    env_err("env: active key not configured", {KEYS: "a=Zm9v", ACTIVE: "c"}, '"c"')
+    env_err("env: active key is a secret", {KEYS: "a=Zm9v", ACTIVE: "bXktdGVzdC1zZWNyZXQ="},
+            "OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY", "bXktdGVz")
+    env_err("env: empty secret", {KEYS: "q=", ACTIVE: "q"}, '"q"')
     return {
         "description": "Signing-key configuration (SPEC §1.6). form flag is the ingress flag string, "
-                       "toml the server TOML text. Errors have kind invalid_config; the message "
-                       "contains message_contains and never message_excludes.",
+                       "toml the server TOML text, env an object of environment variables (the "
+                       "server's OPENSANDBOX_SECURE_ACCESS_KEYS / _ACTIVE_KEY pair; expect.unset "
+                       "means neither is set and no key set is returned). Errors have kind "
+                       "invalid_config; the message contains message_contains and never "
+                       "message_excludes.",
         "cases": c,
     }
 
@@ -365,6 +450,20 @@ def api_key_cases():
     ver("unparseable expiry fails closed", zero, zero_hash, False, expires_at="next tuesday", now="0")
     ver("empty expiry fails closed", zero, zero_hash, False, expires_at="", now="0")
     ver("wrong key is rejected before expiry is read", "nope", zero_hash, False, expires_at=future, now="0")
+    # An expiry is one instant up to 9999-12-31T23:59:59Z (253402300799); later ones are refused,
+    # so a stored value past it fails closed instead of being read back as another instant.
+    ver("last RFC 3339 second", zero, zero_hash, True,
+        expires_at="9999-12-31T23:59:59Z", now="253402300799")
+    ver("last second in milliseconds", zero, zero_hash, True,
+        expires_at="253402300799999", now="253402300799")
+    ver("last second, one second later", zero, zero_hash, False,
+        expires_at="9999-12-31T23:59:59Z", now="253402300800")
+    ver("milliseconds past year 9999 fail closed", zero, zero_hash, False,
+        expires_at="1000000000000000", now="1900000000")
+    ver("seconds past year 9999 fail closed", zero, zero_hash, False,
+        expires_at="999999999999", now="1900000000")
+    ver("offset pushing past year 9999 fails closed", zero, zero_hash, False,
+        expires_at="9999-12-31T23:59:59-01:00", now="1900000000")
     gen = [
         {"prefix": "osk_", "length": 47},
         {"prefix": "", "length": 43},

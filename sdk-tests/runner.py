@@ -207,6 +207,11 @@ for _lang, _script in [("c", "bindings/c/test.sh"), ("go", "bindings/go/test.sh"
     SUITES[_lang] = chain(*_steps)
 
 
+# The official OpenSandbox SDKs (PyPI `opensandbox`, npm `@alibaba-group/opensandbox`) against
+# `sandgate mock`: the mock behaves like the platform for them (SPEC §4).
+SUITES["compat"] = script_suite("compat", "sdk-tests/compat/run.sh")
+
+
 def bench_smoke(result):
     """bench/run --smoke: every benchmark once with tiny counts, so the bench never rots."""
     rc, out = sh(["bench/run", "--smoke"], "bench")

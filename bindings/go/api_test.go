@@ -121,6 +121,10 @@ func TestAPINilArguments(t *testing.T) {
 			t.Errorf("%s(nil): %v", name, err)
 		}
 	}
+	if k, err := sandgate.SigningKeysFromEnv(nil); k != nil || !errors.Is(err, sandgate.ErrInvalidArgument) ||
+		asError(t, err).Message != "lookup must not be nil" {
+		t.Errorf("SigningKeysFromEnv(nil): %v %v", k, err)
+	}
 	srv := sandgatetest.Start(t)
 	c := srv.AdminClient()
 	var noCtx context.Context // nil: the point of the test

@@ -323,10 +323,11 @@ func TestAccessCases(t *testing.T) {
 func TestKeyConfigCases(t *testing.T) {
 	var f struct {
 		Cases []struct {
-			Name   string `json:"name"`
-			Form   string `json:"form"`
-			Input  string `json:"input"`
+			Name   string          `json:"name"`
+			Form   string          `json:"form"`
+			Input  json.RawMessage `json:"input"`
 			Expect struct {
+				Unset    bool     `json:"unset"`
 				Ok       bool     `json:"ok"`
 				KeyIDs   []string `json:"key_ids"`
 				Active   *string  `json:"active_key"`
@@ -345,12 +346,36 @@ func TestKeyConfigCases(t *testing.T) {
 		t.Run(c.Name, func(t *testing.T) {
 			var keys *sandgate.SigningKeys
 			var err error
-			if c.Form == "flag" {
-				keys, err = sandgate.SigningKeysFromFlag(c.Input)
+			var text string
+			var env map[string]string
+			if c.Form == "env" {
+				err = json.Unmarshal(c.Input, &env)
 			} else {
-				keys, err = sandgate.SigningKeysFromTOML(c.Input)
+				err = json.Unmarshal(c.Input, &text)
+			}
+			if err != nil {
+				t.Fatalf("case input: %v", err)
+			}
+			switch c.Form {
+			case "flag":
+				keys, err = sandgate.SigningKeysFromFlag(text)
+			case "toml":
+				keys, err = sandgate.SigningKeysFromTOML(text)
+			case "env":
+				keys, err = sandgate.SigningKeysFromEnv(func(name string) (string, bool) {
+					v, ok := env[name]
+					return v, ok
+				})
+			default:
+				t.Fatalf("unknown form %q", c.Form)
 			}
 			want := c.Expect
+			if want.Unset {
+				if keys != nil || err != nil {
+					t.Fatalf("neither variable set: want nil, nil; got %v, %v", keys, err)
+				}
+				return
+			}
 			if want.Ok {
 				if err != nil {
 					t.Fatalf("unexpected error: %v", err)
@@ -386,6 +411,21 @@ func TestKeyConfigCases(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestKeyConfigFromProcessEnv(t *testing.T) {
+	t.Setenv("OPENSANDBOX_SECURE_ACCESS_KEYS", "a=Zm9v,b=YmFy")
+	t.Setenv("OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY", "b")
+	keys, err := sandgate.SigningKeysFromEnv(os.LookupEnv)
+	if err != nil || keys == nil || keys.ActiveKeyID() != "b" {
+		t.Fatalf("from the process env: %v, %v", keys, err)
+	}
+	keys.Close()
+	os.Unsetenv("OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY")
+	if _, err := sandgate.SigningKeysFromEnv(os.LookupEnv); !errors.Is(err, sandgate.ErrInvalidConfig) ||
+		!strings.Contains(err.Error(), "set together") {
+		t.Fatalf("one variable alone: %v", err)
 	}
 }
 

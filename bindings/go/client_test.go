@@ -334,6 +334,11 @@ func TestClientSignedRouteForms(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer signer.Close()
+	for _, bad := range []string{"evil.com/x", "a b.com", "a.com\r\nX-Injected: 1", ""} {
+		if h, err := r.Host(bad); !errors.Is(err, sandgate.ErrInvalidArgument) || h != "" {
+			t.Fatalf("Host(%q) = %q, %v; want ErrInvalidArgument", bad, h, err)
+		}
+	}
 	if _, err := signer.Sign("sbx", 70000, 1); !errors.Is(err, sandgate.ErrInvalidArgument) {
 		t.Fatalf("port 70000: %v", err)
 	}

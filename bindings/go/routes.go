@@ -41,6 +41,31 @@ func SigningKeysFromTOML(text string) (*SigningKeys, error) {
 	return newSigningKeys(p)
 }
 
+// SigningKeysFromEnv reads the server's environment pair OPENSANDBOX_SECURE_ACCESS_KEYS and
+// OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY through lookup (os.LookupEnv for the process
+// environment): both or neither, nothing trimmed, no empty entries. It returns nil, nil when
+// neither is set.
+func SigningKeysFromEnv(lookup func(name string) (string, bool)) (*SigningKeys, error) {
+	if lookup == nil {
+		return nil, invalidArgument("lookup must not be nil")
+	}
+	get := func(name string) *string {
+		if v, ok := lookup(name); ok {
+			return &v
+		}
+		return nil
+	}
+	keys, active := get("OPENSANDBOX_SECURE_ACCESS_KEYS"), get("OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY")
+	var p *C.SandgateSigningKeys
+	if err := takeError(C.sandgate_signing_keys_from_env(optStr(keys), optStr(active), &p)); err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, nil
+	}
+	return newSigningKeys(p)
+}
+
 func newSigningKeys(p *C.SandgateSigningKeys) (*SigningKeys, error) {
 	k := &SigningKeys{}
 	k.h = newHandle(unsafe.Pointer(p), "SigningKeys", func(p unsafe.Pointer) { C.sandgate_signing_keys_free((*C.SandgateSigningKeys)(p)) })
@@ -239,7 +264,8 @@ type SignedRoute struct {
 // HeaderValue is the value of the OpenSandbox-Ingress-To header: the token.
 func (r *SignedRoute) HeaderValue() string { return r.Token }
 
-// Host returns the wildcard host {token}.{baseDomain}.
+// Host returns the wildcard host {token}.{baseDomain}; a base domain that is not a DNS name is
+// an ErrInvalidArgument.
 func (r *SignedRoute) Host(baseDomain string) (string, error) {
 	var out C.SandgateString
 	if err := takeError(C.sandgate_wildcard_host(str(r.Token), str(baseDomain), &out)); err != nil {

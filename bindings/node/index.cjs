@@ -246,6 +246,22 @@ class SigningKeys {
     need(text, 'text', 'text');
     return new SigningKeys(INTERNAL, sync(() => native.SigningKeys.fromToml(text)));
   }
+  /**
+   * The server's pair OPENSANDBOX_SECURE_ACCESS_KEYS + OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY from
+   * `env` (default `process.env`); null when neither is set.
+   * @param {Record<string, Text | undefined>} [env]
+   */
+  static fromEnv(env = process.env) {
+    if (env === null || typeof env !== 'object') {
+      throw fail('invalid_argument', 'env must be an object of environment variables');
+    }
+    const keys = env.OPENSANDBOX_SECURE_ACCESS_KEYS ?? null;
+    const active = env.OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY ?? null;
+    if (keys !== null) need(keys, 'text', 'OPENSANDBOX_SECURE_ACCESS_KEYS');
+    if (active !== null) need(active, 'string', 'OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY');
+    const n = sync(() => native.SigningKeys.fromEnv(keys, /** @type {string | null} */ (active)));
+    return n === null ? null : new SigningKeys(INTERNAL, n);
+  }
   /** @returns {import('./native').SigningKeys} */
   get #native() {
     return /** @type {import('./native').SigningKeys} */ (nativeKeys.get(this));

@@ -159,6 +159,12 @@ export declare class SigningKeys {
   static fromFlag(text: string | Secret): SigningKeys;
   /** From server TOML text with an `[ingress.secure_access]` table. Throws {@link InvalidConfig}. */
   static fromToml(text: string | Secret): SigningKeys;
+  /**
+   * The server's pair `OPENSANDBOX_SECURE_ACCESS_KEYS` + `OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY`
+   * from `env` (default `process.env`): both or neither, nothing trimmed, no empty entries.
+   * `null` when neither is set. Throws {@link InvalidConfig}.
+   */
+  static fromEnv(env?: Record<string, string | Secret | undefined>): SigningKeys | null;
   /** The configured key ids (one character each), in order. */
   readonly keyIds: string[];
   /** The `active_key` of the configuration, if it names one. */
@@ -188,7 +194,7 @@ export declare class SignedRoute {
   readonly uriPrefix: string;
   /** The `OpenSandbox-Ingress-To` value (header mode). */
   readonly headerValue: string;
-  /** The wildcard host `{token}.{baseDomain}`. */
+  /** The wildcard host `{token}.{baseDomain}`. Throws {@link InvalidArgument} when the base domain is not a DNS name. */
   host(baseDomain: string): string;
   /** The token. */
   toString(): string;

@@ -121,6 +121,11 @@ export declare class SigningKeys {
   static fromFlag(text: string | Secret): SigningKeys
   /** From server TOML text with an `[ingress.secure_access]` table. */
   static fromToml(text: string | Secret): SigningKeys
+  /**
+   * From the server's environment pair: the values of `OPENSANDBOX_SECURE_ACCESS_KEYS` and
+   * `OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY` (null = unset). Null when neither is set.
+   */
+  static fromEnv(keys?: string | Secret | null, activeKey?: string | undefined | null): SigningKeys | null
   /** The configured key ids, in order. */
   get keyIds(): Array<string>
   /** The active key id, if the configuration names one. */
@@ -404,5 +409,8 @@ export interface VerifyApiKeyOptions {
   now?: number | bigint
 }
 
-/** The wildcard host `{token}.{baseDomain}` of a route token. */
+/**
+ * The wildcard host `{token}.{baseDomain}` of a route token; a base domain that is not a DNS
+ * name is an `InvalidArgument`.
+ */
 export declare function wildcardHost(token: string, baseDomain: string): string

@@ -33,7 +33,7 @@ enum Command {
     Demo,
 }
 
-/// Where signing keys come from: `--keys`, `--keys-file`, or env `SANDGATE_KEYS`.
+/// Where signing keys come from: `--keys`, `--keys-file`, `--keys-env`, or env `SANDGATE_KEYS`.
 #[derive(Args, Clone)]
 pub struct KeysArgs {
     /// Signing keys as the ingress flag string `a=BASE64,b=BASE64`.
@@ -41,27 +41,38 @@ pub struct KeysArgs {
         long,
         env = "SANDGATE_KEYS",
         hide_env_values = true,
-        conflicts_with = "keys_file"
+        conflicts_with_all = ["keys_file", "keys_env"]
     )]
     keys: Option<String>,
-    /// A server TOML file with an `[ingress.secure_access]` table.
-    #[arg(long, value_name = "PATH")]
+    /// A server TOML file with an `[ingress.secure_access]` table (a regular file, at most 1 MiB).
+    #[arg(long, value_name = "PATH", conflicts_with = "keys_env")]
     keys_file: Option<std::path::PathBuf>,
+    /// Read the server's environment pair OPENSANDBOX_SECURE_ACCESS_KEYS and
+    /// OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY.
+    #[arg(long)]
+    keys_env: bool,
 }
 
 impl KeysArgs {
     /// Loads the signing keys, or explains what is missing.
     pub fn load(&self) -> Result<sandgate::SigningKeys, CliError> {
+        if self.keys_env {
+            return sandgate::SigningKeys::from_env()?.ok_or_else(|| {
+                CliError::Usage(format!(
+                    "--keys-env: neither {} nor {} is set",
+                    sandgate::keys::ENV_KEYS,
+                    sandgate::keys::ENV_ACTIVE_KEY
+                ))
+            });
+        }
         if let Some(path) = &self.keys_file {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                CliError::Usage(format!("cannot read --keys-file {}: {e}", path.display()))
-            })?;
-            return Ok(sandgate::SigningKeys::from_toml(&text)?);
+            return sandgate::SigningKeys::from_toml_file(path)
+                .map_err(|e| CliError::Usage(format!("--keys-file: {}", e.message())));
         }
         match &self.keys {
             Some(flag) => Ok(sandgate::SigningKeys::from_flag(flag)?),
             None => Err(CliError::Usage(
-                "no signing keys: pass --keys, --keys-file or set SANDGATE_KEYS".into(),
+                "no signing keys: pass --keys, --keys-file, --keys-env or set SANDGATE_KEYS".into(),
             )),
         }
     }
@@ -91,7 +102,18 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("sandgate: internal error: {info}");
     }));
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => match e.kind() {
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                e.exit()
+            }
+            _ => {
+                eprintln!("sandgate: error: {}", usage_line(&e));
+                return ExitCode::from(2);
+            }
+        },
+    };
     let result = match cli.command {
         Command::Sign(a) => routes::sign(a),
         Command::Verify(a) => routes::verify(a),
@@ -104,12 +126,45 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(CliError::Usage(m)) => {
-            eprintln!("sandgate: error: {m}");
+            eprintln!("sandgate: error: {}", one_line(&m));
             ExitCode::from(2)
         }
         Err(CliError::Failed(m)) => {
-            eprintln!("sandgate: error: {m}");
+            eprintln!("sandgate: error: {}", one_line(&m));
             ExitCode::from(1)
         }
     }
+}
+
+/// A clap error (several lines: the problem, indented details, a tip, the usage, a pointer to
+/// --help) as one line: the problem and its details, then where to look.
+fn usage_line(e: &clap::Error) -> String {
+    if e.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        return "a command is required (see --help)".to_owned();
+    }
+    let text = e.render().to_string();
+    let parts: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information")
+        })
+        .collect();
+    let mut line = parts.join("; ");
+    if let Some(rest) = line.strip_prefix("error: ") {
+        line = rest.to_owned();
+    }
+    let line = line.replace(":;", ":");
+    if line.is_empty() {
+        "bad usage (see sandgate --help)".to_owned()
+    } else {
+        format!("{} (see --help)", one_line(&line))
+    }
+}
+
+/// `s` with line breaks and other control characters replaced by spaces.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }

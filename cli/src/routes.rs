@@ -58,7 +58,7 @@ pub fn sign(a: SignArgs) -> Result<ExitCode, CliError> {
             "uri_prefix": route.uri_prefix(),
         });
         if let Some(base) = &a.base_domain {
-            out["host"] = json!(route.host(base));
+            out["host"] = json!(route.wildcard_host(base)?);
         }
         println!("{out}");
     } else {
@@ -102,6 +102,7 @@ pub fn verify(a: VerifyArgs) -> Result<ExitCode, CliError> {
         host: a.host.as_deref(),
         path: a.path.as_deref(),
         secure_access: a.secure_header.as_deref(),
+        ..Default::default()
     };
     // Without --access-token only a valid signature grants access.
     let token = a.access_token.as_deref().unwrap_or("");

@@ -9,6 +9,8 @@ fn sandgate(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sandgate"))
         .args(args)
         .env_remove("SANDGATE_KEYS")
+        .env_remove("OPENSANDBOX_SECURE_ACCESS_KEYS")
+        .env_remove("OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY")
         .output()
         .unwrap()
 }
@@ -256,6 +258,44 @@ fn bad_usage_is_one_line_and_exit_2() {
             "1",
         ],
         &["keygen", "--prefix", "has space"],
+        // clap's own usage errors (3 to 7 lines before issue 15).
+        &[],
+        &["keys"],
+        &["nope"],
+        &["sign"],
+        &["sign", "--kyes", KEYS],
+        &["verify", "--keys", KEYS],
+        &[
+            "sign",
+            "--keys",
+            KEYS,
+            "--sandbox",
+            "s",
+            "--port",
+            "eighty",
+            "--expires",
+            "1",
+        ],
+        &["verify", "--keys", KEYS, "--keys-env", TOKEN],
+        &["verify", "--keys-file", "/dev/zero", TOKEN],
+        &["verify", "--keys-file", "/", TOKEN],
+        &["verify", "--keys-env", TOKEN],
+        &[
+            "sign",
+            "--keys",
+            KEYS,
+            "--key-id",
+            "a",
+            "--sandbox",
+            "s",
+            "--port",
+            "1",
+            "--expires",
+            "1",
+            "--json",
+            "--base-domain",
+            "evil.com/x",
+        ],
     ] {
         let o = sandgate(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
@@ -265,6 +305,110 @@ fn bad_usage_is_one_line_and_exit_2() {
             "{args:?}: {err}"
         );
         assert!(!err.contains("!!!secret!!!"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with("sandgate: error: "), "{args:?}: {err}");
+        assert!(o.stdout.is_empty(), "{args:?}");
+    }
+    // Help and version are not errors.
+    for args in [&["--help"][..], &["--version"], &["sign", "--help"]] {
+        let o = sandgate(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        assert!(!stdout(&o).is_empty() && o.stderr.is_empty(), "{args:?}");
+    }
+}
+
+/// Regression (issue 15): `--keys-file /dev/zero` read forever and a huge file was read whole;
+/// a TOML syntax error took several lines.
+#[test]
+fn keys_file_refuses_devices_big_files_and_reports_toml_errors_on_one_line() {
+    let dir = std::env::temp_dir().join(format!("sandgate-cli-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let big = dir.join("big.toml");
+    let mut text = String::from(
+        "[ingress.secure_access]\n[[ingress.secure_access.keys]]\nkey_id = \"a\"\nkey = \"bXktdGVzdC1zZWNyZXQ=\"\n",
+    );
+    while text.len() <= 1024 * 1024 {
+        text.push_str("# padding padding padding padding padding padding padding\n");
+    }
+    std::fs::write(&big, &text).unwrap();
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[ingress.secure_access]\n[[ingress.secure_access.keys]]\nkey_id = \"a\"\nkey = \"hunter2secret\n",
+    )
+    .unwrap();
+    for (path, says) in [
+        ("/dev/zero", "not a regular file"),
+        (dir.to_str().unwrap(), "not a regular file"),
+        (big.to_str().unwrap(), "larger than 1048576 bytes"),
+        (bad.to_str().unwrap(), "invalid TOML at line 4"),
+    ] {
+        let t = std::time::Instant::now();
+        let o = sandgate(&["verify", "--keys-file", path, TOKEN]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{path}: {err}");
+        assert_eq!(err.lines().count(), 1, "{path}: {err}");
+        assert!(
+            err.contains("--keys-file") && err.contains(says),
+            "{path}: {err}"
+        );
+        assert!(!err.contains("hunter2secret"), "{err}");
+        assert!(t.elapsed() < std::time::Duration::from_secs(20), "{path}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn keys_env_reads_the_servers_environment_pair() {
+    let run = |env: &[(&str, &str)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_sandgate"));
+        c.args([
+            "sign",
+            "--keys-env",
+            "--sandbox",
+            "sbx-001",
+            "--port",
+            "8080",
+            "--expires",
+            "2000000000",
+        ])
+        .env_remove("SANDGATE_KEYS")
+        .env_remove("OPENSANDBOX_SECURE_ACCESS_KEYS")
+        .env_remove("OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let o = run(&[
+        (
+            "OPENSANDBOX_SECURE_ACCESS_KEYS",
+            "b=Zm9v,a=bXktdGVzdC1zZWNyZXQ=",
+        ),
+        ("OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY", "a"),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).trim(), TOKEN);
+    for (env, says) in [
+        (
+            &[("OPENSANDBOX_SECURE_ACCESS_KEYS", KEYS)][..],
+            "must be set together",
+        ),
+        (
+            &[
+                ("OPENSANDBOX_SECURE_ACCESS_KEYS", "a=bXktdGVzdC1zZWNyZXQ=,"),
+                ("OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY", "a"),
+            ],
+            "entry 2",
+        ),
+        (&[], "neither"),
+    ] {
+        let o = run(env);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{env:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(says), "{env:?}: {err}");
+        assert!(!err.contains("bXktdGVz"), "{err}");
     }
 }
 

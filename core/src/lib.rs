@@ -34,7 +34,7 @@ pub mod surface;
 pub use error::{Denial, DenyReason, Error, ErrorKind, Result};
 pub use keys::{generate_api_key, hash_api_key, verify_api_key, GeneratedApiKey, SigningKeys};
 pub use route::{
-    AccessDecision, AccessRequest, ParsedRoute, RouteInfo, RouteSigner, RouteVerifier,
+    AccessDecision, AccessRequest, ParsedRoute, RouteInfo, RouteSigner, RouteSource, RouteVerifier,
     SandboxPolicy, SignedRoute,
 };
 pub use secret::{SecretBytes, SecretString};

@@ -135,6 +135,7 @@ fn access_cases() {
             host: opt_str(&r["host"]),
             path: opt_str(&r["path"]),
             secure_access: opt_str(&r["secure_access"]),
+            ..Default::default()
         };
         let sb = &c["sandbox"];
         let policy = if sb["secure"].as_bool().unwrap() {
@@ -196,14 +197,27 @@ fn key_config_cases() {
     let data = load("key_config");
     for c in data["cases"].as_array().unwrap() {
         let name = s(&c["name"]);
-        let input = s(&c["input"]);
+        let input = &c["input"];
         let result = match s(&c["form"]) {
-            "flag" => SigningKeys::from_flag(input),
-            _ => SigningKeys::from_toml(input),
+            "flag" => SigningKeys::from_flag(s(input)).map(Some),
+            "toml" => SigningKeys::from_toml(s(input)).map(Some),
+            "env" => SigningKeys::from_env_map(
+                input
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), s(v))),
+            ),
+            other => panic!("{name}: unknown form {other}"),
         };
         let expect = &c["expect"];
-        if expect["ok"].as_bool().unwrap() {
-            let keys = result.unwrap_or_else(|e| panic!("{name}: {e}"));
+        if expect["unset"] == Value::Bool(true) {
+            let r = result.unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert!(r.is_none(), "{name}: {r:?}");
+        } else if expect["ok"].as_bool().unwrap() {
+            let keys = result
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+                .unwrap_or_else(|| panic!("{name}: no key set"));
             let ids: Vec<String> = keys.key_ids().iter().map(|c| c.to_string()).collect();
             let want: Vec<&str> = expect["key_ids"]
                 .as_array()

@@ -65,7 +65,9 @@ async fn client_sandbox_operations() {
         (e.kind(), e.status(), e.code()),
         (ErrorKind::Api, Some(404), Some("SANDBOX::NOT_FOUND"))
     );
-    assert!(e.request_id().unwrap().starts_with("req_"));
+    // Request ids are UUIDs, as upstream's.
+    let rid = e.request_id().unwrap();
+    assert_eq!((rid.len(), rid.matches('-').count()), (36, 4), "{rid}");
 }
 
 #[tokio::test]
@@ -152,6 +154,70 @@ async fn client_api_keys_create_list_revoke() {
         .await
         .unwrap_err();
     assert_eq!(e.status(), Some(404));
+}
+
+/// Regression (issue 15): `expires_at` as milliseconds far in the future used to mint a key
+/// that was already expired (1e15 ms → 1e12 s → stored as the bare number `1000000000000` →
+/// read back as milliseconds, 2001). An expiry past year 9999 is now a 400 and no key is made;
+/// one up to 9999-12-31T23:59:59Z is stored as RFC 3339 and the key works.
+#[tokio::test]
+async fn keys_api_far_future_expiry_is_refused_or_kept_exact() {
+    let m = mock(RouteMode::Header);
+    let http = reqwest::Client::new();
+    let mint = |body: serde_json::Value| {
+        http.post(format!("{}/api/v1/keys", m.api_url()))
+            .header("X-OpenSandbox-User", "carol")
+            .json(&body)
+            .send()
+    };
+    for far in [
+        serde_json::json!(1_000_000_000_000_000u64),
+        serde_json::json!("1000000000000000"),
+        serde_json::json!(999_999_999_999u64),
+        serde_json::json!("9999-12-31T23:59:59-01:00"),
+    ] {
+        let r = mint(serde_json::json!({ "expires_at": far }))
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 400, "{far}");
+    }
+    let carol = as_user(&m, "carol");
+    assert!(carol.list_api_keys().await.unwrap().is_empty());
+    for (edge, stored) in [
+        (
+            serde_json::json!(253_402_300_799_000u64),
+            "9999-12-31T23:59:59Z",
+        ),
+        (
+            serde_json::json!("9999-12-31T23:59:59Z"),
+            "9999-12-31T23:59:59Z",
+        ),
+        (serde_json::json!(4_000_000_000u64), "2096-10-02T07:06:40Z"),
+    ] {
+        let r = mint(serde_json::json!({ "expires_at": edge }))
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201, "{edge}");
+        let v: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(v["data"]["expires_at"], stored, "{edge}");
+        let key = v["data"]["key"].as_str().unwrap();
+        let with_key = Client::builder()
+            .domain(m.domain())
+            .api_key(key)
+            .ignore_env()
+            .build()
+            .unwrap();
+        with_key
+            .list_api_keys()
+            .await
+            .unwrap_or_else(|e| panic!("{edge}: the minted key must work: {e}"));
+    }
+    // The client refuses such an expiry before sending anything.
+    let e = carol
+        .create_api_key(None, Some(sandgate::keys::MAX_EXPIRES_AT + 1))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
 }
 
 #[tokio::test]
@@ -487,4 +553,34 @@ async fn client_scheme_in_domain_wins() {
         .build()
         .unwrap();
     assert_eq!(c.base_url(), "http://api.example.com:9000");
+}
+
+#[tokio::test]
+async fn client_list_sandboxes_follows_every_page() {
+    let m = mock(RouteMode::Header);
+    let c = admin(&m);
+    let mut made = Vec::new();
+    for _ in 0..105 {
+        made.push(
+            c.create_sandbox(&CreateSandbox::new("img"))
+                .await
+                .unwrap()
+                .id,
+        );
+    }
+    let listed: Vec<String> = c
+        .list_sandboxes()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(listed, made, "all pages, in creation order");
+    // One request per page of 100.
+    let lists = m
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == "/v1/sandboxes")
+        .count();
+    assert_eq!(lists, 2);
 }

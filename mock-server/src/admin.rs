@@ -24,6 +24,7 @@ pub(crate) fn router() -> Router<Arc<App>> {
         .route("/reset", post(reset))
         .route("/keys", get(keys))
         .route("/requests", get(requests).delete(clear_requests))
+        .route("/metrics", get(metrics))
 }
 
 fn admin(app: &App, h: &HeaderMap) -> Result<(), ApiError> {
@@ -179,7 +180,7 @@ async fn requests(State(app): Shared, h: HeaderMap) -> Result<Json<Value>, ApiEr
     let items: Vec<Value> = d
         .requests
         .iter()
-        .map(|r| json!({ "method": r.method, "path": r.path, "status": r.status, "user_agent": r.user_agent }))
+        .map(|(_, r)| json!({ "method": r.method, "path": r.path, "status": r.status, "user_agent": r.user_agent }))
         .collect();
     Ok(Json(json!({ "items": items })))
 }
@@ -188,4 +189,12 @@ async fn clear_requests(State(app): Shared, h: HeaderMap) -> Result<Json<Value>,
     admin(&app, &h)?;
     app.store.lock().requests.clear();
     Ok(Json(json!({ "items": [] })))
+}
+
+/// The SDK telemetry events received on `POST /metrics/events`, oldest first.
+async fn metrics(State(app): Shared, h: HeaderMap) -> Result<Json<Value>, ApiError> {
+    admin(&app, &h)?;
+    let d = app.store.lock();
+    let items: Vec<Value> = d.metrics_events.iter().cloned().collect();
+    Ok(Json(json!({ "items": items })))
 }

@@ -2,25 +2,25 @@
 //! admin routes, fault injection and the request log.
 
 use crate::auth::{authenticate, AuthError, Principal, Surface};
-use crate::http::{json_object, request_id, ApiError, MAX_BODY};
-use crate::state::{random_id, RequestRecord, SandboxRec, MAX_LOGGED_REQUESTS};
+use crate::http::{request_id, ApiError, MAX_BODY};
+use crate::lifecycle as lc;
+use crate::state::RequestRecord;
+use crate::validate;
 use crate::{App, RouteMode};
-use axum::body::{Body, Bytes};
-use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::body::Body;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, Request, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, patch, post};
 use axum::{Json, Router};
-use base64::Engine;
-use sandgate::keys::format_rfc3339;
 use sandgate::route::{INGRESS_TO_HEADER, SECURE_ACCESS_HEADER};
 use sandgate::SecretString;
 use serde_json::{json, Map, Value};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 type Shared = State<Arc<App>>;
 
@@ -28,11 +28,13 @@ pub(crate) fn router(app: Arc<App>) -> Router {
     let lifecycle = Router::new()
         .route(
             "/sandboxes",
-            get(list).post(create).fallback(method_not_allowed),
+            get(lc::list).post(lc::create).fallback(method_not_allowed),
         )
         .route(
             "/sandboxes/:id",
-            get(get_one).delete(delete).fallback(method_not_allowed),
+            get(lc::get_one)
+                .delete(lc::delete)
+                .fallback(method_not_allowed),
         )
         .route(
             "/sandboxes/:id/endpoints/:port",
@@ -40,7 +42,46 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         )
         .route(
             "/sandboxes/:id/renew-expiration",
-            post(renew).fallback(method_not_allowed),
+            post(lc::renew).fallback(method_not_allowed),
+        )
+        .route(
+            "/sandboxes/:id/pause",
+            post(lc::pause).fallback(method_not_allowed),
+        )
+        .route(
+            "/sandboxes/:id/resume",
+            post(lc::resume).fallback(method_not_allowed),
+        )
+        .route(
+            "/sandboxes/:id/metadata",
+            patch(lc::patch_metadata).fallback(method_not_allowed),
+        )
+        .route(
+            "/sandboxes/:id/snapshots",
+            post(lc::create_snapshot).fallback(method_not_allowed),
+        )
+        .route(
+            "/sandboxes/:id/diagnostics/:kind",
+            get(lc::diagnostics).fallback(method_not_allowed),
+        )
+        .route(
+            "/snapshots",
+            get(lc::list_snapshots).fallback(method_not_allowed),
+        )
+        .route(
+            "/snapshots/:id",
+            get(lc::get_snapshot)
+                .delete(lc::delete_snapshot)
+                .fallback(method_not_allowed),
+        )
+        .route(
+            "/metrics/events",
+            post(lc::metrics_event).fallback(method_not_allowed),
+        )
+        .route("/sandboxes/:id/proxy/:port", any(crate::proxy::handle))
+        .route(
+            "/sandboxes/:id/proxy/:port/*rest",
+            any(crate::proxy::handle),
         );
     Router::new()
         .nest("/v1", lifecycle.clone())
@@ -51,6 +92,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .layer(middleware::from_fn_with_state(app.clone(), faults_and_log))
         .layer(middleware::from_fn(request_id))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(RequestBodyTimeoutLayer::new(app.limits.header_read_timeout))
         .with_state(app)
 }
 
@@ -66,20 +108,26 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-/// Applies injected latency, failures and corrupt bodies to API requests, and logs them.
+/// Applies injected latency, failures and corrupt bodies to API requests, and logs them: on
+/// receipt (so a request whose client gave up is still logged) and again with the status.
 async fn faults_and_log(State(app): Shared, req: Request<Body>, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     if path.starts_with("/_mock") {
         return next.run(req).await;
     }
-    let method = req.method().to_string();
-    let user_agent = req
-        .headers()
-        .get("user-agent")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let (latency, fail, corrupt) = {
+    let record = RequestRecord {
+        method: req.method().to_string(),
+        path,
+        status: 0,
+        user_agent: req
+            .headers()
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    };
+    let (seq, latency, fail, corrupt) = {
         let mut d = app.store.lock();
+        let seq = d.log_request(record);
         let f = &mut d.faults;
         let fail = if f.fail_next > 0 {
             f.fail_next -= 1;
@@ -91,7 +139,7 @@ async fn faults_and_log(State(app): Shared, req: Request<Body>, next: Next) -> R
         if corrupt {
             f.corrupt_next -= 1;
         }
-        (f.latency_ms, fail, corrupt)
+        (seq, f.latency_ms, fail, corrupt)
     };
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
@@ -115,15 +163,7 @@ async fn faults_and_log(State(app): Shared, req: Request<Body>, next: Next) -> R
     } else {
         next.run(req).await
     };
-    let mut d = app.store.lock();
-    if d.requests.len() < MAX_LOGGED_REQUESTS {
-        d.requests.push(RequestRecord {
-            method,
-            path,
-            status: resp.status().as_u16(),
-            user_agent,
-        });
-    }
+    app.store.lock().complete(seq, resp.status().as_u16());
     resp
 }
 
@@ -139,7 +179,7 @@ pub(crate) fn auth_error(e: AuthError) -> ApiError {
     }
 }
 
-fn principal(app: &App, h: &HeaderMap, write: bool) -> Result<Principal, ApiError> {
+pub(crate) fn principal(app: &App, h: &HeaderMap, write: bool) -> Result<Principal, ApiError> {
     let p = authenticate(app, h, Surface::Lifecycle).map_err(auth_error)?;
     let allowed = if write { p.can_write() } else { p.can_read() };
     if !allowed {
@@ -151,187 +191,22 @@ fn principal(app: &App, h: &HeaderMap, write: bool) -> Result<Principal, ApiErro
     Ok(p)
 }
 
-fn path_params<T>(p: Result<Path<T>, PathRejection>) -> Result<T, ApiError> {
+pub(crate) fn path_params<T>(p: Result<Path<T>, PathRejection>) -> Result<T, ApiError> {
     p.map(|Path(t)| t)
         .map_err(|e| ApiError::bad_request(format!("invalid path: {}", e.body_text())))
 }
 
-fn sandbox_json(s: &SandboxRec) -> Value {
-    json!({
-        "id": s.id,
-        "image": { "uri": s.image },
-        "status": { "state": "Running" },
-        "metadata": s.metadata,
-        "secureAccess": s.access_token.is_some(),
-        "createdAt": format_rfc3339(s.created_at),
-        "expiresAt": format_rfc3339(s.expires_at),
-    })
-}
-
-/// Whether `p` may see `s` (owner scoping through `access.owner`).
-fn visible(p: &Principal, s: &SandboxRec) -> bool {
-    match p.scope() {
-        None => true,
-        Some(user) => s.metadata.get("access.owner").map(String::as_str) == Some(user),
-    }
-}
-
-async fn list(State(app): Shared, h: HeaderMap) -> Result<Json<Value>, ApiError> {
-    let p = principal(&app, &h, false)?;
-    let d = app.store.lock();
-    let items: Vec<Value> = d
-        .sandboxes
-        .values()
-        .filter(|s| visible(&p, s))
-        .map(sandbox_json)
-        .collect();
-    Ok(Json(json!({ "items": items })))
-}
-
-const MAX_TIMEOUT: u64 = 7 * 24 * 3600;
-
-async fn create(
-    State(app): Shared,
-    h: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    let p = principal(&app, &h, true)?;
-    let body = json_object(body)?;
-    let image = body
-        .get("image")
-        .and_then(|i| i.get("uri"))
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-        .ok_or_else(|| {
-            ApiError::bad_request("image.uri is required and must be a non-empty string")
-        })?
-        .to_owned();
-    let secure = match body.get("secureAccess") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(ApiError::bad_request("secureAccess must be a boolean")),
-    };
-    let timeout = match body.get("timeout") {
-        None | Some(Value::Null) => 600,
-        Some(v) => v
-            .as_u64()
-            .filter(|t| (1..=MAX_TIMEOUT).contains(t))
-            .ok_or_else(|| {
-                ApiError::bad_request(format!(
-                    "timeout must be an integer number of seconds in 1..{MAX_TIMEOUT}"
-                ))
-            })?,
-    };
-    let mut metadata = BTreeMap::new();
-    match body.get("metadata") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(m)) => {
-            for (k, v) in m {
-                let v = v.as_str().ok_or_else(|| {
-                    ApiError::bad_request(format!("metadata value of {k:?} must be a string"))
-                })?;
-                metadata.insert(k.clone(), v.to_owned());
-            }
-        }
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "metadata must be an object of strings",
-            ))
-        }
-    }
-    // The owner is always set by the server, never taken from the body.
-    metadata.remove("access.owner");
-    if let Principal::User(u) = &p {
-        metadata.insert("access.owner".into(), u.id.clone());
-    }
-    let access_token = secure.then(|| {
-        let mut bytes = [0u8; 24];
-        let _ = getrandom::getrandom(&mut bytes);
-        SecretString::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
-    });
-    let now = app.store.now();
-    let rec = SandboxRec {
-        id: random_id(16),
-        image,
-        access_token,
-        metadata,
-        created_at: now,
-        expires_at: now.saturating_add(timeout),
-    };
-    let out = sandbox_json(&rec);
-    app.store.lock().sandboxes.insert(rec.id.clone(), rec);
-    Ok((StatusCode::CREATED, Json(out)).into_response())
-}
-
-fn not_found_sandbox(id: &str) -> ApiError {
-    ApiError::not_found(format!("sandbox {id:?} not found"))
-}
-
-async fn get_one(
-    State(app): Shared,
-    h: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let id = path_params(id)?;
-    let p = principal(&app, &h, false)?;
-    let d = app.store.lock();
-    match d.sandboxes.get(&id) {
-        Some(s) if visible(&p, s) => Ok(Json(sandbox_json(s))),
-        _ => Err(not_found_sandbox(&id)),
-    }
-}
-
-async fn delete(
-    State(app): Shared,
-    h: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
-) -> Result<StatusCode, ApiError> {
-    let id = path_params(id)?;
-    let p = principal(&app, &h, true)?;
-    let mut d = app.store.lock();
-    match d.sandboxes.get(&id) {
-        Some(s) if visible(&p, s) => {
-            d.sandboxes.remove(&id);
-            Ok(StatusCode::NO_CONTENT)
-        }
-        _ => Err(not_found_sandbox(&id)),
-    }
-}
-
-async fn renew(
-    State(app): Shared,
-    h: HeaderMap,
-    id: Result<Path<String>, PathRejection>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Json<Value>, ApiError> {
-    let id = path_params(id)?;
-    let p = principal(&app, &h, true)?;
-    let body = json_object(body)?;
-    let at = body
-        .get("expiresAt")
-        .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::bad_request("expiresAt (RFC 3339) is required"))?;
-    let at =
-        sandgate::keys::parse_expires_at(at).map_err(|e| ApiError::bad_request(e.message()))?;
-    if at <= app.store.now() {
-        return Err(ApiError::bad_request("expiresAt must be in the future"));
-    }
-    let mut d = app.store.lock();
-    match d.sandboxes.get_mut(&id) {
-        Some(s) if visible(&p, s) => {
-            s.expires_at = at;
-            Ok(Json(json!({ "expiresAt": format_rfc3339(at) })))
-        }
-        _ => Err(not_found_sandbox(&id)),
-    }
+/// What the endpoint query asks for.
+struct EndpointQuery {
+    expires: Option<u64>,
+    server_proxy: bool,
 }
 
 /// Parses the endpoint query: `expires` (decimal u64 seconds in the future) and
-/// `use_server_proxy` (not together with `expires`).
-fn endpoint_query(raw: Option<&str>, now: u64) -> Result<Option<u64>, ApiError> {
+/// `use_server_proxy` (a pydantic-style bool; not `true` together with `expires`).
+fn endpoint_query(raw: Option<&str>, now: u64) -> Result<EndpointQuery, ApiError> {
     let mut expires: Option<String> = None;
-    let mut proxy = false;
+    let mut server_proxy = false;
     for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         match &*k {
             "expires" => {
@@ -340,12 +215,25 @@ fn endpoint_query(raw: Option<&str>, now: u64) -> Result<Option<u64>, ApiError> 
                 }
                 expires = Some(v.into_owned());
             }
-            "use_server_proxy" => proxy = v.eq_ignore_ascii_case("true") || v == "1",
+            // Like the platform's query parsing, the last value wins.
+            "use_server_proxy" => {
+                server_proxy = validate::pydantic_bool(&v).ok_or_else(|| {
+                    ApiError::bad_request(format!(
+                        "use_server_proxy must be a boolean (true/false, 1/0, yes/no, on/off), not {:?}",
+                        v
+                    ))
+                })?
+            }
             _ => {}
         }
     }
-    let Some(e) = expires else { return Ok(None) };
-    if proxy {
+    let Some(e) = expires else {
+        return Ok(EndpointQuery {
+            expires: None,
+            server_proxy,
+        });
+    };
+    if server_proxy {
         return Err(ApiError::bad_request(
             "use_server_proxy cannot be combined with expires",
         ));
@@ -363,7 +251,10 @@ fn endpoint_query(raw: Option<&str>, now: u64) -> Result<Option<u64>, ApiError> 
             "expires must be in the future (now is {now})"
         )));
     }
-    Ok(Some(e))
+    Ok(EndpointQuery {
+        expires: Some(e),
+        server_proxy: false,
+    })
 }
 
 async fn endpoint(
@@ -381,35 +272,30 @@ async fn endpoint(
     };
     let p = principal(&app, &h, false)?;
     let now = app.store.now();
-    let expires = endpoint_query(query.as_deref(), now)?;
-    let access_token = {
-        let d = app.store.lock();
-        match d.sandboxes.get(&id) {
-            Some(s) if visible(&p, s) => s.access_token.clone(),
-            _ => return Err(not_found_sandbox(&id)),
-        }
-    };
+    let q = endpoint_query(query.as_deref(), now)?;
+    let access_token = lc::with_sandbox(&app, &p, &id, |s| Ok(s.access_token.clone()))?;
     Ok(Json(render_endpoint(
         &app,
         &id,
         port,
-        expires,
+        &q,
         access_token.as_ref(),
     )?))
 }
 
-/// Renders an endpoint in the configured route mode (SPEC §1.4).
+/// Renders an endpoint in the configured route mode (SPEC §1.4), or the server-proxy
+/// endpoint (SPEC §2).
 fn render_endpoint(
     app: &App,
     id: &str,
     port: u16,
-    expires: Option<u64>,
+    q: &EndpointQuery,
     access_token: Option<&SecretString>,
 ) -> Result<Value, ApiError> {
     let gw = app.gateway_addr;
     let gw_port = gw.port();
     let mut headers = Map::new();
-    let signed = match expires {
+    let signed = match q.expires {
         Some(e) => Some(
             app.signer
                 .sign(id, port, e)
@@ -418,7 +304,7 @@ fn render_endpoint(
         None => None,
     };
     let legacy = format!("{id}-{port}");
-    let endpoint = match (app.route_mode, &signed) {
+    let mut endpoint = match (app.route_mode, &signed) {
         (RouteMode::Header, s) => {
             let v = s.as_ref().map_or(legacy, |s| s.header_value());
             headers.insert(INGRESS_TO_HEADER.into(), Value::String(v));
@@ -436,5 +322,14 @@ fn render_endpoint(
             Value::String(t.expose().to_owned()),
         );
     }
-    Ok(json!({ "endpoint": endpoint, "headers": headers }))
+    if q.server_proxy {
+        // The lifecycle server forwards the request itself: no gateway route header.
+        endpoint = format!("{}/v1/sandboxes/{id}/proxy/{port}", app.api_addr);
+        headers.retain(|k, _| !k.eq_ignore_ascii_case(INGRESS_TO_HEADER));
+    }
+    let mut out = json!({ "endpoint": endpoint });
+    if !headers.is_empty() {
+        out["headers"] = Value::Object(headers);
+    }
+    Ok(out)
 }

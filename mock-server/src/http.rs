@@ -10,11 +10,10 @@ use serde_json::{json, Value};
 /// Largest accepted request body.
 pub(crate) const MAX_BODY: usize = 64 * 1024;
 
-/// Adds `X-Request-ID` to every response.
+/// Adds `X-Request-ID` (a UUID, as upstream's) to every response.
 pub(crate) async fn request_id(req: Request<Body>, next: Next) -> Response {
     let mut resp = next.run(req).await;
-    let id = format!("req_{}", crate::state::random_id(16));
-    if let Ok(v) = HeaderValue::from_str(&id) {
+    if let Ok(v) = HeaderValue::from_str(&crate::state::uuid()) {
         resp.headers_mut().insert("x-request-id", v);
     }
     resp
@@ -47,6 +46,10 @@ impl ApiError {
     }
     pub fn forbidden(message: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, "FORBIDDEN", message)
+    }
+    /// 409: the operation does not fit the resource's current state.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "SANDBOX::INVALID_STATE", message)
     }
 }
 
@@ -132,4 +135,43 @@ pub(crate) fn header<'a>(h: &'a HeaderMap, name: &str) -> Result<Option<&'a str>
             .map(Some)
             .map_err(|_| format!("header {name} is not valid visible ASCII")),
     }
+}
+
+/// Reads the JSON object body of a lifecycle request (SPEC §2, upstream's spec): a body that
+/// is present must be sent as `Content-Type: application/json`; `required` bodies must be
+/// present. Returns `None` for an absent optional body.
+pub(crate) fn json_body(
+    h: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    required: bool,
+) -> Result<Option<Value>, ApiError> {
+    let bytes = match &body {
+        Ok(b) => b.clone(),
+        Err(_) => return json_object(body).map(Some),
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        if required {
+            return Err(ApiError::bad_request(
+                "a JSON request body is required (Content-Type: application/json)",
+            ));
+        }
+        return Ok(None);
+    }
+    let content_type = header(h, "content-type").map_err(ApiError::bad_request)?;
+    let is_json = content_type.is_some_and(|ct| {
+        ct.split(';')
+            .next()
+            .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+    });
+    if !is_json {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "SANDBOX::INVALID_PARAMETER",
+            format!(
+                "Content-Type must be application/json, not {:?}",
+                content_type.unwrap_or("")
+            ),
+        ));
+    }
+    json_object(Ok(bytes)).map(Some)
 }

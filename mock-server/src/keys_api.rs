@@ -117,6 +117,15 @@ async fn create(
     }
     {
         let mut d = app.store.lock();
+        if d.keys.len() >= crate::state::MAX_KEYS {
+            return Err(KeysError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "the mock holds at most {} keys: revoke and reset to make room",
+                    crate::state::MAX_KEYS
+                ),
+            ));
+        }
         d.key_ids_by_hash.insert(rec.hash.clone(), rec.id.clone());
         d.keys.insert(rec.id.clone(), rec);
     }

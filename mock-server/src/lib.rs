@@ -18,14 +18,19 @@ mod auth;
 mod gateway;
 mod http;
 mod keys_api;
+mod lifecycle;
+mod proxy;
+mod sandbox_app;
 mod serve;
 mod state;
+mod validate;
 
 pub use state::{Faults, RequestRecord, Role};
 
 use sandgate::{Error, RouteSigner, RouteVerifier, SecretString, SigningKeys};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::time::Duration;
 use std::{fmt, str::FromStr};
 
 /// How the gateway expects the route and how endpoints are rendered (SPEC §1.4).
@@ -90,6 +95,15 @@ pub struct MockConfig {
     pub admin_key: Option<SecretString>,
     /// Signing keys (default: two random keys `a` (active) and `b`).
     pub signing_keys: Option<SigningKeys>,
+    /// A request head (and then its body) must arrive within this, on both listeners; it
+    /// also bounds how long a kept-alive connection waits for its next request. Default 10 s.
+    pub header_read_timeout: Duration,
+    /// A connection with no byte read or written for this long while no request is being
+    /// handled is closed, on both listeners. Default 30 s.
+    pub idle_timeout: Duration,
+    /// Connections each listener serves at once; past it a connection gets 503 with
+    /// `Retry-After: 1` and is closed. Default 256.
+    pub max_connections: usize,
 }
 
 impl Default for MockConfig {
@@ -103,7 +117,41 @@ impl Default for MockConfig {
             base_domain: "localhost".to_owned(),
             admin_key: None,
             signing_keys: None,
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(30),
+            max_connections: 256,
         }
+    }
+}
+
+impl MockConfig {
+    /// Largest accepted timeout (one hour).
+    pub const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+    /// Largest accepted connection cap.
+    pub const MAX_CONNECTIONS: usize = 100_000;
+
+    fn limits(&self) -> Result<serve::Limits, Error> {
+        for (name, t) in [
+            ("header_read_timeout", self.header_read_timeout),
+            ("idle_timeout", self.idle_timeout),
+        ] {
+            if t.is_zero() || t > Self::MAX_TIMEOUT {
+                return Err(Error::invalid_config(format!(
+                    "{name} must be more than zero and at most one hour"
+                )));
+            }
+        }
+        if self.max_connections == 0 || self.max_connections > Self::MAX_CONNECTIONS {
+            return Err(Error::invalid_config(format!(
+                "max_connections must be 1..={}",
+                Self::MAX_CONNECTIONS
+            )));
+        }
+        Ok(serve::Limits {
+            header_read_timeout: self.header_read_timeout,
+            idle_timeout: self.idle_timeout,
+            max_connections: self.max_connections,
+        })
     }
 }
 
@@ -116,6 +164,8 @@ pub(crate) struct App {
     pub verifier: RouteVerifier,
     pub base_domain: String,
     pub gateway_addr: SocketAddr,
+    pub api_addr: SocketAddr,
+    pub limits: serve::Limits,
     pub store: state::Store,
 }
 
@@ -156,6 +206,7 @@ impl MockServer {
                 "base domain must be a plain DNS name",
             ));
         }
+        let limits = config.limits()?;
         let api = bind(config.host, config.api_port, "API")?;
         let gw = bind(config.host, config.gateway_port, "gateway")?;
         let local = |l: &std::net::TcpListener| {
@@ -186,6 +237,8 @@ impl MockServer {
             verifier: RouteVerifier::new(signing_keys.clone()),
             base_domain: config.base_domain,
             gateway_addr,
+            api_addr,
+            limits,
             store: Default::default(),
         });
         let rt = sandgate::runtime::runtime();
@@ -202,6 +255,8 @@ impl MockServer {
             api,
             api_router,
             Some(app.clone()),
+            limits,
+            serve::Overload::Api,
             rx.clone(),
             closed_tx.clone(),
         ));
@@ -209,6 +264,8 @@ impl MockServer {
             gw,
             gateway::router(app.clone()),
             None,
+            limits,
+            serve::Overload::Gateway,
             rx,
             closed_tx,
         ));
@@ -296,9 +353,27 @@ impl MockServer {
         *self.app.store.lock() = Default::default();
     }
 
-    /// The API requests received so far (not `/_mock/` ones), oldest first.
+    /// The newest API requests received (not `/_mock/` ones; at most 10 000), oldest first.
+    /// A request is logged when it arrives, so one whose client gave up is there too.
     pub fn requests(&self) -> Vec<RequestRecord> {
-        self.app.store.lock().requests.clone()
+        self.app
+            .store
+            .lock()
+            .requests
+            .iter()
+            .map(|(_, r)| r.clone())
+            .collect()
+    }
+
+    /// The `POST /metrics/events` bodies received (the newest 1 000), oldest first.
+    pub fn metrics_events(&self) -> Vec<serde_json::Value> {
+        self.app
+            .store
+            .lock()
+            .metrics_events
+            .iter()
+            .cloned()
+            .collect()
     }
 
     /// Number of stored API keys (revoked ones included).

@@ -2,7 +2,7 @@
 //! request log.
 
 use sandgate::SecretString;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 
 /// A role of a user principal (SPEC §3.3).
@@ -36,13 +36,82 @@ impl Role {
     }
 }
 
+/// A sandbox's lifecycle state, as the spec names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SandboxState {
+    Running,
+    Paused,
+}
+
+impl SandboxState {
+    pub fn name(self) -> &'static str {
+        match self {
+            SandboxState::Running => "Running",
+            SandboxState::Paused => "Paused",
+        }
+    }
+}
+
 pub(crate) struct SandboxRec {
     pub id: String,
-    pub image: String,
+    /// Creation order, for stable listing.
+    pub seq: u64,
+    /// Image URI (image-created sandboxes).
+    pub image: Option<String>,
+    /// Snapshot restored from (snapshot-created sandboxes).
+    pub snapshot_id: Option<String>,
+    pub entrypoint: Vec<String>,
+    pub platform: Option<serde_json::Value>,
+    pub extensions: BTreeMap<String, String>,
     pub access_token: Option<SecretString>,
     pub metadata: BTreeMap<String, String>,
+    pub state: SandboxState,
+    pub reason: &'static str,
+    pub message: &'static str,
+    pub last_transition_at: u64,
     pub created_at: u64,
-    pub expires_at: u64,
+    /// `None`: manual cleanup (created without a timeout).
+    pub expires_at: Option<u64>,
+    /// Lifecycle lines for the diagnostics API, newest last, bounded.
+    pub events: VecDeque<String>,
+}
+
+impl SandboxRec {
+    /// Records a state change and its diagnostics line.
+    pub fn transition(
+        &mut self,
+        state: SandboxState,
+        reason: &'static str,
+        message: &'static str,
+        now: u64,
+    ) {
+        self.state = state;
+        self.reason = reason;
+        self.message = message;
+        self.last_transition_at = now;
+        self.event(now, &format!("{} {reason}: {message}", state.name()));
+    }
+
+    /// Appends a diagnostics line, dropping the oldest past [`MAX_EVENTS`].
+    pub fn event(&mut self, now: u64, line: &str) {
+        if self.events.len() >= MAX_EVENTS {
+            self.events.pop_front();
+        }
+        self.events
+            .push_back(format!("{} {line}", sandgate::keys::format_rfc3339(now)));
+    }
+}
+
+/// A snapshot of a sandbox.
+pub(crate) struct SnapshotRec {
+    pub id: String,
+    pub seq: u64,
+    pub sandbox_id: String,
+    pub name: Option<String>,
+    /// The owner of the source sandbox (`access.owner`), for scoping.
+    pub owner: Option<String>,
+    pub entrypoint: Vec<String>,
+    pub created_at: u64,
 }
 
 pub(crate) struct KeyRec {
@@ -127,14 +196,16 @@ impl Faults {
     }
 }
 
-/// One API request the mock received.
+/// One API request the mock received. It is logged when it arrives, so a request whose
+/// client gave up waiting is still there (with status 0).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RequestRecord {
     /// Method.
     pub method: String,
     /// Path (no query).
     pub path: String,
-    /// Status answered (0 when the connection was dropped).
+    /// Status answered; 0 while no answer was sent (the connection was dropped, the client
+    /// gave up, or the request is still being handled).
     pub status: u16,
     /// The `User-Agent` header, if any.
     pub user_agent: Option<String>,
@@ -142,15 +213,63 @@ pub struct RequestRecord {
 
 #[derive(Default)]
 pub(crate) struct Data {
-    pub sandboxes: BTreeMap<String, SandboxRec>,
+    pub sandboxes: HashMap<String, SandboxRec>,
+    pub snapshots: HashMap<String, SnapshotRec>,
+    pub next_seq: u64,
     pub keys: BTreeMap<String, KeyRec>,
     pub key_ids_by_hash: HashMap<String, String>,
     pub clock_offset: i64,
     pub faults: Faults,
-    pub requests: Vec<RequestRecord>,
+    /// The newest [`MAX_LOGGED_REQUESTS`] requests, with their log sequence numbers.
+    pub requests: VecDeque<(u64, RequestRecord)>,
+    pub next_request: u64,
+    /// Accepted `POST /metrics/events` bodies, newest last, bounded.
+    pub metrics_events: VecDeque<serde_json::Value>,
 }
 
+/// Requests kept in the log (the newest).
 pub(crate) const MAX_LOGGED_REQUESTS: usize = 10_000;
+/// Sandboxes a mock holds at once; a create past it answers 429.
+pub(crate) const MAX_SANDBOXES: usize = 10_000;
+/// Snapshots a mock holds at once.
+pub(crate) const MAX_SNAPSHOTS: usize = 10_000;
+/// API keys a mock holds at once (revoked ones count).
+pub(crate) const MAX_KEYS: usize = 10_000;
+/// Diagnostics lines kept per sandbox.
+pub(crate) const MAX_EVENTS: usize = 64;
+/// Metrics events kept.
+pub(crate) const MAX_METRICS_EVENTS: usize = 1_000;
+
+impl Data {
+    /// Logs a request on receipt and returns its sequence number for [`complete`](Self::complete).
+    pub fn log_request(&mut self, rec: RequestRecord) -> u64 {
+        let seq = self.next_request;
+        self.next_request += 1;
+        if self.requests.len() >= MAX_LOGGED_REQUESTS {
+            self.requests.pop_front();
+        }
+        self.requests.push_back((seq, rec));
+        seq
+    }
+
+    /// Records the status answered to the logged request `seq` (if it is still in the log).
+    pub fn complete(&mut self, seq: u64, status: u16) {
+        if let Some((_, r)) = self.requests.iter_mut().rev().find(|(s, _)| *s == seq) {
+            r.status = status;
+        }
+    }
+
+    /// Forgets sandboxes whose `expiresAt` has come (by the mock clock).
+    pub fn purge_expired(&mut self, now: u64) {
+        self.sandboxes
+            .retain(|_, s| s.expires_at.map_or(true, |e| now < e));
+    }
+
+    pub fn next_seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+}
 
 #[derive(Default)]
 pub(crate) struct Store(Mutex<Data>);
@@ -165,6 +284,11 @@ impl Store {
         let offset = self.lock().clock_offset;
         sandgate::clock::now_unix().saturating_add_signed(offset)
     }
+}
+
+/// A random (version 4) UUID, as upstream's sandbox ids and request ids are.
+pub(crate) fn uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
 }
 
 /// `n` random characters of `[a-z0-9]`.

@@ -159,7 +159,8 @@ async fn denials_have_reasons_and_statuses() {
         assert_eq!(r.status.as_u16(), status, "{reason}: {}", r.text);
         assert_eq!(r.header("x-sandgate-reason"), Some(reason));
         assert!(
-            r.text.starts_with(&format!("access denied ({reason})")),
+            r.text
+                .starts_with(&format!("OpenSandbox Ingress: access denied ({reason})")),
             "{}",
             r.text
         );
@@ -199,4 +200,138 @@ async fn ingress_header_wins_over_host_and_uri_mode_ignores_host() {
     // An open sandbox's uri path is parsed the legacy way even if it looks signed.
     let r = t.gw(&format!("/{id}/82/x2qxvk/0ff8cd39a/ping"), &[]).await;
     assert_eq!(r.json()["path"], "/x2qxvk/0ff8cd39a/ping");
+}
+
+/// Sends raw bytes to `addr` and returns the whole answer (the server closes or 2 s pass).
+async fn raw_answer(addr: &str, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(request).await.unwrap();
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), s.read_to_end(&mut out)).await;
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn deprecated_header_empty_values_and_stripping() {
+    let t = start(RouteMode::Header, false);
+    let id = t.sandbox(&t.admin(), true).await;
+    let access = t.endpoint(&id, 80, "").await.json()["headers"]["OpenSandbox-Secure-Access"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = t
+        .gw(
+            "/a%2Fb/c?x=%20&y",
+            &[
+                ("OpenSandbox-Ingress-To", "  ".into()),
+                ("OPEN-SANDBOX-INGRESS", format!("{id}-81")),
+                ("OpenSandbox-Secure-Access", access.clone()),
+                ("OpenSandbox-Access-Renew", "1".into()),
+                ("X-Kept", "yes".into()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let echo = r.json();
+    assert_eq!(echo["sandbox_id"], id.as_str());
+    assert_eq!(echo["port"], 81);
+    assert_eq!(echo["path"], "/a%2Fb/c", "escaping is kept");
+    assert_eq!(echo["query"], "x=%20&y");
+    let fwd = echo["headers"].as_object().unwrap();
+    for gone in [
+        "opensandbox-ingress-to",
+        "open-sandbox-ingress",
+        "opensandbox-secure-access",
+        "opensandbox-access-renew",
+    ] {
+        assert!(!fwd.contains_key(gone), "{gone} was forwarded: {fwd:?}");
+    }
+    assert_eq!(fwd["x-kept"], "yes");
+    // The new header wins over the deprecated one.
+    let r = t
+        .gw(
+            "/",
+            &[
+                ("OpenSandbox-Ingress-To", format!("{id}-82")),
+                ("OPEN-SANDBOX-INGRESS", "nothing-81".into()),
+                ("OpenSandbox-Secure-Access", access.clone()),
+            ],
+        )
+        .await;
+    assert_eq!(r.json()["port"], 82);
+    // Methods and bodies reach the app.
+    let resp = t
+        .http
+        .put(format!("{}/upload", t.mock.gateway_url()))
+        .header("OpenSandbox-Ingress-To", format!("{id}-80"))
+        .header("OpenSandbox-Secure-Access", access)
+        .body("hello body")
+        .send()
+        .await
+        .unwrap();
+    let v: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(
+        (v["method"].as_str(), v["body"].as_str()),
+        (Some("PUT"), Some("hello body"))
+    );
+}
+
+#[tokio::test]
+async fn malformed_requests_of_section_1_4() {
+    let t = start(RouteMode::Header, false);
+    let id = t.sandbox(&t.admin(), false).await;
+    let gw = t
+        .mock
+        .gateway_url()
+        .trim_start_matches("http://")
+        .to_owned();
+    // Two Host headers.
+    let a = raw_answer(
+        &gw,
+        format!("GET /ping HTTP/1.1\r\nHost: {id}-80.localhost\r\nHost: {id}-80.localhost\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await;
+    assert!(a.starts_with("HTTP/1.1 400"), "{a}");
+    assert!(a.contains("more than one Host"), "{a}");
+    // No route source at all (HTTP/1.0 without Host): 400, the path is not a route here.
+    let a = raw_answer(
+        &gw,
+        format!("GET /{id}/80/ping HTTP/1.0\r\n\r\n").as_bytes(),
+    )
+    .await;
+    assert!(
+        a.starts_with("HTTP/1.1 400") || a.starts_with("HTTP/1.0 400"),
+        "{a}"
+    );
+    assert!(
+        a.contains("OpenSandbox Ingress: access denied (malformed)"),
+        "{a}"
+    );
+    assert!(
+        a.to_ascii_lowercase().contains("content-type: text/plain"),
+        "{a}"
+    );
+    // A request target that is not a path.
+    let a = raw_answer(
+        &gw,
+        format!("OPTIONS * HTTP/1.1\r\nHost: x\r\nOpenSandbox-Ingress-To: {id}-80\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await;
+    assert!(a.starts_with("HTTP/1.1 400"), "{a}");
+
+    let t = start(RouteMode::Uri, false);
+    let id = t.sandbox(&t.admin(), false).await;
+    // The ingress headers mean nothing in uri mode.
+    let r = t
+        .gw("/ping", &[("OpenSandbox-Ingress-To", format!("{id}-80"))])
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    let r = t.gw(&format!("//{id}/80/ping"), &[]).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    let r = t.gw(&format!("/{id}/80/a%2Fb?q=%41"), &[]).await;
+    assert_eq!(
+        (r.json()["path"].as_str(), r.json()["query"].as_str()),
+        (Some("/a%2Fb"), Some("q=%41"))
+    );
 }

@@ -1358,6 +1358,17 @@ struct SandgateError *sandgate_signing_keys_from_toml(struct SandgateStr toml,
                                                       struct SandgateSigningKeys **out);
 
 /**
+ * Reads the server's environment pair (SPEC §1.6): `keys` is the value of
+ * `OPENSANDBOX_SECURE_ACCESS_KEYS` and `active_key` that of
+ * `OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY`, each with a NULL `ptr` when the variable is unset.
+ * Both or neither; nothing is trimmed; no empty entries. On success `*out` is a new handle
+ * owned by the caller (free it with `sandgate_signing_keys_free`), or NULL when neither is set.
+ */
+struct SandgateError *sandgate_signing_keys_from_env(struct SandgateStr keys,
+                                                     struct SandgateStr active_key,
+                                                     struct SandgateSigningKeys **out);
+
+/**
  * Writes the key ids in order as one string of one-character ids (for example `"ab"`) to
  * `*out`, owned by the caller: free it with `sandgate_string_free`.
  */
@@ -1417,7 +1428,8 @@ void sandgate_signed_route_free(struct SandgateSignedRoute *route);
 
 /**
  * Writes the wildcard host `{token}.{base_domain}` of a route token to `*out`, owned by the
- * caller: free it with `sandgate_string_free`.
+ * caller: free it with `sandgate_string_free`. A base domain that is not a DNS name is
+ * `invalid_argument`.
  */
 struct SandgateError *sandgate_wildcard_host(struct SandgateStr token,
                                              struct SandgateStr base_domain,

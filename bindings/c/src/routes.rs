@@ -71,6 +71,27 @@ pub unsafe extern "C" fn sandgate_signing_keys_from_toml(
     })
 }
 
+/// Reads the server's environment pair (SPEC §1.6): `keys` is the value of
+/// `OPENSANDBOX_SECURE_ACCESS_KEYS` and `active_key` that of
+/// `OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY`, each with a NULL `ptr` when the variable is unset.
+/// Both or neither; nothing is trimmed; no empty entries. On success `*out` is a new handle
+/// owned by the caller (free it with `sandgate_signing_keys_free`), or NULL when neither is set.
+#[no_mangle]
+pub unsafe extern "C" fn sandgate_signing_keys_from_env(
+    keys: SandgateStr,
+    active_key: SandgateStr,
+    out: *mut *mut SandgateSigningKeys,
+) -> *mut SandgateError {
+    guard(|| {
+        let out = out_ptr(out, "out", ptr::null_mut())?;
+        let keys = SigningKeys::from_env_vars(keys.opt("keys")?, active_key.opt("active_key")?)?;
+        if let Some(keys) = keys {
+            *out = Box::into_raw(Box::new(SandgateSigningKeys(keys)));
+        }
+        Ok(())
+    })
+}
+
 /// Writes the key ids in order as one string of one-character ids (for example `"ab"`) to
 /// `*out`, owned by the caller: free it with `sandgate_string_free`.
 #[no_mangle]
@@ -252,7 +273,8 @@ owned!(SandgateSignedRoute {
 });
 
 /// Writes the wildcard host `{token}.{base_domain}` of a route token to `*out`, owned by the
-/// caller: free it with `sandgate_string_free`.
+/// caller: free it with `sandgate_string_free`. A base domain that is not a DNS name is
+/// `invalid_argument`.
 #[no_mangle]
 pub unsafe extern "C" fn sandgate_wildcard_host(
     token: SandgateStr,
@@ -262,7 +284,7 @@ pub unsafe extern "C" fn sandgate_wildcard_host(
     guard(|| {
         let out = out_ptr(out, "out", SandgateString::NONE)?;
         let host =
-            sandgate::route::wildcard_host(token.get("token")?, base_domain.get("base_domain")?);
+            sandgate::route::wildcard_host(token.get("token")?, base_domain.get("base_domain")?)?;
         *out = SandgateString::new(&host);
         Ok(())
     })
@@ -387,6 +409,7 @@ pub unsafe extern "C" fn sandgate_verifier_decide(
             host: host.opt("host")?,
             path: path.opt("path")?,
             secure_access: secure_access.opt("secure_access")?,
+            ..Default::default()
         };
         let token = access_token.opt("access_token")?;
         let d = surface::decide(&v.0, &req, token, optional(has_now, now, "has_now")?);

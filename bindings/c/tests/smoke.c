@@ -369,6 +369,15 @@ static void vectors_family(void) {
   OK(sandgate_wildcard_host(S("sbx-001-8080-x2qxvk-0ff8cd39a"), S(".localhost"), &host));
   CHECK(eq(host, "sbx-001-8080-x2qxvk-0ff8cd39a.localhost"), "wildcard host %s", host.ptr);
   sandgate_string_free(&host);
+  OK(sandgate_wildcard_host(S("sbx-001-8080-x2qxvk-0ff8cd39a"), S("example.com"), &host));
+  CHECK(eq(host, "sbx-001-8080-x2qxvk-0ff8cd39a.example.com"), "wildcard host %s", host.ptr);
+  sandgate_string_free(&host);
+  /* A base domain that is not a DNS name is refused. */
+  expect_error(sandgate_wildcard_host(S("sbx-001-8080-x2qxvk-0ff8cd39a"), S("evil.com/x"), &host),
+               SANDGATE_ERROR_KIND_INVALID_ARGUMENT, 0, "wildcard host with '/'");
+  expect_error(sandgate_wildcard_host(S("sbx-001-8080-x2qxvk-0ff8cd39a"), S("a.com\r\nX: 1"), &host),
+               SANDGATE_ERROR_KIND_INVALID_ARGUMENT, 0, "wildcard host with CR/LF");
+  CHECK(host.ptr == NULL, "host set on error");
 
   /* Bad inputs: port out of range, empty sandbox id, neither or both expiries, TTL 0. */
   route = NULL;
@@ -510,6 +519,23 @@ static void key_config_family(void) {
   expect_error(err, SANDGATE_ERROR_KIND_INVALID_CONFIG, 0, "duplicate id");
   expect_error(sandgate_signing_keys_from_toml(S("[ingress"), &keys),
                SANDGATE_ERROR_KIND_INVALID_CONFIG, 0, "bad toml");
+  CHECK(keys == NULL, "keys set on error");
+
+  /* The server's environment pair: both, neither (no handle), one alone (an error). */
+  OK(sandgate_signing_keys_from_env(S("a=YQ==,b=Yg=="), S("b"), &keys));
+  OK(sandgate_signing_keys_active_key_id(keys, &active));
+  CHECK(keys != NULL && eq(active, "b"), "env pair active key %s", active.ptr);
+  sandgate_string_free(&active);
+  sandgate_signing_keys_free(keys);
+  keys = NULL;
+  OK(sandgate_signing_keys_from_env(NONE, NONE, &keys));
+  CHECK(keys == NULL, "neither variable set gives no handle");
+  err = sandgate_signing_keys_from_env(S("a=YQ=="), NONE, &keys);
+  CHECK(err && strstr(err->message.ptr, "set together") != NULL, "env pair message: %s",
+        err ? err->message.ptr : "");
+  expect_error(err, SANDGATE_ERROR_KIND_INVALID_CONFIG, 0, "env pair without active key");
+  expect_error(sandgate_signing_keys_from_env(S("a=YQ==,"), S("a"), &keys),
+               SANDGATE_ERROR_KIND_INVALID_CONFIG, 0, "env pair trailing comma");
   CHECK(keys == NULL, "keys set on error");
 }
 

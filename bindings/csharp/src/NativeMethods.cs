@@ -385,6 +385,8 @@ namespace Sandgate.Native
         [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_signing_keys_from_toml(SandgateStr toml, out SigningKeysHandle keys);
         [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_signing_keys_from_env(SandgateStr keys, SandgateStr activeKey, out SigningKeysHandle result);
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_signing_keys_key_ids(SigningKeysHandle keys, SandgateString* result);
         [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_signing_keys_active_key_id(SigningKeysHandle keys, SandgateString* result);

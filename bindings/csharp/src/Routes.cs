@@ -187,6 +187,7 @@ namespace Sandgate
         }
 
         /// <summary>The wildcard host <c>{token}.{baseDomain}</c>.</summary>
+        /// <exception cref="InvalidArgumentException">The base domain is not a DNS name.</exception>
         public unsafe string Host(string baseDomain)
         {
             SandgateString result;

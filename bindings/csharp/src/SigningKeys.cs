@@ -51,6 +51,55 @@ namespace Sandgate
             return Wrap(e, h);
         }
 
+        /// <summary>
+        /// Reads the server's pair <c>OPENSANDBOX_SECURE_ACCESS_KEYS</c> and
+        /// <c>OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY</c> from <paramref name="env"/> (a missing name is an
+        /// unset variable): both or neither, nothing trimmed, no empty entries. Null when neither is set.
+        /// </summary>
+        /// <exception cref="InvalidConfigException">The pair is not a valid key set.</exception>
+        public static unsafe SigningKeys FromEnv(IDictionary<string, string> env)
+        {
+            if (env == null)
+            {
+                throw Errors.Own(ErrorKind.InvalidArgument, "env must not be null");
+            }
+            string keys, active;
+            env.TryGetValue(EnvKeys, out keys);
+            env.TryGetValue(EnvActiveKey, out active);
+            return FromEnvValues(keys, active);
+        }
+
+        /// <summary>
+        /// <see cref="FromEnv(IDictionary{string, string})"/> over the process environment.
+        /// </summary>
+        /// <exception cref="InvalidConfigException">The pair is not a valid key set.</exception>
+        public static SigningKeys FromEnv()
+        {
+            return FromEnvValues(
+                Environment.GetEnvironmentVariable(EnvKeys),
+                Environment.GetEnvironmentVariable(EnvActiveKey));
+        }
+
+        private const string EnvKeys = "OPENSANDBOX_SECURE_ACCESS_KEYS";
+        private const string EnvActiveKey = "OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY";
+
+        private static unsafe SigningKeys FromEnvValues(string keys, string active)
+        {
+            Library.EnsureLoaded();
+            SigningKeysHandle h;
+            SandgateError* e;
+            using (var pins = new Pins())
+            {
+                e = NativeMethods.sandgate_signing_keys_from_env(pins.Str(keys, EnvKeys), pins.Str(active, EnvActiveKey), out h);
+            }
+            if (e == null && h.IsInvalid)
+            {
+                h.Dispose();
+                return null;
+            }
+            return Wrap(e, h);
+        }
+
         private static unsafe SigningKeys Wrap(SandgateError* e, SigningKeysHandle h)
         {
             Errors.Check(e, h);

@@ -1,4 +1,5 @@
 // sdk-tests/cases/key_config.json and api_keys.json.
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using NUnit.Framework;
@@ -25,11 +26,30 @@ namespace Sandgate.Tests
         public void KeyConfig_Cases(IDictionary<string, object> c)
         {
             IDictionary<string, object> want = c.Obj("expect");
-            string input = c.Str("input");
-            bool flag = c.Str("form") == "flag";
+            string form = c.Str("form");
+            Func<SigningKeys> load;
+            if (form == "env")
+            {
+                var env = new Dictionary<string, string>();
+                foreach (KeyValuePair<string, object> kv in c.Obj("input"))
+                {
+                    env[kv.Key] = (string)kv.Value;
+                }
+                load = () => SigningKeys.FromEnv(env);
+            }
+            else
+            {
+                string input = c.Str("input");
+                load = () => form == "flag" ? SigningKeys.FromFlag(input) : SigningKeys.FromToml(input);
+            }
+            if (want.Bool("unset"))
+            {
+                Assert.IsNull(load());
+                return;
+            }
             if (want.Bool("ok"))
             {
-                using (SigningKeys keys = flag ? SigningKeys.FromFlag(input) : SigningKeys.FromToml(input))
+                using (SigningKeys keys = load())
                 {
                     CollectionAssert.AreEqual(want.Arr("key_ids").Cast<string>().ToList(), keys.KeyIds.ToList());
                     Assert.AreEqual(want.Str("active_key"), keys.ActiveKeyId);
@@ -37,17 +57,7 @@ namespace Sandgate.Tests
                 }
                 return;
             }
-            var e = Expect.Throws<InvalidConfigException>(() =>
-            {
-                if (flag)
-                {
-                    SigningKeys.FromFlag(input);
-                }
-                else
-                {
-                    SigningKeys.FromToml(input);
-                }
-            });
+            var e = Expect.Throws<InvalidConfigException>(() => load());
             Assert.AreEqual(want.Str("kind"), e.KindCode);
             Assert.AreEqual(ErrorKind.InvalidConfig, e.Kind);
             StringAssert.Contains(want.Str("message_contains"), e.Message);
@@ -59,6 +69,37 @@ namespace Sandgate.Tests
                     StringAssert.DoesNotContain(secret, text);
                 }
             }
+        }
+    }
+
+    [TestFixture]
+    public class KeyConfigEnvTests
+    {
+        [Test]
+        public void KeyConfig_FromEnvReadsTheProcessEnvironment()
+        {
+            string keys = Environment.GetEnvironmentVariable("OPENSANDBOX_SECURE_ACCESS_KEYS");
+            string active = Environment.GetEnvironmentVariable("OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY");
+            try
+            {
+                Environment.SetEnvironmentVariable("OPENSANDBOX_SECURE_ACCESS_KEYS", null);
+                Environment.SetEnvironmentVariable("OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY", null);
+                Assert.IsNull(SigningKeys.FromEnv());
+                Environment.SetEnvironmentVariable("OPENSANDBOX_SECURE_ACCESS_KEYS", "a=Zm9v,b=YmFy");
+                var e = Expect.Throws<InvalidConfigException>(() => SigningKeys.FromEnv());
+                StringAssert.Contains("set together", e.Message);
+                Environment.SetEnvironmentVariable("OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY", "b");
+                using (SigningKeys k = SigningKeys.FromEnv())
+                {
+                    Assert.AreEqual("b", k.ActiveKeyId);
+                }
+            }
+            finally
+            {
+                Environment.SetEnvironmentVariable("OPENSANDBOX_SECURE_ACCESS_KEYS", keys);
+                Environment.SetEnvironmentVariable("OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY", active);
+            }
+            Assert.Throws<InvalidArgumentException>(() => SigningKeys.FromEnv(null));
         }
     }
 

@@ -292,10 +292,24 @@ fn new_signer(keys: &FfiSigningKeys, key_id: Option<String>) -> Result<FfiSigner
     })
 }
 
-/// The wildcard host `{token}.{base_domain}` of a route token.
+/// The wildcard host `{token}.{base_domain}` of a route token; a base domain that is not a
+/// DNS name is `invalid_argument`.
 #[uniffi::export]
-fn wildcard_host(token: String, base_domain: String) -> String {
-    sandgate::route::wildcard_host(&token, &base_domain)
+fn wildcard_host(token: String, base_domain: String) -> Result<String> {
+    Ok(sandgate::route::wildcard_host(&token, &base_domain)?)
+}
+
+/// The server's environment pair: the values of `OPENSANDBOX_SECURE_ACCESS_KEYS` and
+/// `OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY` (`None` = unset). `None` when neither is set.
+#[uniffi::export]
+fn signing_keys_from_env(
+    keys: Option<String>,
+    active_key: Option<String>,
+) -> Result<Option<Arc<FfiSigningKeys>>> {
+    let keys = keys.map(SecretString::from);
+    let parsed =
+        SigningKeys::from_env_vars(keys.as_ref().map(|k| k.expose()), active_key.as_deref())?;
+    Ok(parsed.map(|keys| Arc::new(FfiSigningKeys { keys })))
 }
 
 /// `expires` in base 36 (SPEC §1.1).
@@ -387,6 +401,7 @@ impl FfiRouteVerifier {
             host: request.host.as_deref(),
             path: request.path.as_deref(),
             secure_access: request.secure_access.as_deref(),
+            ..Default::default()
         };
         surface::decide(&self.verifier, &req, access_token.as_deref(), now).into()
     }

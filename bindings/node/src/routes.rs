@@ -48,6 +48,23 @@ impl SigningKeys {
         Ok(SigningKeys { inner })
     }
 
+    /// From the server's environment pair: the values of `OPENSANDBOX_SECURE_ACCESS_KEYS` and
+    /// `OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY` (null = unset). Null when neither is set.
+    #[napi(catch_unwind)]
+    pub fn from_env(
+        #[napi(ts_arg_type = "string | Secret | null")] keys: Option<TextOrSecret>,
+        active_key: Option<String>,
+    ) -> napi::Result<Option<SigningKeys>> {
+        let parse =
+            |k: Option<&str>| sandgate::SigningKeys::from_env_vars(k, active_key.as_deref());
+        let inner = match &keys {
+            Some(k) => with_text(k, |k| parse(Some(k))),
+            None => parse(None),
+        }
+        .js()?;
+        Ok(inner.map(|inner| SigningKeys { inner }))
+    }
+
     /// The configured key ids, in order.
     #[napi(getter, catch_unwind)]
     pub fn key_ids(&self) -> Vec<String> {
@@ -156,10 +173,11 @@ pub struct SignedRouteData {
     pub header_value: String,
 }
 
-/// The wildcard host `{token}.{baseDomain}` of a route token.
+/// The wildcard host `{token}.{baseDomain}` of a route token; a base domain that is not a DNS
+/// name is an `InvalidArgument`.
 #[napi(catch_unwind)]
-pub fn wildcard_host(token: String, base_domain: String) -> String {
-    sandgate::route::wildcard_host(&token, &base_domain)
+pub fn wildcard_host(token: String, base_domain: String) -> napi::Result<String> {
+    sandgate::route::wildcard_host(&token, &base_domain).js()
 }
 
 /// Where a request's route comes from (SPEC §1.4) and the access header it carried.
@@ -262,6 +280,7 @@ impl RouteVerifier {
             host: request.host.as_deref(),
             path: request.path.as_deref(),
             secure_access: request.secure_access.as_deref(),
+            ..Default::default()
         };
         let d = match &access_token {
             Some(t) => with_text(t, |t| surface::decide(&self.inner, &req, Some(t), now)),

@@ -118,8 +118,12 @@ describe('access', () => {
 describe('key_config', () => {
   for (const c of loadCases('key_config.json').cases) {
     test(`key_config: ${c.form} ${c.name}`, () => {
-      const parse = () => (c.form === 'flag' ? SigningKeys.fromFlag(c.input) : SigningKeys.fromToml(c.input));
-      if (c.expect.ok) {
+      const forms = { flag: SigningKeys.fromFlag, toml: SigningKeys.fromToml, env: SigningKeys.fromEnv };
+      assert.ok(forms[c.form], `unknown form ${c.form}`);
+      const parse = () => forms[c.form](c.input);
+      if (c.expect.unset) {
+        assert.equal(parse(), null);
+      } else if (c.expect.ok) {
         const keys = parse();
         assert.deepEqual(keys.keyIds, c.expect.key_ids);
         assert.equal(keys.activeKeyId, c.expect.active_key);
@@ -134,6 +138,34 @@ describe('key_config', () => {
         });
       }
     });
+  }
+});
+
+test('key_config: fromEnv reads process.env by default and checks value types', () => {
+  const saved = { ...process.env };
+  try {
+    delete process.env.OPENSANDBOX_SECURE_ACCESS_KEYS;
+    delete process.env.OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY;
+    assert.equal(SigningKeys.fromEnv(), null);
+    process.env.OPENSANDBOX_SECURE_ACCESS_KEYS = 'a=Zm9v,b=YmFy';
+    assert.throws(() => SigningKeys.fromEnv(), (e) => e instanceof InvalidConfig && /set together/.test(e.message));
+    process.env.OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY = 'b';
+    assert.equal(SigningKeys.fromEnv().activeKeyId, 'b');
+  } finally {
+    for (const k of ['OPENSANDBOX_SECURE_ACCESS_KEYS', 'OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY']) {
+      if (k in saved) process.env[k] = saved[k];
+      else delete process.env[k];
+    }
+  }
+  assert.throws(() => SigningKeys.fromEnv({ OPENSANDBOX_SECURE_ACCESS_KEYS: 1, OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY: 'a' }), InvalidArgument);
+  assert.throws(() => SigningKeys.fromEnv('a=Zm9v'), InvalidArgument);
+});
+
+test('access: host() refuses a base domain that is not a DNS name', () => {
+  const route = new RouteSigner(SigningKeys.fromFlag('a=bXktdGVzdC1zZWNyZXQ='), 'a').sign('sbx-001', 8080, 2_000_000_000);
+  assert.equal(route.host('*.sandbox.example.com'), 'sbx-001-8080-x2qxvk-0ff8cd39a.sandbox.example.com');
+  for (const bad of ['evil.com/x', 'a b.com', 'a.com\r\nX-Injected: 1', '']) {
+    assert.throws(() => route.host(bad), InvalidArgument, JSON.stringify(bad));
   }
 });
 

@@ -56,6 +56,8 @@ export async function flow(signal: AbortSignal): Promise<number> {
 
   const signingKeys = SigningKeys.fromFlag(mock.signingKeys);
   const fromToml: SigningKeys = SigningKeys.fromToml('[ingress.secure_access]\n');
+  const fromEnv: SigningKeys | null = SigningKeys.fromEnv({ OPENSANDBOX_SECURE_ACCESS_KEYS: 'a=Zm9v', OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY: 'a' });
+  const fromProcess: SigningKeys | null = SigningKeys.fromEnv();
   const ids: string[] = signingKeys.keyIds;
   const active: string | null = fromToml.activeKeyId;
   const signer = new RouteSigner(signingKeys, 'a');

@@ -31,6 +31,34 @@ impl SigningKeys {
             .py(py)
     }
 
+    /// Reads the server's environment pair `OPENSANDBOX_SECURE_ACCESS_KEYS` and
+    /// `OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY` from `env` (any mapping; default: the process
+    /// environment). `None` when neither is set.
+    #[staticmethod]
+    #[pyo3(signature = (env = None))]
+    fn from_env(py: Python<'_>, env: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Self>> {
+        let Some(env) = env else {
+            return sandgate::SigningKeys::from_env()
+                .map(|k| k.map(SigningKeys))
+                .py(py);
+        };
+        let get = |name: &str| -> PyResult<Option<SecretArg>> {
+            let v = env.call_method1("get", (name,))?;
+            if v.is_none() {
+                return Ok(None);
+            }
+            v.extract::<SecretArg>().map(Some)
+        };
+        let keys = get(sandgate::keys::ENV_KEYS)?;
+        let active = get(sandgate::keys::ENV_ACTIVE_KEY)?;
+        sandgate::SigningKeys::from_env_vars(
+            keys.as_ref().map(SecretArg::expose),
+            active.as_ref().map(SecretArg::expose),
+        )
+        .map(|k| k.map(SigningKeys))
+        .py(py)
+    }
+
     /// The key ids (one-character strings), in configuration order.
     #[getter]
     fn key_ids(&self) -> Vec<String> {
@@ -160,9 +188,10 @@ impl SignedRoute {
     fn info(&self) -> RouteInfo {
         RouteInfo(self.0.route())
     }
-    /// The wildcard host `{token}.{base_domain}`.
-    fn host(&self, base_domain: &str) -> String {
-        self.0.host(base_domain)
+    /// The wildcard host `{token}.{base_domain}`; a base domain that is not a DNS name is an
+    /// `InvalidArgument`.
+    fn host(&self, py: Python<'_>, base_domain: &str) -> PyResult<String> {
+        self.0.host(base_domain).py(py)
     }
     fn __str__(&self) -> &str {
         &self.0.token
@@ -413,6 +442,7 @@ impl RouteVerifier {
             host,
             path,
             secure_access: secure_access.as_ref().map(SecretArg::expose),
+            ..Default::default()
         };
         let token = access_token.as_ref().map(SecretArg::expose);
         Ok(AccessDecision(surface::decide(&self.0, &req, token, now)))

@@ -187,7 +187,7 @@ def test_client_shared_by_eight_threads() -> None:
             assert (endpoint.route.sandbox_id, endpoint.route.port) == (sandbox.id, 8000 + n)
         assert len(client.list_sandboxes()) == 8
         assert len(mock.requests()) == 8 * 3 + 1
-        assert all(r.status in (200, 201) for r in mock.requests())
+        assert all(r.status in (200, 202) for r in mock.requests())
 
 
 def test_client_in_a_forked_child() -> None:
@@ -249,8 +249,9 @@ def test_client_ctrl_c_aborts_a_blocking_call() -> None:
         finally:
             timer.cancel()
             signal.signal(signal.SIGINT, previous)
-        time.sleep(1.8)  # past the latency: a request still running would be logged by now
-        assert mock.requests() == [], "the interrupted request was not aborted"
+        time.sleep(1.8)  # past the latency: a request still running would be answered by now
+        # The mock logs a request when it arrives; the aborted one was never answered.
+        assert [r.status for r in mock.requests()] in ([], [0]), "the interrupted request was not aborted"
         mock.clear_faults()
         assert client.list_sandboxes() == []
 

@@ -1,6 +1,8 @@
-"""key_config.json: signing keys from the ingress flag string and the server TOML."""
+"""key_config.json: signing keys from the ingress flag string, the server TOML and the server's
+environment pair."""
 
-from typing import Any, Dict
+import os
+from typing import Any, Callable, Dict, Optional
 
 import pytest
 
@@ -12,10 +14,19 @@ CASES = load("key_config")["cases"]
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c["name"])
 def test_key_config_cases(case: Dict[str, Any]) -> None:
-    parse = SigningKeys.from_flag if case["form"] == "flag" else SigningKeys.from_toml
+    forms: Dict[str, Callable[[Any], Optional[SigningKeys]]] = {
+        "flag": SigningKeys.from_flag,
+        "toml": SigningKeys.from_toml,
+        "env": SigningKeys.from_env,
+    }
+    parse = forms[case["form"]]
     expect = case["expect"]
+    if expect.get("unset"):
+        assert parse(case["input"]) is None
+        return
     if expect["ok"]:
         keys = parse(case["input"])
+        assert keys is not None
         assert keys.key_ids == expect["key_ids"]
         assert keys.active_key_id == expect["active_key"]
         assert len(keys) == len(expect["key_ids"])
@@ -31,6 +42,21 @@ def test_key_config_cases(case: Dict[str, Any]) -> None:
     if "message_excludes" in expect:
         assert expect["message_excludes"] not in str(err)
         assert expect["message_excludes"] not in repr(err)
+
+
+def test_key_config_from_env_reads_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENSANDBOX_SECURE_ACCESS_KEYS", raising=False)
+    monkeypatch.delenv("OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY", raising=False)
+    assert SigningKeys.from_env() is None
+    monkeypatch.setenv("OPENSANDBOX_SECURE_ACCESS_KEYS", "a=Zm9v,b=YmFy")
+    with pytest.raises(InvalidConfig, match="set together"):
+        SigningKeys.from_env()
+    monkeypatch.setenv("OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY", "b")
+    keys = SigningKeys.from_env()
+    assert keys is not None and keys.active_key_id == "b"
+    assert SigningKeys.from_env(os.environ) is not None
+    with pytest.raises(TypeError):
+        SigningKeys.from_env({"OPENSANDBOX_SECURE_ACCESS_KEYS": 1, "OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY": "a"})
 
 
 def test_key_config_repr_never_shows_secrets() -> None:

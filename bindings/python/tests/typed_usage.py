@@ -39,6 +39,9 @@ from sandgate.testing import MockRequest, MockServer
 def routes() -> None:
     keys: SigningKeys = SigningKeys.from_flag("a=bXktdGVzdC1zZWNyZXQ=")
     also: SigningKeys = SigningKeys.from_toml("[ingress.secure_access]\n")
+    from_env: Optional[SigningKeys] = SigningKeys.from_env(
+        {"OPENSANDBOX_SECURE_ACCESS_KEYS": "a=Zm9v", "OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY": "a"}
+    )
     ids: List[str] = keys.key_ids + also.key_ids
     active: Optional[str] = keys.active_key_id
     route: SignedRoute = RouteSigner(keys, "a").sign("sbx-001", 8080, 2_000_000_000)

@@ -8,6 +8,20 @@ use std::time::Duration;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default domain when neither an option nor `OPEN_SANDBOX_DOMAIN` gives one.
 pub const DEFAULT_DOMAIN: &str = "localhost:8080";
+/// Default cap on the size of a response body (SPEC §2.1): 8 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
+
+/// `text` (a domain or a URL) with any userinfo replaced by `***`: `user:SECRET@host` becomes
+/// `***@host`, `https://u:p@host/x` becomes `https://***@host/x`. For messages and `Debug`.
+pub fn redact_userinfo(text: &str) -> std::borrow::Cow<'_, str> {
+    let start = text.find("://").map_or(0, |i| i + 3);
+    let rest = &text[start..];
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    match authority.rfind('@') {
+        None => std::borrow::Cow::Borrowed(text),
+        Some(at) => std::borrow::Cow::Owned(format!("{}***{}", &text[..start], &rest[at..])),
+    }
+}
 
 /// When and how idempotent requests (GET, DELETE) are retried.
 ///
@@ -67,6 +81,7 @@ pub(crate) struct Settings {
     pub headers: Vec<(String, String)>,
     pub user_agent: String,
     pub retry: RetryPolicy,
+    pub max_response_bytes: usize,
 }
 
 /// Options for [`Client`](super::Client); every field falls back to the environment and then
@@ -80,13 +95,14 @@ pub struct ClientBuilder {
     headers: Vec<(String, String)>,
     language: Option<String>,
     retry: Option<RetryPolicy>,
+    max_response_bytes: Option<usize>,
     ignore_env: bool,
 }
 
 impl std::fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ClientBuilder")
-            .field("domain", &self.domain)
+            .field("domain", &self.domain.as_deref().map(redact_userinfo))
             .field("protocol", &self.protocol)
             .field("api_key", &self.api_key.as_ref().map(|_| "***"))
             .field("timeout", &self.timeout)
@@ -95,6 +111,7 @@ impl std::fmt::Debug for ClientBuilder {
                 &self.headers.iter().map(|(k, _)| k).collect::<Vec<_>>(),
             )
             .field("retry", &self.retry)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -141,6 +158,12 @@ impl ClientBuilder {
         self.retry = Some(retry);
         self
     }
+    /// The largest response body accepted, in bytes (default 8 MiB). A larger response is a
+    /// `decode` error, refused before the rest of it is read.
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = Some(bytes);
+        self
+    }
     /// Do not read `OPEN_SANDBOX_*` environment variables.
     pub fn ignore_env(mut self) -> Self {
         self.ignore_env = true;
@@ -173,13 +196,15 @@ impl ClientBuilder {
                 "protocol must be http or https, not {protocol:?}"
             )));
         }
+        // Userinfo written in the domain (`user:SECRET@host`) never reaches a message.
+        let shown = redact_userinfo(&domain);
         if domain.is_empty() || domain.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(Error::invalid_config(format!(
-                "domain {domain:?} must be a non-empty host[:port] without spaces"
+                "domain {shown:?} must be a non-empty host[:port] without spaces"
             )));
         }
         reqwest::Url::parse(&format!("{protocol}://{domain}/")).map_err(|e| {
-            Error::invalid_config(format!("domain {domain:?} does not form a valid URL: {e}"))
+            Error::invalid_config(format!("domain {shown:?} does not form a valid URL: {e}"))
         })?;
         let api_key = self
             .api_key
@@ -215,6 +240,14 @@ impl ClientBuilder {
                 "retry max_attempts must be at least 1",
             ));
         }
+        let max_response_bytes = self
+            .max_response_bytes
+            .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
+        if max_response_bytes == 0 {
+            return Err(Error::invalid_config(
+                "max_response_bytes must be at least 1",
+            ));
+        }
         let language = self.language.as_deref().unwrap_or("rust");
         Ok(Settings {
             protocol,
@@ -224,6 +257,7 @@ impl ClientBuilder {
             headers: self.headers,
             user_agent: format!("sandgate/{} ({language})", env!("CARGO_PKG_VERSION")),
             retry,
+            max_response_bytes,
         })
     }
 }

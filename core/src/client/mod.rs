@@ -4,11 +4,14 @@ mod config;
 mod model;
 mod transport;
 
-pub use config::{ClientBuilder, RetryPolicy, DEFAULT_DOMAIN, DEFAULT_TIMEOUT};
+pub use config::{
+    redact_userinfo, ClientBuilder, RetryPolicy, DEFAULT_DOMAIN, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_TIMEOUT,
+};
 pub use model::{redact_headers, ApiKeyInfo, CreateSandbox, CreatedApiKey, Endpoint, Sandbox};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::keys::format_rfc3339;
+use crate::keys::format_expires_at;
 use crate::route::{
     check_port, parse_header, parse_host, parse_path, RouteInfo, INGRESS_TO_HEADER,
 };
@@ -56,7 +59,8 @@ impl Client {
         Self::builder().build()
     }
 
-    /// `protocol://domain`, the server root.
+    /// `protocol://domain`, the server root, with any userinfo written in the domain shown as
+    /// `***` (safe to print; every language's `repr`/`toString` uses it).
     pub fn base_url(&self) -> &str {
         self.inner.base_url()
     }
@@ -124,10 +128,12 @@ impl Client {
             call.query.push(("expires", e.to_string()));
         }
         let body = self.inner.json(call).await?;
-        self.to_endpoint(body, expires.is_some())
+        self.to_endpoint(body, expires.map(|_| (sandbox_id, port)))
     }
 
-    fn to_endpoint(&self, body: Value, signed: bool) -> Result<Endpoint> {
+    /// `signed` is the sandbox and port a signed endpoint was asked for: its route must name
+    /// exactly them (SPEC §2.1).
+    fn to_endpoint(&self, body: Value, signed: Option<(&str, u16)>) -> Result<Endpoint> {
         let endpoint = body
             .get("endpoint")
             .and_then(Value::as_str)
@@ -151,13 +157,18 @@ impl Client {
         } else {
             format!("{}://{endpoint}", self.inner.settings.protocol)
         };
-        let route = if signed {
-            Some(
-                route_of(&endpoint, &headers)
-                    .ok_or_else(|| decode("the signed endpoint carries no signed route"))?,
-            )
-        } else {
-            None
+        let route = match signed {
+            None => None,
+            Some((sandbox_id, port)) => {
+                let route = route_of(&endpoint, &headers)
+                    .ok_or_else(|| decode("the signed endpoint carries no signed route"))?;
+                if route.sandbox_id != sandbox_id || route.port != port {
+                    return Err(decode(
+                        "the signed endpoint's route names another sandbox or port than the one asked for",
+                    ));
+                }
+                Some(route)
+            }
         };
         Ok(Endpoint {
             endpoint,
@@ -185,7 +196,7 @@ impl Client {
                     "expires_at must be in the future (got {e}, now is {now})"
                 )));
             }
-            body.insert("expires_at".into(), Value::String(format_rfc3339(e)));
+            body.insert("expires_at".into(), Value::String(format_expires_at(e)?));
         }
         let call = Call::post(Api::Keys, &[], Value::Object(body));
         let data = keys_data(self.inner.json(call).await?)?;
@@ -234,8 +245,12 @@ impl Client {
                 "timeout must be at least one second",
             ));
         }
+        // `entrypoint` and `resourceLimits` are required by the lifecycle spec; these are the
+        // official SDKs' defaults.
         let mut body = json!({
             "image": { "uri": req.image },
+            "entrypoint": ["tail", "-f", "/dev/null"],
+            "resourceLimits": { "cpu": "1", "memory": "2Gi" },
             "secureAccess": req.secure_access,
             "metadata": req.metadata,
         });
@@ -246,7 +261,10 @@ impl Client {
             .inner
             .json(Call::post(Api::Lifecycle, &["sandboxes"], body))
             .await?;
-        sandbox_of(&v)
+        // The platform leaves the startup source out of the create response.
+        let mut created = sandbox_of(&v)?;
+        created.image.get_or_insert_with(|| req.image.clone());
+        Ok(created)
     }
 
     /// Gets a sandbox.
@@ -259,20 +277,36 @@ impl Client {
         sandbox_of(&v)
     }
 
-    /// Lists the sandboxes the caller may see.
+    /// Lists the sandboxes the caller may see, following the list's pages
+    /// (`pagination.hasNextPage`) to the end.
     pub async fn list_sandboxes(&self) -> Result<Vec<Sandbox>> {
-        let v = self
-            .inner
-            .json(Call::get(Api::Lifecycle, &["sandboxes"]))
-            .await?;
-        let items = match &v {
-            Value::Array(a) => a,
-            _ => v
-                .get("items")
-                .and_then(Value::as_array)
-                .ok_or_else(|| decode("sandbox list must be an array or have \"items\""))?,
-        };
-        items.iter().map(sandbox_of).collect()
+        const MAX_PAGES: u64 = 10_000;
+        let mut out = Vec::new();
+        for page in 1..=MAX_PAGES {
+            let mut call = Call::get(Api::Lifecycle, &["sandboxes"]);
+            call.query.push(("page", page.to_string()));
+            call.query.push(("pageSize", "100".to_owned()));
+            let v = self.inner.json(call).await?;
+            let items = match &v {
+                Value::Array(a) => a,
+                _ => v
+                    .get("items")
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| decode("sandbox list must be an array or have \"items\""))?,
+            };
+            for item in items {
+                out.push(sandbox_of(item)?);
+            }
+            let more = v
+                .get("pagination")
+                .and_then(|p| p.get("hasNextPage"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            if !more || items.is_empty() {
+                return Ok(out);
+            }
+        }
+        Err(decode("sandbox list has more than 10000 pages"))
     }
 
     /// Deletes a sandbox.

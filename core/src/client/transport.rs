@@ -1,8 +1,9 @@
 //! Sending one call: URL building, auth headers, timeouts, retries and error mapping.
 
+use super::config::redact_userinfo;
 use super::config::Settings;
 use crate::error::{Error, ErrorKind, Result};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER, USER_AGENT};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER, USER_AGENT};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::time::{Duration, SystemTime};
@@ -53,6 +54,8 @@ pub(crate) struct Transport {
     pub settings: Settings,
     http: reqwest::Client,
     base: String,
+    /// `base` with userinfo shown as `***`: what `base_url` reports.
+    shown_base: String,
 }
 
 impl Transport {
@@ -73,18 +76,22 @@ impl Transport {
         let http = reqwest::Client::builder()
             .default_headers(headers)
             .timeout(settings.timeout)
+            // SPEC §2.1: a redirect is never followed, so no credential leaves the origin.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::invalid_config(format!("cannot build the HTTP client: {e}")))?;
         let base = format!("{}://{}", settings.protocol, settings.domain);
+        let shown_base = redact_userinfo(&base).into_owned();
         Ok(Transport {
             settings,
             http,
             base,
+            shown_base,
         })
     }
 
     pub fn base_url(&self) -> &str {
-        &self.base
+        &self.shown_base
     }
 
     fn url(&self, call: &Call<'_>) -> Result<reqwest::Url> {
@@ -163,15 +170,22 @@ impl Transport {
         }
     }
 
-    async fn read(&self, resp: reqwest::Response) -> std::result::Result<Value, Failure> {
+    async fn read(&self, mut resp: reqwest::Response) -> std::result::Result<Value, Failure> {
         let status = resp.status();
         let request_id = resp
             .headers()
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        if status.is_redirection() {
+            return Err(Failure::Done(redirect_error(
+                status,
+                resp.headers().get(LOCATION),
+                request_id,
+            )));
+        }
         let retry_after = resp.headers().get(RETRY_AFTER).and_then(parse_retry_after);
-        let bytes = resp.bytes().await.map_err(Failure::from_reqwest)?;
+        let bytes = self.body(&mut resp, status, &request_id).await?;
         if status.is_success() {
             if bytes.is_empty() || status == StatusCode::NO_CONTENT {
                 return Ok(Value::Null);
@@ -195,6 +209,43 @@ impl Transport {
             retry_after,
             error: api_error(status, &bytes, request_id),
         })
+    }
+
+    /// Reads the body chunk by chunk, refusing it as soon as it is known to exceed the size
+    /// cap: from `Content-Length` before reading anything, else when the running total passes it.
+    async fn body(
+        &self,
+        resp: &mut reqwest::Response,
+        status: StatusCode,
+        request_id: &Option<String>,
+    ) -> std::result::Result<Vec<u8>, Failure> {
+        let cap = self.settings.max_response_bytes;
+        let too_big = |what: String| {
+            Failure::Done(
+                Error::new(
+                    ErrorKind::Decode,
+                    format!(
+                        "the server's {} response {what}, over the limit of {cap} bytes",
+                        status.as_u16()
+                    ),
+                )
+                .with_status(status.as_u16())
+                .with_request_id(request_id.clone()),
+            )
+        };
+        if let Some(n) = resp.content_length() {
+            if n > cap as u64 {
+                return Err(too_big(format!("announces {n} bytes")));
+            }
+        }
+        let mut out = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(Failure::from_reqwest)? {
+            if out.len() + chunk.len() > cap {
+                return Err(too_big("is larger".to_owned()));
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out)
     }
 }
 
@@ -236,7 +287,12 @@ impl Failure {
             ),
             Failure::Connect(e) | Failure::Connection(e) => Error::new(
                 ErrorKind::Transport,
-                format!("cannot talk to {}: {}", settings.domain, error_chain(&e)),
+                format!(
+                    "cannot talk to {}: {}",
+                    redact_userinfo(&settings.domain),
+                    // The URL may carry userinfo from the domain: never in a message.
+                    error_chain(&e.without_url())
+                ),
             ),
         }
     }
@@ -254,6 +310,31 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         src = inner.source();
     }
     s
+}
+
+/// A 3xx answer: never followed (SPEC §2.1); an `api` error with the status and `Location`.
+fn redirect_error(
+    status: StatusCode,
+    location: Option<&HeaderValue>,
+    request_id: Option<String>,
+) -> Error {
+    let location = match location.map(HeaderValue::to_str) {
+        None => "no Location".to_owned(),
+        Some(Err(_)) => "a Location that is not text".to_owned(),
+        Some(Ok(l)) => {
+            let l: String = redact_userinfo(l.trim()).chars().take(300).collect();
+            format!("Location: {l}")
+        }
+    };
+    Error::api(
+        status.as_u16(),
+        None,
+        format!(
+            "the server answered {} with {location}; sandgate never follows redirects",
+            status.as_u16()
+        ),
+        request_id,
+    )
 }
 
 /// Maps an error response: lifecycle `{"code", "message"}` or keys

@@ -190,28 +190,64 @@ pub fn is_expired(expires_at: Option<&str>, now: u64) -> bool {
     }
 }
 
-/// Parses an API-key expiry to Unix seconds: RFC 3339 (`2030-01-01T00:00:00Z`), or decimal
-/// epoch seconds, where values ≥ 1e12 are taken as milliseconds.
+/// The last instant an API-key expiry may name: `9999-12-31T23:59:59Z`, the last second RFC 3339
+/// can write. Later expiries are rejected (a server answers 400), so every accepted expiry has
+/// exactly one rendering and parsing that rendering gives the same instant back.
+pub const MAX_EXPIRES_AT: u64 = 253_402_300_799;
+
+/// Epoch values at or above this are milliseconds (SPEC §3.2).
+const MILLIS_FROM: u64 = 1_000_000_000_000;
+
+/// Parses an API-key expiry to one instant, Unix seconds: RFC 3339 (`2030-01-01T00:00:00Z`,
+/// any offset, fractions of a second truncated), or decimal epoch seconds, where values ≥ 1e12
+/// are milliseconds. An instant after [`MAX_EXPIRES_AT`] (year 9999) or before 1970 is an
+/// `invalid_argument` error.
 pub fn parse_expires_at(value: &str) -> Result<u64> {
     let v = value.trim();
-    if !v.is_empty() && v.bytes().all(|c| c.is_ascii_digit()) {
+    let secs = if !v.is_empty() && v.bytes().all(|c| c.is_ascii_digit()) {
         let n: u64 = v
             .parse()
             .map_err(|_| Error::invalid_argument("expires_at epoch value is too large"))?;
-        return Ok(if n >= 1_000_000_000_000 { n / 1000 } else { n });
+        if n >= MILLIS_FROM {
+            n / 1000
+        } else {
+            n
+        }
+    } else {
+        let t = time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| {
+                Error::invalid_argument(
+                    "expires_at must be an RFC 3339 timestamp or integer epoch seconds",
+                )
+            })?;
+        u64::try_from(t.unix_timestamp())
+            .map_err(|_| Error::invalid_argument("expires_at is before 1970"))?
+    };
+    if secs > MAX_EXPIRES_AT {
+        return Err(Error::invalid_argument(
+            "expires_at is after 9999-12-31T23:59:59Z, the last instant RFC 3339 can write",
+        ));
     }
-    let t = time::OffsetDateTime::parse(v, &time::format_description::well_known::Rfc3339)
-        .map_err(|_| {
-            Error::invalid_argument(
-                "expires_at must be an RFC 3339 timestamp or integer epoch seconds",
-            )
-        })?;
-    u64::try_from(t.unix_timestamp())
-        .map_err(|_| Error::invalid_argument("expires_at is before 1970"))
+    Ok(secs)
 }
 
-/// Formats Unix seconds as RFC 3339 UTC (`2030-01-01T00:00:00Z`).
+/// Renders an API-key expiry (Unix seconds) as RFC 3339 UTC, the one form servers store and
+/// return; [`parse_expires_at`] gives `secs` back. After [`MAX_EXPIRES_AT`] it is an
+/// `invalid_argument` error.
+pub fn format_expires_at(secs: u64) -> Result<String> {
+    if secs > MAX_EXPIRES_AT {
+        return Err(Error::invalid_argument(
+            "expires_at is after 9999-12-31T23:59:59Z, the last instant RFC 3339 can write",
+        ));
+    }
+    Ok(format_rfc3339(secs))
+}
+
+/// Formats Unix seconds as RFC 3339 UTC (`2030-01-01T00:00:00Z`). Instants after
+/// [`MAX_EXPIRES_AT`], which RFC 3339 cannot write, render as `9999-12-31T23:59:59Z` (never as a
+/// bare number, which a reader could take for milliseconds).
 pub fn format_rfc3339(secs: u64) -> String {
+    let secs = secs.min(MAX_EXPIRES_AT);
     i64::try_from(secs)
         .ok()
         .and_then(|s| time::OffsetDateTime::from_unix_timestamp(s).ok())
@@ -219,7 +255,7 @@ pub fn format_rfc3339(secs: u64) -> String {
             t.format(&time::format_description::well_known::Rfc3339)
                 .ok()
         })
-        .unwrap_or_else(|| secs.to_string())
+        .unwrap_or_else(|| "9999-12-31T23:59:59Z".to_owned())
 }
 
 /// The API key presented in request headers: `X-API-Key: <key>`, else
@@ -282,6 +318,47 @@ mod tests {
         assert!(is_expired(Some("100"), 101));
         assert!(!is_expired(None, u64::MAX));
         assert_eq!(format_rfc3339(1_893_456_000), "2030-01-01T00:00:00Z");
+    }
+
+    /// Regression: `1000000000000000` (milliseconds, year 33658) used to become 1e12 seconds,
+    /// rendered as the bare number `1000000000000`, which reads back as milliseconds (2001):
+    /// a key minted already expired. Past year 9999 is now refused, and every accepted expiry
+    /// renders to RFC 3339 and parses back to the same instant.
+    #[test]
+    fn far_future_expiry_is_refused_and_rendering_round_trips() {
+        assert!(parse_expires_at("1000000000000000").is_err());
+        assert!(parse_expires_at("999999999999").is_err());
+        assert!(parse_expires_at("9999-12-31T23:59:59-01:00").is_err());
+        assert_eq!(parse_expires_at("253402300799999").unwrap(), MAX_EXPIRES_AT);
+        assert_eq!(
+            parse_expires_at("9999-12-31T23:59:59Z").unwrap(),
+            MAX_EXPIRES_AT
+        );
+        assert!(format_expires_at(MAX_EXPIRES_AT + 1).is_err());
+        for t in [
+            0,
+            1,
+            999_999_999_999,
+            MILLIS_FROM - 1,
+            MILLIS_FROM,
+            MAX_EXPIRES_AT - 1,
+            MAX_EXPIRES_AT,
+            MAX_EXPIRES_AT + 1,
+            1_000_000_000_000_000,
+            u64::MAX,
+        ] {
+            let text = format_rfc3339(t);
+            assert_eq!(
+                parse_expires_at(&text).unwrap(),
+                t.min(MAX_EXPIRES_AT),
+                "{t} {text}"
+            );
+            assert!(!text.bytes().all(|c| c.is_ascii_digit()), "{text}");
+            if t <= MAX_EXPIRES_AT {
+                assert_eq!(format_expires_at(t).unwrap(), text);
+                assert!(!is_expired(Some(&text), t) && is_expired(Some(&text), t + 1));
+            }
+        }
     }
 
     #[test]

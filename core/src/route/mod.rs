@@ -15,4 +15,7 @@ pub use sign::{
     canonical_bytes, signing_input, wildcard_host, RouteSigner, SignedRoute, INGRESS_TO_HEADER,
     SECURE_ACCESS_HEADER,
 };
-pub use verify::{Access, AccessDecision, AccessRequest, Grant, RouteVerifier, SandboxPolicy};
+pub use verify::{
+    gateway_denial_body, Access, AccessDecision, AccessRequest, Grant, RouteSource, RouteVerifier,
+    SandboxPolicy, ACCESS_RENEW_HEADER, GATEWAY_STRIPPED_HEADERS, INGRESS_LEGACY_HEADER,
+};

@@ -241,6 +241,10 @@ pub fn parse_path(path_and_query: &str, signed: bool) -> Result<PathRoute<'_>, D
     let rest = path
         .strip_prefix('/')
         .ok_or(malformed("path must start with '/'"))?;
+    if rest.starts_with('/') {
+        // `//id/...`: the first segment is empty; never skip it to find an id further on.
+        return Err(malformed("path has an empty first segment"));
+    }
     let (sandbox_id, rest) = split_segment(rest);
     if sandbox_id.is_empty() {
         return Err(malformed("path has no sandbox id segment"));
@@ -350,5 +354,7 @@ mod tests {
         assert!(parse_path("abc/80", false).is_err());
         assert!(parse_path("/abc", false).is_err());
         assert!(parse_path("//80", false).is_err());
+        assert!(parse_path("//abc/80/ping", false).is_err());
+        assert!(parse_path("//abc/80/x2qxvk/0ff8cd39a", true).is_err());
     }
 }

@@ -114,10 +114,56 @@ fn check_inputs(sandbox_id: &str, port: u16) -> Result<()> {
     Ok(())
 }
 
-/// The wildcard host `{token}.{base_domain}` of a route token (a leading `.` on the base domain
-/// is dropped). For language packages that keep a signed route as plain data.
-pub fn wildcard_host(token: &str, base_domain: &str) -> String {
-    format!("{token}.{}", base_domain.trim_start_matches('.'))
+/// The wildcard host `{token}.{base_domain}` of a route token. A leading `*.` or `.` on the base
+/// domain is dropped (`*.sandbox.example.com` is upstream's gateway address form). The base
+/// domain must be a DNS name — labels of `[A-Za-z0-9-]`, 1 to 63 characters, not starting
+/// with `-`, at most 253 characters in all — optionally followed by `:port`; the token must be
+/// one non-empty label without `.`, `/`, `:`, whitespace or control characters. Anything else
+/// (spaces, `/`, CR/LF, an empty label) is an `invalid_argument` error, so no host header can
+/// be forged from a bad configuration.
+pub fn wildcard_host(token: &str, base_domain: &str) -> Result<String> {
+    if token.is_empty()
+        || token.chars().any(|c| {
+            c.is_control() || c.is_whitespace() || matches!(c, '.' | '/' | ':' | '?' | '#' | '@')
+        })
+    {
+        return Err(Error::invalid_argument(
+            "a wildcard host needs a route token without '.', '/', ':', '?', '#', '@', whitespace or control characters",
+        ));
+    }
+    let base = base_domain
+        .strip_prefix("*.")
+        .or_else(|| base_domain.strip_prefix('.'))
+        .unwrap_or(base_domain);
+    check_base_domain(base)?;
+    Ok(format!("{token}.{base}"))
+}
+
+fn check_base_domain(base: &str) -> Result<()> {
+    let (name, port) = match base.rsplit_once(':') {
+        Some((n, p)) => (n, Some(p)),
+        None => (base, None),
+    };
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && !l.starts_with('-')
+            && l.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-')
+    };
+    let name_ok = !name.is_empty() && name.len() <= 253 && name.split('.').all(label_ok);
+    let port_ok = port.map_or(true, |p| {
+        !p.is_empty()
+            && !p.starts_with('0')
+            && p.len() <= 5
+            && p.bytes().all(|c| c.is_ascii_digit())
+            && p.parse::<u16>().is_ok()
+    });
+    if name_ok && port_ok {
+        Ok(())
+    } else {
+        Err(Error::invalid_argument(
+            "base domain must be a DNS name (labels of [A-Za-z0-9-], 1 to 63 characters, not starting with '-'), optionally with :port",
+        ))
+    }
 }
 
 /// Signs routes with one key of a [`SigningKeys`] set.
@@ -260,9 +306,16 @@ impl SignedRoute {
         }
         t
     }
-    /// The wildcard host `{token}.{base_domain}`.
-    pub fn host(&self, base_domain: &str) -> String {
+    /// The wildcard host `{token}.{base_domain}`, checked like [`wildcard_host`]: a base domain
+    /// that is not a DNS name is an `invalid_argument` error.
+    pub fn wildcard_host(&self, base_domain: &str) -> Result<String> {
         wildcard_host(&self.token(), base_domain)
+    }
+    /// The wildcard host `{token}.{base_domain}` **without** checking `base_domain`, for
+    /// callers that validated it once up front (the mock server checks its base domain when it
+    /// starts). Prefer [`SignedRoute::wildcard_host`].
+    pub fn host(&self, base_domain: &str) -> String {
+        format!("{}.{}", self.token(), base_domain.trim_start_matches('.'))
     }
     /// The uri-mode prefix `/{sandbox_id}/{port}/{expires_b36}/{signature}`.
     pub fn uri_prefix(&self) -> String {
@@ -285,6 +338,56 @@ impl SignedRoute {
             port: self.port,
             expires: Some(self.expires),
             key_id: Some(self.key_id()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    /// Regression (issue 15): any base domain used to be pasted verbatim into the host.
+    #[test]
+    fn wildcard_host_refuses_what_is_not_a_dns_name() {
+        let t = "sbx-001-8080-x2qxvk-0ff8cd39a";
+        for (base, want) in [
+            ("example.com", "example.com"),
+            (".sandbox.example.com", "sandbox.example.com"),
+            ("*.sandbox.example.com", "sandbox.example.com"),
+            ("localhost", "localhost"),
+            ("gw.local:8443", "gw.local:8443"),
+            ("127.0.0.1", "127.0.0.1"),
+            ("a-b.c9", "a-b.c9"),
+        ] {
+            assert_eq!(wildcard_host(t, base).unwrap(), format!("{t}.{want}"));
+        }
+        for base in [
+            "",
+            ".",
+            "example.com.",
+            "exa mple.com",
+            "example.com/evil",
+            "example.com\r\nX-Injected: 1",
+            "example.com\n",
+            "-bad.com",
+            "a..b",
+            "under_score.com",
+            "host:0",
+            "host:65536",
+            "host:080",
+            "host:",
+            "user@host",
+            "*.*.example.com",
+            &"a".repeat(64),
+            &["abc"; 64].join("."),
+        ] {
+            let e = wildcard_host(t, base).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{base:?}");
+            assert!(!e.message().contains('\n'));
+        }
+        for token in ["", "a.b", "a/b", "a b", "a\r\nb", "a:1"] {
+            assert!(wildcard_host(token, "example.com").is_err(), "{token:?}");
         }
     }
 }

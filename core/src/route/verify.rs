@@ -29,21 +29,66 @@ impl fmt::Debug for SandboxPolicy<'_> {
     }
 }
 
+/// The deprecated route header upstream gateways still read after `OpenSandbox-Ingress-To`.
+pub const INGRESS_LEGACY_HEADER: &str = "OPEN-SANDBOX-INGRESS";
+/// The renew-on-access intent header (OSEP-0009); a gateway never forwards it.
+pub const ACCESS_RENEW_HEADER: &str = "OpenSandbox-Access-Renew";
+/// The headers a gateway removes before forwarding an allowed request (SPEC §1.4).
+pub const GATEWAY_STRIPPED_HEADERS: [&str; 4] = [
+    super::sign::INGRESS_TO_HEADER,
+    INGRESS_LEGACY_HEADER,
+    super::sign::SECURE_ACCESS_HEADER,
+    ACCESS_RENEW_HEADER,
+];
+
+/// Where a gateway takes the route from (SPEC §1.4).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum RouteSource {
+    /// The first non-empty of `ingress_to`, `ingress_legacy` and `host`; when all are absent
+    /// or empty, the path (uri mode). For tools that do not know the gateway's mode.
+    #[default]
+    Auto,
+    /// A header or wildcard gateway: the first non-empty of `ingress_to`, `ingress_legacy`
+    /// and `host`; none of them is malformed (400). The path is only the upstream path.
+    Headers,
+    /// A uri gateway: the path only; the ingress headers and `host` are ignored.
+    Path,
+}
+
+impl RouteSource {
+    /// The stable code: `auto`, `headers`, `path`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            RouteSource::Auto => "auto",
+            RouteSource::Headers => "headers",
+            RouteSource::Path => "path",
+        }
+    }
+}
+
 /// The parts of a gateway request that the access decision reads.
 ///
-/// The route is taken from `ingress_to` (the `OpenSandbox-Ingress-To` header) when present,
-/// else from `host`, else from `path` (uri route mode). A gateway in uri mode leaves `host`
-/// as `None`.
+/// The route is taken (SPEC §1.4) from the first **non-empty** of `ingress_to` (the
+/// `OpenSandbox-Ingress-To` header), `ingress_legacy` (the deprecated `OPEN-SANDBOX-INGRESS`)
+/// and `host`; in uri mode from `path`. [`source`](Self::source) says which a gateway
+/// reads; the default, [`RouteSource::Auto`], falls back to the path when no header names a
+/// route. Build it with `..Default::default()` so new fields keep old code compiling.
 #[derive(Clone, Copy, Default)]
 pub struct AccessRequest<'a> {
     /// `OpenSandbox-Ingress-To` header value.
     pub ingress_to: Option<&'a str>,
     /// `Host` header value.
     pub host: Option<&'a str>,
-    /// Request path and query (`/p?q`).
+    /// Request target as received: path and query (`/p?q`), still percent-encoded.
     pub path: Option<&'a str>,
     /// `OpenSandbox-Secure-Access` header value; `Some("")` counts as present.
     pub secure_access: Option<&'a str>,
+    /// The deprecated `OPEN-SANDBOX-INGRESS` header value (read after `ingress_to`).
+    pub ingress_legacy: Option<&'a str>,
+    /// Which parts name the route (the gateway's mode).
+    pub source: RouteSource,
+    /// The request carried more than one `Host` header: malformed (400).
+    pub duplicate_host: bool,
 }
 
 impl fmt::Debug for AccessRequest<'_> {
@@ -53,8 +98,17 @@ impl fmt::Debug for AccessRequest<'_> {
             .field("host", &self.host)
             .field("path", &self.path)
             .field("secure_access", &self.secure_access.map(|_| "***"))
+            .field("ingress_legacy", &self.ingress_legacy)
+            .field("source", &self.source)
+            .field("duplicate_host", &self.duplicate_host)
             .finish()
     }
+}
+
+/// The body a gateway answers a denial with (`text/plain`, SPEC §1.4):
+/// `OpenSandbox Ingress: access denied (<reason>): <detail>` and a newline.
+pub fn gateway_denial_body(denial: &Denial) -> String {
+    format!("OpenSandbox Ingress: {denial}\n")
 }
 
 /// How an allowed request was granted.
@@ -236,6 +290,11 @@ impl RouteVerifier {
 
     /// The full access decision of SPEC §1.5 for one gateway request at `now`.
     ///
+    /// The route comes from the request's [`source`](AccessRequest::source) (SPEC §1.4):
+    /// two `Host` headers, no route where one is required, a request target that is not a
+    /// path, or an empty first uri segment (`//id/...`) are malformed. The upstream path keeps
+    /// its escaping and always starts with `/`.
+    ///
     /// `policy` is asked for the sandbox named by the route; `None` means the gateway does
     /// not know it (`unknown_sandbox`, 404). In order: malformed route → 400; open sandbox →
     /// allow; `OpenSandbox-Secure-Access` present (even empty) → its trimmed value must equal
@@ -247,20 +306,43 @@ impl RouteVerifier {
         policy: impl FnOnce(&str) -> Option<SandboxPolicy<'p>>,
         now: u64,
     ) -> Result<Access<'a>, Denial> {
-        let (mut route, mut path, mut query, uri_mode) = if let Some(h) = req.ingress_to {
-            let (p, q) = split_query(req.path);
-            (parse_header(h)?, p, q, false)
-        } else if let Some(h) = req.host {
-            let (p, q) = split_query(req.path);
-            (parse_host(h)?, p, q, false)
-        } else if let Some(full) = req.path {
-            let p = parse_path(full, false)?;
-            (p.route, p.path(), p.query, true)
-        } else {
+        if req.duplicate_host {
             return Err(Denial::new(
                 DenyReason::Malformed,
-                "the request carries no route",
+                "the request carries more than one Host header",
             ));
+        }
+        let from_headers = match req.source {
+            RouteSource::Path => None,
+            RouteSource::Auto | RouteSource::Headers => {
+                if let Some(h) = non_empty(req.ingress_to).or(non_empty(req.ingress_legacy)) {
+                    Some(parse_header(h)?)
+                } else if let Some(h) = non_empty(req.host) {
+                    Some(parse_host(h)?)
+                } else {
+                    None
+                }
+            }
+        };
+        let (mut route, mut path, mut query, uri_mode) = match (from_headers, req.source) {
+            (Some(route), _) => {
+                let (p, q) = upstream_target(req.path)?;
+                (route, p, q, false)
+            }
+            (None, RouteSource::Headers) => {
+                return Err(Denial::new(
+                    DenyReason::Malformed,
+                    "the request names no route: send OpenSandbox-Ingress-To or a Host whose first label is the route",
+                ))
+            }
+            (None, _) => {
+                let full = req.path.ok_or(Denial::new(
+                    DenyReason::Malformed,
+                    "the request carries no route",
+                ))?;
+                let p = parse_path(full, false)?;
+                (p.route, p.path(), p.query, true)
+            }
         };
         let policy = policy(route.sandbox_id).ok_or(Denial::new(
             DenyReason::UnknownSandbox,
@@ -349,12 +431,159 @@ impl RouteVerifier {
     }
 }
 
-fn split_query(path: Option<&str>) -> (&str, Option<&str>) {
-    match path {
-        None | Some("") => ("/", None),
-        Some(p) => match p.split_once('?') {
-            Some((p, q)) => (if p.is_empty() { "/" } else { p }, Some(q)),
-            None => (p, None),
+/// A header value that names something: present and not blank.
+fn non_empty(v: Option<&str>) -> Option<&str> {
+    v.filter(|s| !s.trim().is_empty())
+}
+
+/// The upstream path and query of a header or wildcard request: the target as received
+/// (escaping kept), `/` when there is none; a target that is not an absolute path (`*`,
+/// `abc`, `http://...`) is malformed.
+fn upstream_target(target: Option<&str>) -> Result<(&str, Option<&str>), Denial> {
+    let (p, q) = match target {
+        None => ("", None),
+        Some(t) => match t.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (t, None),
         },
+    };
+    if p.is_empty() {
+        return Ok(("/", q));
+    }
+    if !p.starts_with('/') {
+        return Err(Denial::new(
+            DenyReason::Malformed,
+            "the request target must be a path starting with '/'",
+        ));
+    }
+    Ok((p, q))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open_decide<'a>(req: &AccessRequest<'a>) -> Result<Access<'a>, Denial> {
+        RouteVerifier::new(SigningKeys::empty()).decide(req, |_| Some(SandboxPolicy::Open), 0)
+    }
+
+    fn reason(r: Result<Access<'_>, Denial>) -> &'static str {
+        r.map(|_| "allowed").unwrap_or_else(|d| d.reason().code())
+    }
+
+    #[test]
+    fn route_sources_in_order_and_empty_values_fall_through() {
+        let req = AccessRequest {
+            ingress_to: Some(""),
+            ingress_legacy: Some("legacy-81"),
+            host: Some("host-82.example.com"),
+            path: Some("/p"),
+            source: RouteSource::Headers,
+            ..Default::default()
+        };
+        assert_eq!(open_decide(&req).unwrap().route.sandbox_id, "legacy");
+        let req = AccessRequest {
+            ingress_legacy: Some("  "),
+            ..req
+        };
+        assert_eq!(open_decide(&req).unwrap().route.port, 82);
+        let req = AccessRequest {
+            ingress_to: Some("first-80"),
+            ..req
+        };
+        assert_eq!(open_decide(&req).unwrap().route.sandbox_id, "first");
+    }
+
+    #[test]
+    fn header_mode_without_a_route_is_malformed_not_a_path_route() {
+        let req = AccessRequest {
+            path: Some("/abc/80/ping"),
+            host: Some(""),
+            source: RouteSource::Headers,
+            ..Default::default()
+        };
+        assert_eq!(reason(open_decide(&req)), "malformed");
+        // Auto (no mode known) still reads the path.
+        let req = AccessRequest {
+            source: RouteSource::Auto,
+            ..req
+        };
+        assert_eq!(open_decide(&req).unwrap().path, "/ping");
+    }
+
+    #[test]
+    fn uri_mode_ignores_headers_and_rejects_an_empty_first_segment() {
+        let req = AccessRequest {
+            ingress_to: Some("hdr-80"),
+            ingress_legacy: Some("old-80"),
+            host: Some("host-80.localhost"),
+            path: Some("/abc/81/x%2Fy?q=%20"),
+            source: RouteSource::Path,
+            ..Default::default()
+        };
+        let a = open_decide(&req).unwrap();
+        assert_eq!((a.route.sandbox_id, a.route.port), ("abc", 81));
+        assert_eq!((a.path, a.query), ("/x%2Fy", Some("q=%20")));
+        let req = AccessRequest {
+            path: Some("//abc/81/ping"),
+            ..req
+        };
+        assert_eq!(reason(open_decide(&req)), "malformed");
+        let req = AccessRequest { path: None, ..req };
+        assert_eq!(reason(open_decide(&req)), "malformed");
+    }
+
+    #[test]
+    fn upstream_path_keeps_escaping_and_starts_with_a_slash() {
+        let base = AccessRequest {
+            ingress_to: Some("abc-80"),
+            source: RouteSource::Headers,
+            ..Default::default()
+        };
+        for (target, path, query) in [
+            ("/a%2Fb/%2e%2e", "/a%2Fb/%2e%2e", None),
+            ("?x=1", "/", Some("x=1")),
+            ("", "/", None),
+        ] {
+            let req = AccessRequest {
+                path: Some(target),
+                ..base
+            };
+            let a = open_decide(&req).unwrap();
+            assert_eq!((a.path, a.query), (path, query), "{target}");
+        }
+        assert_eq!(open_decide(&base).unwrap().path, "/");
+        for bad in ["*", "abc", "http://x/y", "abc?q"] {
+            let req = AccessRequest {
+                path: Some(bad),
+                ..base
+            };
+            assert_eq!(reason(open_decide(&req)), "malformed", "{bad}");
+        }
+    }
+
+    #[test]
+    fn two_host_headers_are_malformed_in_every_mode() {
+        for source in [RouteSource::Auto, RouteSource::Headers, RouteSource::Path] {
+            let req = AccessRequest {
+                ingress_to: Some("abc-80"),
+                path: Some("/abc/80/"),
+                duplicate_host: true,
+                source,
+                ..Default::default()
+            };
+            assert_eq!(reason(open_decide(&req)), "malformed", "{source:?}");
+        }
+    }
+
+    #[test]
+    fn denial_body_is_the_upstream_shape() {
+        let d = Denial::new(DenyReason::Expired, "the signed route has expired");
+        assert_eq!(
+            gateway_denial_body(&d),
+            "OpenSandbox Ingress: access denied (expired): the signed route has expired\n"
+        );
+        assert!(GATEWAY_STRIPPED_HEADERS.contains(&"OPEN-SANDBOX-INGRESS"));
+        assert!(GATEWAY_STRIPPED_HEADERS.contains(&"OpenSandbox-Access-Renew"));
     }
 }

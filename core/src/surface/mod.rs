@@ -145,8 +145,9 @@ impl From<&SignedRoute> for SignedRouteView {
 }
 
 impl SignedRouteView {
-    /// The wildcard host `{token}.{base_domain}`.
-    pub fn host(&self, base_domain: &str) -> String {
+    /// The wildcard host `{token}.{base_domain}`; a base domain that is not a DNS name is
+    /// `invalid_argument` (core's `route::wildcard_host`).
+    pub fn host(&self, base_domain: &str) -> Result<String> {
         crate::route::wildcard_host(&self.token, base_domain)
     }
 
@@ -429,7 +430,7 @@ mod tests {
         let v = RouteVerifier::new(keys);
         let route = verify_owned(&v, RouteForm::Token, &r.token, Some(1)).unwrap();
         assert_eq!(route, r.route());
-        let host = r.host("example.com");
+        let host = r.host("example.com").unwrap();
         assert_eq!(
             verify_owned(&v, RouteForm::Host, &host, Some(1)).unwrap(),
             r.route()

@@ -5,6 +5,25 @@ pub use reqwest::StatusCode;
 use sandgate_mock::{MockConfig, MockServer, RouteMode};
 use serde_json::Value;
 
+/// A valid create body (image, entrypoint, resource limits, a 10-minute timeout) with
+/// `extra` fields (`"k": v, ...`) added.
+pub fn create_body(extra: &str) -> String {
+    let sep = if extra.is_empty() { "" } else { ", " };
+    format!(
+        r#"{{"image": {{"uri": "python:3.11"}}, "entrypoint": ["python", "-m", "http.server"], "resourceLimits": {{"cpu": "500m", "memory": "512Mi"}}, "timeout": 600{sep}{extra}}}"#
+    )
+}
+
+/// Whether `s` is a UUID (8-4-4-4-12 lowercase hex).
+pub fn is_uuid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.iter().map(|p| p.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
+        && parts.iter().all(|p| {
+            p.bytes()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+        })
+}
+
 pub struct T {
     pub mock: MockServer,
     pub http: reqwest::Client,
@@ -102,9 +121,9 @@ impl T {
 
     /// Creates a sandbox as `who` and returns its id.
     pub async fn sandbox(&self, who: &[(&str, String)], secure: bool) -> String {
-        let body = format!(r#"{{"image": {{"uri": "python:3.11"}}, "secureAccess": {secure}}}"#);
+        let body = create_body(&format!(r#""secureAccess": {secure}"#));
         let r = self.call("POST", "/v1/sandboxes", who, Some(&body)).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
         r.json()["id"].as_str().unwrap().to_owned()
     }
 

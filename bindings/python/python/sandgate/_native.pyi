@@ -57,6 +57,9 @@ class SigningKeys:
     @staticmethod
     def from_toml(text: _Text) -> SigningKeys:
         """Parses the server TOML table `[ingress.secure_access]` (a `str` or a `Secret`)."""
+    @staticmethod
+    def from_env(env: Optional[Mapping[str, _Text]] = None) -> Optional[SigningKeys]:
+        """Reads the server's pair `OPENSANDBOX_SECURE_ACCESS_KEYS` + `OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY` from `env` (default: the process environment); `None` when neither is set."""
     @property
     def key_ids(self) -> List[str]:
         """The key ids (one-character strings), in configuration order."""

@@ -9,6 +9,7 @@ import dev.sandgate.ffi.FfiRouteVerifier
 import dev.sandgate.ffi.FfiSigningKeys
 import dev.sandgate.ffi.RouteView
 import dev.sandgate.ffi.newSigner
+import dev.sandgate.ffi.signingKeysFromEnv
 import dev.sandgate.ffi.wildcardHost
 import kotlin.time.Duration
 
@@ -46,6 +47,17 @@ public class SigningKeys private constructor(internal val handle: FfiSigningKeys
         /** From the server TOML held as a [Secret]. */
         @JvmStatic
         public fun fromToml(text: Secret): SigningKeys = fromToml(text.expose())
+
+        /**
+         * From the server's pair `OPENSANDBOX_SECURE_ACCESS_KEYS` + `OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY`
+         * in [env] (default: the process environment); null when neither is set.
+         */
+        @JvmStatic
+        @JvmOverloads
+        public fun fromEnv(env: Map<String, String> = System.getenv()): SigningKeys? =
+            native {
+                signingKeysFromEnv(env["OPENSANDBOX_SECURE_ACCESS_KEYS"], env["OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY"])
+            }?.let(::SigningKeys)
     }
 }
 
@@ -139,8 +151,8 @@ public class SignedRoute internal constructor(
     /** The value of `OpenSandbox-Ingress-To`, for header mode: the token. */
     public val headerValue: String get() = token
 
-    /** The wildcard host `{token}.{baseDomain}`. */
-    public fun host(baseDomain: String): String = wildcardHost(token, baseDomain)
+    /** The wildcard host `{token}.{baseDomain}`; throws InvalidArgument when [baseDomain] is not a DNS name. */
+    public fun host(baseDomain: String): String = native { wildcardHost(token, baseDomain) }
 
     override fun equals(other: Any?): Boolean = other is SignedRoute && other.token == token
 

@@ -84,6 +84,10 @@ class AccessTest {
         SigningKeys.fromFlag("a=bXktdGVzdC1zZWNyZXQ=").use { keys ->
             val r = RouteSigner(keys, "a").use { it.sign("sbx-001", 8080, 2_000_000_000uL) }
             assertEquals("sbx-001-8080-x2qxvk-0ff8cd39a.sandbox.example.com", r.host(".sandbox.example.com"))
+            assertEquals("sbx-001-8080-x2qxvk-0ff8cd39a.sandbox.example.com", r.host("*.sandbox.example.com"))
+            for (bad in listOf("evil.com/x", "a b.com", "a.com\r\nX-Injected: 1", "")) {
+                kotlin.test.assertFailsWith<SandgateException.InvalidArgument>(bad) { r.host(bad) }
+            }
             assertEquals("/sbx-001/8080/x2qxvk/0ff8cd39a", r.uriPrefix)
             assertEquals(r.token, r.headerValue)
             assertEquals("sbx-001", r.sandboxId)

@@ -6,19 +6,26 @@ import org.junit.jupiter.api.TestFactory
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
 import kotlin.test.assertFalse
+import kotlin.test.assertNull
 import kotlin.test.assertTrue
 
-/** key_config.json: signing keys from the flag string and the server TOML. */
+/** key_config.json: signing keys from the flag string, the server TOML and the server's env pair. */
 class KeyConfigTest {
     @TestFactory
     fun keyConfigCases(): List<DynamicTest> = Cases.load("key_config").arr("cases").mapIndexed { i, e ->
         val c = e.asObj()
         case("key_config", i, "${c.s("form")}: ${c.s("name")}") {
-            val input = c.s("input")
-            val load = { if (c.s("form") == "flag") SigningKeys.fromFlag(input) else SigningKeys.fromToml(input) }
+            val load: () -> SigningKeys? = when (c.s("form")) {
+                "flag" -> ({ SigningKeys.fromFlag(c.s("input")) })
+                "toml" -> ({ SigningKeys.fromToml(c.s("input")) })
+                "env" -> ({ SigningKeys.fromEnv(c.obj("input").mapValues { (it.value as kotlinx.serialization.json.JsonPrimitive).content }) })
+                else -> error("unknown form ${c.s("form")}")
+            }
             val expect = c.obj("expect")
-            if (expect.bool("ok")!!) {
-                load().use { keys ->
+            if (expect.bool("unset") == true) {
+                assertNull(load())
+            } else if (expect.bool("ok")!!) {
+                load()!!.use { keys ->
                     assertEquals(expect.arr("key_ids").map { (it as kotlinx.serialization.json.JsonPrimitive).content }, keys.keyIds)
                     assertEquals(expect.str("active_key"), keys.activeKeyId)
                 }
@@ -58,7 +65,7 @@ class KeyConfigTest {
             val unknown = assertFailsWith<SandgateException.InvalidConfig> { RouteSigner(keys, "c") }
             assertTrue("\"c\"" in unknown.message!!, unknown.message)
             val bad = assertFailsWith<SandgateException.InvalidConfig> { RouteSigner(keys, "A") }
-            assertTrue("\"A\"" in bad.message!!, bad.message)
+            assertTrue("exactly one character" in bad.message!!, bad.message)
         }
         SigningKeys.fromToml(
             "[ingress.secure_access]\nactive_key = \"b\"\n[[ingress.secure_access.keys]]\nkey_id = \"a\"\nkey = \"Zm9v\"\n" +
@@ -67,5 +74,17 @@ class KeyConfigTest {
             assertEquals("b", keys.activeKeyId)
             assertEquals("b", RouteSigner(keys).use { it.keyId })
         }
+    }
+
+    @Test
+    fun keyConfigFromEnvDefaultsToTheProcessEnvironment() {
+        // The test JVM's environment has neither variable unless the runner sets both.
+        val env = System.getenv()
+        val set = env.containsKey("OPENSANDBOX_SECURE_ACCESS_KEYS") || env.containsKey("OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY")
+        if (!set) assertNull(SigningKeys.fromEnv())
+        val err = assertFailsWith<SandgateException.InvalidConfig> {
+            SigningKeys.fromEnv(mapOf("OPENSANDBOX_SECURE_ACCESS_KEYS" to "a=Zm9v"))
+        }
+        assertTrue("set together" in err.message!!, err.message)
     }
 }
