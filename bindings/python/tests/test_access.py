@@ -156,7 +156,8 @@ def test_access_sign_with_ttl_or_expires() -> None:
 def test_access_wildcard_host_refuses_a_base_domain_that_is_not_a_dns_name() -> None:
     keys = SigningKeys.from_flag("a=bXktdGVzdC1zZWNyZXQ=")
     route = RouteSigner(keys, "a").sign("sbx-001", 8080, 2_000_000_000)
-    assert route.host("*.sandbox.example.com") == "sbx-001-8080-x2qxvk-0ff8cd39a.sandbox.example.com"
+    assert (route.host("*.sandbox.example.com")
+            == "sbx-001-8080-x2qxvk-0ff8cd39a.sandbox.example.com")
     for bad in ("evil.com/x", "a b.com", "a.com\r\nX-Injected: 1", ""):
         with pytest.raises(InvalidArgument):
             route.host(bad)

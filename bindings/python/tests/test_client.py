@@ -251,7 +251,8 @@ def test_client_ctrl_c_aborts_a_blocking_call() -> None:
             signal.signal(signal.SIGINT, previous)
         time.sleep(1.8)  # past the latency: a request still running would be answered by now
         # The mock logs a request when it arrives; the aborted one was never answered.
-        assert [r.status for r in mock.requests()] in ([], [0]), "the interrupted request was not aborted"
+        assert [r.status for r in mock.requests()] in ([], [0]), (
+            "the interrupted request was not aborted")
         mock.clear_faults()
         assert client.list_sandboxes() == []
 

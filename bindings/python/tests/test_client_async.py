@@ -75,7 +75,8 @@ def test_client_async_cancel_in_flight_aborts_the_request() -> None:
             await task
         await asyncio.sleep(1.8)  # past the latency: a request still running is answered by now
         # The mock logs a request when it arrives; the cancelled one was never answered.
-        assert [r.status for r in mock.requests()] in ([], [0]), "the cancelled request still reached the handler's end"
+        assert [r.status for r in mock.requests()] in ([], [0]), (
+            "the cancelled request still reached the handler's end")
         mock.clear_faults()
         assert await client.list_sandboxes() == []
 
@@ -89,7 +90,8 @@ def test_client_async_wait_for_timeout_cancels() -> None:
         with pytest.raises(asyncio.TimeoutError):
             await asyncio.wait_for(client.list_sandboxes(), timeout=0.2)
         await asyncio.sleep(1.5)
-        assert [r.status for r in mock.requests()] in ([], [0]), "the timed-out request was answered"
+        assert [r.status for r in mock.requests()] in ([], [0]), (
+            "the timed-out request was answered")
 
     with MockServer() as mock:
         mock.set_faults(latency_ms=1000)

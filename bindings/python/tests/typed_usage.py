@@ -65,7 +65,7 @@ def routes() -> None:
         verifier.verify_host(later.host("example.com")),
         verifier.verify_path(soon.uri_prefix, now=datetime.datetime.now()),
     ]
-    print(denial, found)
+    print(denial, found, from_env)
     print(ids, active, host, expires, key_id, reason, status, len(keys), "a" in keys)
 
 

@@ -59,7 +59,9 @@ class SigningKeys:
         """Parses the server TOML table `[ingress.secure_access]` (a `str` or a `Secret`)."""
     @staticmethod
     def from_env(env: Optional[Mapping[str, _Text]] = None) -> Optional[SigningKeys]:
-        """Reads the server's pair `OPENSANDBOX_SECURE_ACCESS_KEYS` + `OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY` from `env` (default: the process environment); `None` when neither is set."""
+        """Reads the server's environment pair `OPENSANDBOX_SECURE_ACCESS_KEYS` and
+        `OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY` from `env` (any mapping; default: the process
+        environment). `None` when neither is set."""
     @property
     def key_ids(self) -> List[str]:
         """The key ids (one-character strings), in configuration order."""
@@ -126,7 +128,8 @@ class SignedRoute:
     def info(self) -> RouteInfo:
         """The route facts."""
     def host(self, base_domain: str) -> str:
-        """The wildcard host `{token}.{base_domain}`."""
+        """The wildcard host `{token}.{base_domain}`; a base domain that is not a DNS name is an
+        `InvalidArgument`."""
     def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
