@@ -158,7 +158,9 @@ test('key_config: fromEnv reads process.env by default and checks value types', 
     }
   }
   assert.throws(() => SigningKeys.fromEnv({ OPENSANDBOX_SECURE_ACCESS_KEYS: 1, OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY: 'a' }), InvalidArgument);
-  assert.throws(() => SigningKeys.fromEnv('a=Zm9v'), InvalidArgument);
+  assert.throws(() => SigningKeys.fromEnv('a=Zm9v'), (e) => e instanceof InvalidArgument &&
+    e.message === 'env must be an object of environment variables' &&
+    e.toString() === 'invalid argument: env must be an object of environment variables');
 });
 
 test('access: host() refuses a base domain that is not a DNS name', () => {
