@@ -54,10 +54,9 @@ public class SigningKeys private constructor(internal val handle: FfiSigningKeys
          */
         @JvmStatic
         @JvmOverloads
-        public fun fromEnv(env: Map<String, String> = System.getenv()): SigningKeys? =
-            native {
-                signingKeysFromEnv(env["OPENSANDBOX_SECURE_ACCESS_KEYS"], env["OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY"])
-            }?.let(::SigningKeys)
+        public fun fromEnv(env: Map<String, String> = System.getenv()): SigningKeys? = native {
+            signingKeysFromEnv(env["OPENSANDBOX_SECURE_ACCESS_KEYS"], env["OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY"])
+        }?.let(::SigningKeys)
     }
 }
 

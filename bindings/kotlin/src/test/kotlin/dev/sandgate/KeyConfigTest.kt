@@ -1,5 +1,6 @@
 package dev.sandgate
 
+import kotlinx.serialization.json.JsonPrimitive
 import org.junit.jupiter.api.DynamicTest
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestFactory
@@ -15,18 +16,21 @@ class KeyConfigTest {
     fun keyConfigCases(): List<DynamicTest> = Cases.load("key_config").arr("cases").mapIndexed { i, e ->
         val c = e.asObj()
         case("key_config", i, "${c.s("form")}: ${c.s("name")}") {
-            val load: () -> SigningKeys? = when (c.s("form")) {
-                "flag" -> ({ SigningKeys.fromFlag(c.s("input")) })
-                "toml" -> ({ SigningKeys.fromToml(c.s("input")) })
-                "env" -> ({ SigningKeys.fromEnv(c.obj("input").mapValues { (it.value as kotlinx.serialization.json.JsonPrimitive).content }) })
-                else -> error("unknown form ${c.s("form")}")
+            val form = c.s("form")
+            val load: () -> SigningKeys? = {
+                when (form) {
+                    "flag" -> SigningKeys.fromFlag(c.s("input"))
+                    "toml" -> SigningKeys.fromToml(c.s("input"))
+                    "env" -> SigningKeys.fromEnv(c.obj("input").mapValues { (it.value as JsonPrimitive).content })
+                    else -> error("unknown form $form")
+                }
             }
             val expect = c.obj("expect")
             if (expect.bool("unset") == true) {
                 assertNull(load())
             } else if (expect.bool("ok")!!) {
                 load()!!.use { keys ->
-                    assertEquals(expect.arr("key_ids").map { (it as kotlinx.serialization.json.JsonPrimitive).content }, keys.keyIds)
+                    assertEquals(expect.arr("key_ids").map { (it as JsonPrimitive).content }, keys.keyIds)
                     assertEquals(expect.str("active_key"), keys.activeKeyId)
                 }
             } else {
