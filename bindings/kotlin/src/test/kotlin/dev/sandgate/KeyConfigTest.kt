@@ -70,6 +70,7 @@ class KeyConfigTest {
             assertTrue("\"c\"" in unknown.message!!, unknown.message)
             val bad = assertFailsWith<SandgateException.InvalidConfig> { RouteSigner(keys, "A") }
             assertTrue("exactly one character" in bad.message!!, bad.message)
+            assertFalse("\"A\"" in bad.message!!, bad.message)
         }
         SigningKeys.fromToml(
             "[ingress.secure_access]\nactive_key = \"b\"\n[[ingress.secure_access.keys]]\nkey_id = \"a\"\nkey = \"Zm9v\"\n" +
