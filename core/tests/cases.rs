@@ -257,7 +257,10 @@ fn api_key_cases() {
             revoked: v["revoked"].as_bool().unwrap_or(false),
             expires_at: opt_str(&v["expires_at"]),
         };
-        let now = v.get("now").map(u).unwrap_or_else(sandgate::now_unix);
+        let now = v
+            .get("now")
+            .map(u)
+            .unwrap_or_else(sandgate::clock::now_unix);
         let got = check_api_key(s(&v["key"]), &view, now);
         match &v["expect"] {
             Value::Bool(b) => assert_eq!(got.unwrap().is_ok(), *b, "{name}"),

@@ -8,8 +8,8 @@ mod verify;
 
 pub use b36::{decode_expires_b36, encode_expires_b36, ExpiresB36, MAX_B36_LEN};
 pub use parse::{
-    host_label, parse_header, parse_host, parse_path, parse_token, ParsedRoute, PathRoute,
-    RouteInfo, SignedPart,
+    check_port, host_label, parse_header, parse_host, parse_path, parse_token, ParsedRoute,
+    PathRoute, RouteInfo, SignedPart,
 };
 pub use sign::{
     canonical_bytes, signing_input, wildcard_host, RouteSigner, SignedRoute, INGRESS_TO_HEADER,

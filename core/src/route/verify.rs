@@ -123,6 +123,9 @@ pub enum Grant {
 }
 
 impl Grant {
+    /// Every grant, in table order.
+    pub const ALL: [Grant; 3] = [Grant::Open, Grant::Header, Grant::Signature];
+
     /// The stable code: `open`, `header`, `signature`.
     pub const fn code(self) -> &'static str {
         match self {
@@ -254,7 +257,7 @@ impl RouteVerifier {
 
     /// Parses and verifies a signed route token at the system clock's now.
     pub fn verify<'a>(&self, token: &'a str) -> Result<ParsedRoute<'a>, Denial> {
-        self.verify_at(token, crate::now_unix())
+        self.verify_at(token, crate::clock::now_unix())
     }
 
     /// Parses and verifies a signed route token at `now` (Unix seconds). A legacy token is
@@ -399,7 +402,11 @@ impl RouteVerifier {
             Some(t) => SandboxPolicy::Secure { access_token: t },
             None => SandboxPolicy::Open,
         };
-        match self.decide(req, |_| Some(policy), now.unwrap_or_else(crate::now_unix)) {
+        match self.decide(
+            req,
+            |_| Some(policy),
+            now.unwrap_or_else(crate::clock::now_unix),
+        ) {
             Ok(a) => AccessDecision {
                 allowed: true,
                 reason: None,
