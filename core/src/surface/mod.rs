@@ -17,7 +17,16 @@ mod client;
 mod task;
 
 #[cfg(feature = "client")]
-pub use client::{get_signed_endpoint, ClientOptions, EndpointView, RetryOptions};
+pub use crate::client::cache::Freshness;
+#[cfg(feature = "client")]
+pub use crate::client::retry::Verdict;
+#[cfg(feature = "client")]
+pub use crate::client::{EndpointKind, EndpointMode, OnRetry};
+#[cfg(feature = "client")]
+pub use client::{
+    cache_decision, endpoint, get_signed_endpoint, retry_decision, CacheOptions, ClientOptions,
+    EndpointView, RetryDecision, RetryEvent, RetryOptions, RetryQuery,
+};
 #[cfg(feature = "client")]
 pub use task::{cancelled, panicked, run, spawn, CancelHandle};
 
@@ -354,6 +363,11 @@ pub struct ErrorView {
     pub request_id: Option<String>,
     /// The denial reason, for access denials.
     pub reason: Option<DenyReason>,
+    /// Whether the client's retry policy retries this kind of failure
+    /// ([`Error::is_retryable`]).
+    pub retryable: bool,
+    /// The server's `Retry-After` in milliseconds, uncapped ([`Error::retry_after`]).
+    pub retry_after_ms: Option<u64>,
 }
 
 impl From<&Error> for ErrorView {
@@ -366,6 +380,10 @@ impl From<&Error> for ErrorView {
             code: e.code().map(str::to_owned),
             request_id: e.request_id().map(str::to_owned),
             reason: e.reason(),
+            retryable: e.is_retryable(),
+            retry_after_ms: e
+                .retry_after()
+                .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
         }
     }
 }
