@@ -285,7 +285,8 @@ async fn endpoint(
     let now = app.store.now();
     let q = endpoint_query(query.as_deref(), now)?;
     let access_token = lc::with_sandbox(&app, &p, &id, |s| Ok(s.access_token.clone()))?;
-    let mut resp = Json(render_endpoint(&app, &id, port, &q, access_token.as_ref())?).into_response();
+    let mut resp =
+        Json(render_endpoint(&app, &id, port, &q, access_token.as_ref())?).into_response();
     if let Some(origin) = &app.endpoint_origin {
         resp.headers_mut()
             .insert("OPEN-SANDBOX-ORIGIN", origin.clone());

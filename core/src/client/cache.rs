@@ -1,6 +1,8 @@
 //! The endpoint cache of SPEC §2.1: LRU-bounded, keyed by (sandbox, port, mode), one request
 //! for concurrent misses (single flight), invalidated by delete and pause, and never
-//! repopulated by a fetch that began before an invalidation (a generation counter). The
+//! repopulated by a fetch that began before an invalidation: an invalidation retires the
+//! sandbox's flights (each flight is its own generation), and only the flight still
+//! registered for its key may store its result. The
 //! freshness rule is the pure function [`decide`], which the shared case table
 //! `sdk-tests/cases/cache.json` drives in every language.
 
@@ -35,9 +37,7 @@ pub fn decide(
     now_ms: u64,
 ) -> Freshness {
     let until_ms = match signed_expires {
-        Some(e) => e
-            .saturating_mul(1000)
-            .saturating_sub(millis(config.margin)),
+        Some(e) => e.saturating_mul(1000).saturating_sub(millis(config.margin)),
         None => fetched_at_ms.saturating_add(millis(config.ttl)),
     };
     Freshness {
@@ -68,8 +68,6 @@ struct Entry {
 /// One fetch that every concurrent miss for its key waits on.
 pub(crate) struct Flight {
     cell: OnceCell<Result<Endpoint>>,
-    /// The cache generation when the fetch began.
-    generation: u64,
 }
 
 impl Flight {
@@ -85,8 +83,8 @@ impl Flight {
 
 struct State {
     entries: LruCache<Key, Entry>,
+    /// The flight registered for each key being fetched; an invalidation retires them.
     flights: HashMap<Key, Arc<Flight>>,
-    generation: u64,
 }
 
 pub(crate) struct EndpointCache {
@@ -110,7 +108,6 @@ impl EndpointCache {
             state: Mutex::new(State {
                 entries: LruCache::new(cap),
                 flights: HashMap::new(),
-                generation: 0,
             }),
         }
     }
@@ -181,14 +178,12 @@ impl EndpointCache {
         if let Some(e) = self.fresh(&mut st, &key, &server_now_ms) {
             return Lookup::Hit(e);
         }
-        let generation = st.generation;
         let flight = st
             .flights
             .entry(key)
             .or_insert_with(|| {
                 Arc::new(Flight {
                     cell: OnceCell::new(),
-                    generation,
                 })
             })
             .clone();
@@ -196,7 +191,7 @@ impl EndpointCache {
     }
 
     /// Ends `flight` for its key (once, whoever calls first) and keeps a successful result,
-    /// unless an invalidation happened since the fetch began.
+    /// unless the flight was retired by an invalidation since it began.
     pub fn finish(
         &self,
         sandbox: &str,
@@ -214,9 +209,6 @@ impl EndpointCache {
             _ => return,
         }
         let Ok(endpoint) = result else { return };
-        if flight.generation != st.generation {
-            return;
-        }
         let signed = endpoint.route.as_ref().and_then(|r| r.expires);
         let fetched_at = self.mono_ms();
         let until_ms = decide(&self.config, signed, fetched_at, 0).until_ms;
@@ -230,11 +222,11 @@ impl EndpointCache {
         );
     }
 
-    /// Forgets every entry of `sandbox` and every fetch for it in flight (their waiters still
-    /// get their result), and makes every fetch that began before now unable to store its result.
+    /// Forgets every entry of `sandbox` and retires every fetch for it in flight: their
+    /// waiters still get their result, but it is not stored, and a later miss starts a new
+    /// fetch instead of joining one that began before now.
     pub fn invalidate(&self, sandbox: &str) {
         let mut st = self.lock();
-        st.generation += 1;
         let stale: Vec<Key> = st
             .entries
             .iter()
@@ -258,7 +250,13 @@ mod tests {
         let c = EndpointCacheConfig::default();
         // Signed: until expires - 30 s, on the server clock.
         let f = decide(&c, Some(1000), 0, 969_999);
-        assert_eq!(f, Freshness { fresh: true, until_ms: 970_000 });
+        assert_eq!(
+            f,
+            Freshness {
+                fresh: true,
+                until_ms: 970_000
+            }
+        );
         assert!(!decide(&c, Some(1000), 0, 970_000).fresh);
         // Unsigned: ttl after the fetch.
         assert!(decide(&c, None, 5, 600_004).fresh);

@@ -154,8 +154,7 @@ impl RetryPolicy {
                 self.max_backoff.as_millis()
             )));
         }
-        if !(self.multiplier.is_finite()
-            && (1.0..=Self::MAX_MULTIPLIER).contains(&self.multiplier))
+        if !(self.multiplier.is_finite() && (1.0..=Self::MAX_MULTIPLIER).contains(&self.multiplier))
         {
             return Err(Error::invalid_config(format!(
                 "retry multiplier must be a number from 1 to {}, got {}",

@@ -131,7 +131,12 @@ impl Client {
 
     /// The endpoint [`endpoint`](Self::endpoint) would serve from the cache right now, without
     /// any request (`None` on a miss, when the cache is off, or for invalid arguments).
-    pub fn cached_endpoint(&self, sandbox_id: &str, port: u16, mode: EndpointMode) -> Option<Endpoint> {
+    pub fn cached_endpoint(
+        &self,
+        sandbox_id: &str,
+        port: u16,
+        mode: EndpointMode,
+    ) -> Option<Endpoint> {
         if !self.endpoints.enabled() {
             return None;
         }
@@ -458,8 +463,11 @@ impl Client {
     /// Deletes a sandbox, and forgets its cached endpoints.
     pub async fn delete_sandbox(&self, sandbox_id: &str) -> Result<()> {
         check_id("sandbox id", sandbox_id)?;
-        self.invalidated(sandbox_id, Call::delete(Api::Lifecycle, &["sandboxes", sandbox_id]))
-            .await
+        self.invalidated(
+            sandbox_id,
+            Call::delete(Api::Lifecycle, &["sandboxes", sandbox_id]),
+        )
+        .await
     }
 
     /// Pauses a running sandbox (`POST /sandboxes/{id}/pause`, answered 202 while the

@@ -133,9 +133,7 @@ pub fn shareable_url(
         None
     };
     match refusal {
-        Some(why) => Err(Error::invalid_argument(format!(
-            "no shareable URL: {why}"
-        ))),
+        Some(why) => Err(Error::invalid_argument(format!("no shareable URL: {why}"))),
         None => Ok(format!("{}{path}", url.trim_end_matches('/'))),
     }
 }

@@ -211,7 +211,10 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 
 /// A delay drawn uniformly from the decision's bounds (millisecond steps; the bounds included).
 pub fn sample_delay(d: &Decision) -> Duration {
-    let (lo, hi) = (d.min_delay.as_millis() as u64, d.max_delay.as_millis() as u64);
+    let (lo, hi) = (
+        d.min_delay.as_millis() as u64,
+        d.max_delay.as_millis() as u64,
+    );
     if hi <= lo {
         return d.min_delay;
     }
@@ -243,12 +246,18 @@ mod tests {
     fn jitter_bounds_grow_and_cap() {
         let p = RetryPolicy::default();
         let d = decide(&p, &at(Outcome::Status(503), 1, None));
-        assert_eq!((d.min_delay, d.max_delay), (p.initial_backoff, p.initial_backoff));
+        assert_eq!(
+            (d.min_delay, d.max_delay),
+            (p.initial_backoff, p.initial_backoff)
+        );
         let d = decide(&p, &at(Outcome::Status(503), 2, Some(500)));
         assert_eq!(d.max_delay, Duration::from_secs(1));
         let d = decide(&p, &at(Outcome::Status(503), 3, Some(20_000)));
         assert_eq!(d.max_delay, Duration::from_secs(30));
-        assert_eq!(decide(&p, &at(Outcome::Status(503), 4, Some(1))).verdict, Verdict::Exhausted);
+        assert_eq!(
+            decide(&p, &at(Outcome::Status(503), 4, Some(1))).verdict,
+            Verdict::Exhausted
+        );
         for _ in 0..100 {
             let s = sample_delay(&decide(&p, &at(Outcome::Timeout, 2, Some(900))));
             assert!(s >= Duration::from_millis(500) && s <= Duration::from_millis(1800));

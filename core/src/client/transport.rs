@@ -302,9 +302,8 @@ impl Transport {
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| {
-                let now = date.unwrap_or_else(|| {
-                    UNIX_EPOCH + Duration::from_millis(self.clock.now_ms())
-                });
+                let now =
+                    date.unwrap_or_else(|| UNIX_EPOCH + Duration::from_millis(self.clock.now_ms()));
                 retry::parse_retry_after(v, now)
             });
         let origin = resp
