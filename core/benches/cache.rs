@@ -64,7 +64,11 @@ fn hit(f: &Fixture) {
 }
 
 fn peek(f: &Fixture) {
-    black_box(f.client.cached_endpoint(black_box(&f.id), 8080, MODE).expect("hit"));
+    black_box(
+        f.client
+            .cached_endpoint(black_box(&f.id), 8080, MODE)
+            .expect("hit"),
+    );
 }
 
 /// Nanoseconds per call: the best of `rounds` runs of `n` calls.

@@ -343,8 +343,16 @@ fn retry_cases() {
         let d = got.unwrap_or_else(|err| panic!("{name}: {err}"));
         assert_eq!(d.retry, e["retry"].as_bool().unwrap(), "{name}");
         assert_eq!(d.verdict_code(), s(&e["verdict"]), "{name}");
-        assert_eq!(d.min_delay_ms, e["min_delay_ms"].as_u64().unwrap(), "{name}");
-        assert_eq!(d.max_delay_ms, e["max_delay_ms"].as_u64().unwrap(), "{name}");
+        assert_eq!(
+            d.min_delay_ms,
+            e["min_delay_ms"].as_u64().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            d.max_delay_ms,
+            e["max_delay_ms"].as_u64().unwrap(),
+            "{name}"
+        );
         assert_eq!(d.retryable, e["retryable"].as_bool().unwrap(), "{name}");
     }
 }
