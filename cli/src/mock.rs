@@ -37,19 +37,29 @@ pub fn run(a: MockArgs) -> Result<ExitCode, CliError> {
         base_domain: a.base_domain,
         ..Default::default()
     })?;
+    // Listen before the JSON line goes out: whoever reads it may signal at once.
+    let (mut term, mut int) = listen()?;
     println!("{}", mock.describe_json());
-    sandgate::runtime::block_on(wait_for_signal())?;
+    sandgate::runtime::block_on(async {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    });
     mock.stop();
     eprintln!("sandgate mock: stopped");
     Ok(ExitCode::SUCCESS)
 }
 
-async fn wait_for_signal() -> Result<(), CliError> {
+/// SIGTERM and SIGINT listeners, registered now (on the shared runtime).
+fn listen() -> Result<(tokio::signal::unix::Signal, tokio::signal::unix::Signal), CliError> {
     use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate())
-        .map_err(|e| CliError::Failed(format!("cannot listen for SIGTERM: {e}")))?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r.map_err(|e| CliError::Failed(format!("cannot listen for SIGINT: {e}"))),
-        _ = term.recv() => Ok(()),
-    }
+    let _rt = sandgate::runtime::runtime().enter();
+    let on = |kind: SignalKind, name: &str| {
+        signal(kind).map_err(|e| CliError::Failed(format!("cannot listen for {name}: {e}")))
+    };
+    Ok((
+        on(SignalKind::terminate(), "SIGTERM")?,
+        on(SignalKind::interrupt(), "SIGINT")?,
+    ))
 }

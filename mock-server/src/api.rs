@@ -116,7 +116,7 @@ async fn faults_and_log(State(app): Shared, req: Request<Body>, next: Next) -> R
     // server's time from it; hyper adds its own only when none is set.
     let now = std::time::UNIX_EPOCH + Duration::from_secs(app.store.now());
     if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(now)) {
-        resp.headers_mut().insert("date", v);
+        resp.headers_mut().insert(axum::http::header::DATE, v);
     }
     resp
 }

@@ -72,6 +72,14 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// Every verdict, in table order.
+    pub const ALL: [Verdict; 4] = [
+        Verdict::Retry,
+        Verdict::NotRetryable,
+        Verdict::Exhausted,
+        Verdict::Deadline,
+    ];
+
     /// The stable code: `retry`, `not_retryable`, `exhausted`, `deadline`.
     pub const fn code(self) -> &'static str {
         match self {

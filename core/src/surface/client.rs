@@ -76,6 +76,13 @@ impl RetryOptions {
                 )));
             }
         }
+        if p.initial_backoff > p.max_backoff {
+            return Err(Error::invalid_config(format!(
+                "retry initial_backoff_ms ({} ms) must not exceed max_backoff_ms ({} ms)",
+                p.initial_backoff.as_millis(),
+                p.max_backoff.as_millis()
+            )));
+        }
         p.attempt_timeout = self.attempt_timeout_ms.map(Duration::from_millis);
         p.deadline = self.deadline_ms.map(Duration::from_millis);
         p.validate()?;

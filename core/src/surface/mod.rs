@@ -418,6 +418,25 @@ pub fn grant_codes() -> Vec<&'static str> {
     Grant::ALL.iter().map(|g| g.code()).collect()
 }
 
+/// Every endpoint kind code (`direct`, `server_proxy`, `signed`), in table order.
+#[cfg(feature = "client")]
+pub fn endpoint_kind_codes() -> Vec<&'static str> {
+    EndpointKind::ALL.iter().map(|k| k.code()).collect()
+}
+
+/// Every retry verdict code (`retry`, `not_retryable`, `exhausted`, `deadline`), in table order.
+#[cfg(feature = "client")]
+pub fn retry_verdict_codes() -> Vec<&'static str> {
+    Verdict::ALL.iter().map(|v| v.code()).collect()
+}
+
+/// Every retry outcome code (`status`, `pre_send`, `post_send`, `timeout`), in table order:
+/// what [`RetryQuery::outcome`] accepts.
+#[cfg(feature = "client")]
+pub fn retry_outcome_codes() -> Vec<&'static str> {
+    ["status", "pre_send", "post_send", "timeout"].to_vec()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -468,6 +487,21 @@ mod tests {
         let d = decide(&v, &req, Some("t"), Some(1));
         assert_eq!(d.grant_code(), Some("signature"));
         assert!(d.into_result().is_ok());
+    }
+
+    #[cfg(feature = "client")]
+    #[test]
+    fn client_code_tables() {
+        assert_eq!(endpoint_kind_codes(), ["direct", "server_proxy", "signed"]);
+        assert_eq!(
+            retry_verdict_codes(),
+            ["retry", "not_retryable", "exhausted", "deadline"]
+        );
+        for code in retry_outcome_codes() {
+            let status = (code == "status").then_some(503);
+            let o = crate::client::retry::Outcome::from_code(code, status).unwrap();
+            assert_eq!(o.code(), code);
+        }
     }
 
     #[test]
