@@ -34,8 +34,8 @@ pub mod surface;
 pub use error::{Denial, DenyReason, Error, ErrorKind, Result};
 pub use keys::{generate_api_key, hash_api_key, verify_api_key, GeneratedApiKey, SigningKeys};
 pub use route::{
-    AccessDecision, AccessRequest, ParsedRoute, RouteInfo, RouteSigner, RouteSource, RouteVerifier,
-    SandboxPolicy, SignedRoute,
+    AccessRequest, ParsedRoute, RouteInfo, RouteSigner, RouteSource, RouteVerifier, SandboxPolicy,
+    SignedRoute,
 };
 pub use secret::{SecretBytes, SecretString};
 
