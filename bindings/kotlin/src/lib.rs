@@ -2,8 +2,8 @@
 //!
 //! It maps core's binding surface (`sandgate::surface`) one to one and decides nothing: core's
 //! enums and flat records cross as they are (uniffi remote types: `ErrorKind`, `DenyReason`,
-//! `Grant`, `RouteMode`, `ErrorView`, `RouteView`, `ApiKeyInfo`, `SandboxRenewal`); the rest is owned records
-//! converted from the surface's views. The Kotlin sources generated from this crate land in
+//! `Grant`, `RouteMode`, `ErrorView`, `RouteView`, `ApiKeyInfo`, `SandboxRenewal`); the rest
+//! is owned records converted from the surface's views. The Kotlin sources generated from this crate land in
 //! `dev.sandgate.ffi`; the hand-written package `dev.sandgate` is what users call. Nothing here
 //! is Rust API (the crate is a `cdylib`), so every item is crate-private.
 //!
