@@ -3,7 +3,8 @@
 //! headers removed, the uri-mode prefix taken off the path, and the [`Allowed`] route in the
 //! request's extensions.
 
-use super::{is_stripped_header, Allowed, Gateway, RequestParts, Verdict};
+use super::{is_stripped_header, Allowed, Gateway, Refusal, RequestParts, Verdict};
+use crate::error::{Denial, DenyReason};
 use http::header::{HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode, Uri};
 use std::future::Future;
@@ -96,27 +97,35 @@ where
             };
             match verdict {
                 Verdict::Allow(allowed) => {
-                    prepare(&mut req, &allowed);
-                    req.extensions_mut().insert(allowed);
-                    inner.call(req).await
-                }
-                Verdict::Deny(r) => {
-                    let mut resp = Response::new(ResBody::from(r.body()));
-                    *resp.status_mut() =
-                        StatusCode::from_u16(r.status()).unwrap_or(StatusCode::FORBIDDEN);
-                    for (k, v) in r.headers() {
-                        resp.headers_mut()
-                            .insert(HeaderName::from_static(k), HeaderValue::from_static(v));
+                    if prepare(&mut req, &allowed) {
+                        req.extensions_mut().insert(allowed);
+                        return inner.call(req).await;
                     }
-                    Ok(resp)
+                    Ok(refuse(Refusal::denied(Denial::new(
+                        DenyReason::Malformed,
+                        "the upstream path is not a valid request target",
+                    ))))
                 }
+                Verdict::Deny(r) => Ok(refuse(r)),
             }
         })
     }
 }
 
-/// Removes the credential headers and puts the upstream path and query in the URI.
-fn prepare<B>(req: &mut Request<B>, allowed: &Allowed) {
+/// The answer to a refused request.
+fn refuse<ResBody: From<String>>(r: Refusal) -> Response<ResBody> {
+    let mut resp = Response::new(ResBody::from(r.body()));
+    *resp.status_mut() = StatusCode::from_u16(r.status()).unwrap_or(StatusCode::FORBIDDEN);
+    for (k, v) in r.headers() {
+        resp.headers_mut()
+            .insert(HeaderName::from_static(k), HeaderValue::from_static(v));
+    }
+    resp
+}
+/// Removes the credential headers and puts the upstream path and query in the URI; `false`
+/// when the upstream target is not a valid URI (the request is then refused, never forwarded
+/// with its original path).
+fn prepare<B>(req: &mut Request<B>, allowed: &Allowed) -> bool {
     let names: Vec<HeaderName> = req
         .headers()
         .keys()
@@ -128,13 +137,19 @@ fn prepare<B>(req: &mut Request<B>, allowed: &Allowed) {
     }
     let target = allowed.upstream_target();
     let current = req.uri().path_and_query().map(|pq| pq.as_str());
-    if current != Some(target.as_str()) {
-        let mut parts = req.uri().clone().into_parts();
-        if let Ok(pq) = target.parse() {
-            parts.path_and_query = Some(pq);
-            if let Ok(uri) = Uri::from_parts(parts) {
-                *req.uri_mut() = uri;
-            }
+    if current == Some(target.as_str()) {
+        return true;
+    }
+    let mut parts = req.uri().clone().into_parts();
+    let Ok(pq) = target.parse() else {
+        return false;
+    };
+    parts.path_and_query = Some(pq);
+    match Uri::from_parts(parts) {
+        Ok(uri) => {
+            *req.uri_mut() = uri;
+            true
         }
+        Err(_) => false,
     }
 }
