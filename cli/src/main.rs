@@ -3,6 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
 
+mod authz;
 mod mock;
 mod remote;
 mod routes;
@@ -31,6 +32,8 @@ enum Command {
     Keys(remote::KeysArgs),
     /// Walk the whole flow against the embedded mock server.
     Demo,
+    /// Verify at the edge: an authorizer for nginx auth_request, Envoy ext_authz and Traefik forwardAuth.
+    Authz(authz::AuthzArgs),
 }
 
 /// Where signing keys come from: `--keys`, `--keys-file`, `--keys-env`, or env `SANDGATE_KEYS`.
@@ -122,6 +125,7 @@ fn main() -> ExitCode {
         Command::Endpoint(a) => remote::endpoint(a),
         Command::Keys(a) => remote::keys(a),
         Command::Demo => remote::demo(),
+        Command::Authz(a) => authz::run(a),
     };
     match result {
         Ok(code) => code,

@@ -25,6 +25,14 @@ pub struct MockArgs {
     /// Base domain of wildcard hosts.
     #[arg(long, default_value = "localhost")]
     base_domain: String,
+    /// Also serve the sandbox app for a verifying proxy in front of the mock (0: a free
+    /// port; its URL is `app_url` on the ready line). The proxy routes with the
+    /// X-Sandgate-Sandbox-Id and X-Sandgate-Port headers `sandgate authz` answers with.
+    #[arg(long)]
+    app_port: Option<u16>,
+    /// Signing keys as the ingress flag string (default: two random keys; "" for none).
+    #[arg(long, hide_env_values = true)]
+    keys: Option<String>,
 }
 
 pub fn run(a: MockArgs) -> Result<ExitCode, CliError> {
@@ -35,6 +43,12 @@ pub fn run(a: MockArgs) -> Result<ExitCode, CliError> {
         api_port: a.api_port,
         gateway_port: a.gateway_port,
         base_domain: a.base_domain,
+        app_port: a.app_port,
+        signing_keys: a
+            .keys
+            .as_deref()
+            .map(sandgate::SigningKeys::from_flag)
+            .transpose()?,
         ..Default::default()
     })?;
     println!("{}", mock.describe_json());
