@@ -96,7 +96,11 @@ def http(method, url, body=None, headers=None):
 def raw_get(port, target, headers):
     """Sends `GET target` with exactly `headers` (a list of (name, value); Host included
     when given) and returns (status, {lowercase name: value}, body)."""
-    lines = ["GET %s HTTP/1.1" % target]
+    return raw_request(port, "GET", target, headers)
+
+
+def raw_request(port, method, target, headers):
+    lines = ["%s %s HTTP/1.1" % (method, target)]
     lines += ["%s: %s" % (k, v) for k, v in headers]
     lines += ["Connection: close", "", ""]
     data = "\r\n".join(lines).encode("latin-1")
@@ -339,6 +343,33 @@ http {
         if self.authz:
             self.authz.stop()
             self.authz = None
+
+    # ------------------------------------------------------------ Envoy and Traefik
+
+    def proxies(self):
+        """The recorded Envoy/Traefik request shapes against a real `sandgate authz`."""
+        fx = json.load(open(os.path.join(ROOT, "sdk-tests", "edge", "fixtures", "proxies.json")))
+        path = os.path.join(WORK, "proxies-policy.json")
+        with open(path, "w") as f:
+            json.dump(fx["policy"], f)
+        port = free_port()
+        for f in fx["fixtures"]:
+            def run(f=f):
+                self.stop_authz()
+                self.authz = self.start_authz(port, f["mode"], f.get("keys", fx["keys"]),
+                                              f.get("now", fx["now"]), policy=path)
+                r = f["request"]
+                status, hdrs, body = raw_request(port, r["method"], r["target"], r["headers"])
+                e = f["expect"]
+                assert status == e["status"], (status, hdrs, body)
+                for k, v in e.get("headers", {}).items():
+                    assert hdrs.get(k) == v, (k, hdrs)
+                for k in e.get("absent", []):
+                    assert k not in hdrs, (k, hdrs)
+                if "body_starts" in e:
+                    assert body.startswith(e["body_starts"]), body
+            self.record("edge.proxies", "edge proxy fixture: " + f["name"], run)
+        self.stop_authz()
 
     # ------------------------------------------------------------ scenario
 
@@ -604,6 +635,7 @@ def main():
         sys.exit("build sandgate first: cargo build -p sandgate-cli")
     edge = Edge()
     start = time.time()
+    edge.record("edge.setup", "edge proxy fixtures ran", edge.proxies)
     for mode in MODES:
         edge.record("edge.setup", "edge access [%s] matrix ran" % mode, lambda m=mode: edge.access(m))
         edge.record("edge.setup", "edge scenario [%s] ran" % mode, lambda m=mode: edge.scenario(m))
