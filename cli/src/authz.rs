@@ -331,7 +331,13 @@ async fn handle(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> 
             Err(missing) => (authz::misconfigured(missing), None, None),
         };
     if let Some(log) = &state.log {
-        log.line(protocol, method, &answer, verdict.as_ref(), started.elapsed());
+        log.line(
+            protocol,
+            method,
+            &answer,
+            verdict.as_ref(),
+            started.elapsed(),
+        );
     }
     let mut resp = Response::new(Full::new(Bytes::from(answer.body)));
     *resp.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::FORBIDDEN);
@@ -418,7 +424,10 @@ fn write_log(rx: Receiver<String>, dropped: Arc<AtomicUsize>) {
         }
         let n = dropped.swap(0, Ordering::Relaxed);
         if n > 0 {
-            let _ = writeln!(out, "sandgate authz: {n} access log lines dropped (stderr too slow)");
+            let _ = writeln!(
+                out,
+                "sandgate authz: {n} access log lines dropped (stderr too slow)"
+            );
         }
         let _ = out.flush();
     }
@@ -470,10 +479,7 @@ impl AsyncWrite for Watched {
         Pin::new(&mut self.inner).poll_flush(cx)
     }
 
-    fn poll_shutdown(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<std::io::Result<()>> {
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
