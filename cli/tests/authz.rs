@@ -217,7 +217,7 @@ fn three_protocols_health_and_an_access_log_without_secrets() {
     assert_eq!(decisions.len(), 5, "{log}");
     assert!(
         decisions[0]
-            .contains("nginx GET 200 allow grant=signature sandbox=sbx-001 port=8080 path=/ping "),
+            .contains("nginx - 200 allow grant=signature sandbox=sbx-001 port=8080 path=/ping "),
         "{log}"
     );
     for secret in [ACCESS, "0ff8cd39a", "1ff8cd39a", "wrong", "x=1"] {
