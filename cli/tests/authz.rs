@@ -330,8 +330,8 @@ fn slow_and_idle_clients_are_closed_and_the_cap_answers_503() {
         s.set_read_timeout(Some(limit)).unwrap();
         let start = Instant::now();
         let mut buf = [0u8; 256];
-        let closed = matches!(s.read(&mut buf), Ok(_)) && start.elapsed() < limit;
-        closed
+        // EOF (or hyper's last word before it) within the limit, not a read timeout.
+        s.read(&mut buf).is_ok() && start.elapsed() < limit
     };
     // A head that never ends.
     let mut slow = TcpStream::connect(&a.addr).unwrap();

@@ -66,11 +66,7 @@ fn signed_header_route_is_allowed_with_the_upstream_target() {
 #[test]
 fn uri_mode_strips_the_signed_prefix_and_keeps_escaping() {
     let g = gw(RouteMode::Uri);
-    let v = check(
-        &g,
-        &format!("/sbx-001/8080/x2qxvk/0ff8cd39a/a%2Fb?q=%20"),
-        &[],
-    );
+    let v = check(&g, "/sbx-001/8080/x2qxvk/0ff8cd39a/a%2Fb?q=%20", &[]);
     let Verdict::Allow(a) = v else {
         panic!("{v:?}")
     };
