@@ -152,6 +152,7 @@ fn serve(a: ServeArgs) -> Result<ExitCode, CliError> {
         let addr = listener
             .local_addr()
             .map_err(|e| CliError::Failed(format!("cannot read the bound address: {e}")))?;
+        let signals = crate::Signals::install()?;
         let ids: Vec<String> = keys.key_ids().iter().map(char::to_string).collect();
         println!(
             "{}",
@@ -163,7 +164,7 @@ fn serve(a: ServeArgs) -> Result<ExitCode, CliError> {
             })
         );
         let _ = std::io::stdout().flush();
-        accept_loop(listener, state, limits).await
+        accept_loop(listener, state, limits, signals).await
     })?;
     eprintln!("sandgate authz: stopped");
     Ok(ExitCode::SUCCESS)
@@ -181,28 +182,17 @@ struct Limits {
     max_connections: usize,
 }
 
-async fn shutdown_signal() -> Result<(), CliError> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate())
-        .map_err(|e| CliError::Failed(format!("cannot listen for SIGTERM: {e}")))?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r.map_err(|e| CliError::Failed(format!("cannot listen for SIGINT: {e}"))),
-        _ = term.recv() => Ok(()),
-    }
-}
-
 const OVERLOAD: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; charset=utf-8\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: 45\r\n\r\nsandgate authz: too many connections; retry\n";
 
 async fn accept_loop(
     listener: TcpListener,
     state: Arc<State>,
     limits: Limits,
+    mut signals: crate::Signals,
 ) -> Result<(), CliError> {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut conns = tokio::task::JoinSet::new();
-    let signal = shutdown_signal();
-    tokio::pin!(signal);
     loop {
         tokio::select! {
             accepted = listener.accept() => {
@@ -232,10 +222,7 @@ async fn accept_loop(
                 }
                 while conns.try_join_next().is_some() {}
             }
-            r = &mut signal => {
-                r?;
-                break;
-            }
+            _ = signals.recv() => break,
         }
     }
     drop(listener);

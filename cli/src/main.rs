@@ -81,6 +81,35 @@ impl KeysArgs {
     }
 }
 
+/// SIGTERM and SIGINT, listened for from the moment they are installed — before a server
+/// prints its ready line, so a signal sent right after that line is never lost.
+pub struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    /// Installs the handlers; call inside a tokio runtime.
+    pub fn install() -> Result<Self, CliError> {
+        use tokio::signal::unix::{signal, SignalKind};
+        let listen = |kind: SignalKind, name: &str| {
+            signal(kind).map_err(|e| CliError::Failed(format!("cannot listen for {name}: {e}")))
+        };
+        Ok(Signals {
+            term: listen(SignalKind::terminate(), "SIGTERM")?,
+            int: listen(SignalKind::interrupt(), "SIGINT")?,
+        })
+    }
+
+    /// Resolves on the first SIGTERM or SIGINT.
+    pub async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
+    }
+}
+
 /// A failure of a command: usage errors exit 2, everything else 1.
 #[derive(Debug)]
 pub enum CliError {

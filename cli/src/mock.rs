@@ -51,19 +51,13 @@ pub fn run(a: MockArgs) -> Result<ExitCode, CliError> {
             .transpose()?,
         ..Default::default()
     })?;
+    let mut signals = {
+        let _in_runtime = sandgate::runtime::runtime().enter();
+        crate::Signals::install()?
+    };
     println!("{}", mock.describe_json());
-    sandgate::runtime::block_on(wait_for_signal())?;
+    sandgate::runtime::block_on(signals.recv());
     mock.stop();
     eprintln!("sandgate mock: stopped");
     Ok(ExitCode::SUCCESS)
-}
-
-async fn wait_for_signal() -> Result<(), CliError> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate())
-        .map_err(|e| CliError::Failed(format!("cannot listen for SIGTERM: {e}")))?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r.map_err(|e| CliError::Failed(format!("cannot listen for SIGINT: {e}"))),
-        _ = term.recv() => Ok(()),
-    }
 }
