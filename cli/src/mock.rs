@@ -25,6 +25,14 @@ pub struct MockArgs {
     /// Base domain of wildcard hosts.
     #[arg(long, default_value = "localhost")]
     base_domain: String,
+    /// Also serve the sandbox app for a verifying proxy in front of the mock (0: a free
+    /// port; its URL is `app_url` on the ready line). The proxy routes with the
+    /// X-Sandgate-Sandbox-Id and X-Sandgate-Port headers `sandgate authz` answers with.
+    #[arg(long)]
+    app_port: Option<u16>,
+    /// Signing keys as the ingress flag string (default: two random keys; "" for none).
+    #[arg(long, hide_env_values = true)]
+    keys: Option<String>,
 }
 
 pub fn run(a: MockArgs) -> Result<ExitCode, CliError> {
@@ -35,31 +43,21 @@ pub fn run(a: MockArgs) -> Result<ExitCode, CliError> {
         api_port: a.api_port,
         gateway_port: a.gateway_port,
         base_domain: a.base_domain,
+        app_port: a.app_port,
+        signing_keys: a
+            .keys
+            .as_deref()
+            .map(sandgate::SigningKeys::from_flag)
+            .transpose()?,
         ..Default::default()
     })?;
-    // Listen before the JSON line goes out: whoever reads it may signal at once.
-    let (mut term, mut int) = listen()?;
+    let mut signals = {
+        let _in_runtime = sandgate::runtime::runtime().enter();
+        crate::Signals::install()?
+    };
     println!("{}", mock.describe_json());
-    sandgate::runtime::block_on(async {
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
-        }
-    });
+    sandgate::runtime::block_on(signals.recv());
     mock.stop();
     eprintln!("sandgate mock: stopped");
     Ok(ExitCode::SUCCESS)
-}
-
-/// SIGTERM and SIGINT listeners, registered now (on the shared runtime).
-fn listen() -> Result<(tokio::signal::unix::Signal, tokio::signal::unix::Signal), CliError> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let _rt = sandgate::runtime::runtime().enter();
-    let on = |kind: SignalKind, name: &str| {
-        signal(kind).map_err(|e| CliError::Failed(format!("cannot listen for {name}: {e}")))
-    };
-    Ok((
-        on(SignalKind::terminate(), "SIGTERM")?,
-        on(SignalKind::interrupt(), "SIGINT")?,
-    ))
 }

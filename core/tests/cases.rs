@@ -148,7 +148,7 @@ fn access_cases() {
         let expect = &c["expect"];
         // The owned form gives the same verdict.
         let token = opt_str(&sb["access_token"]).filter(|_| sb["secure"].as_bool().unwrap());
-        let owned = verifier.decision(&req, token, Some(u(&c["now"])));
+        let owned = sandgate::surface::decide(&verifier, &req, token, Some(u(&c["now"])));
         assert_eq!(
             owned.allowed,
             expect["allowed"].as_bool().unwrap(),

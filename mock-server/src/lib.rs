@@ -28,53 +28,14 @@ mod validate;
 pub use state::{Faults, RequestRecord, Role};
 
 use sandgate::{Error, RouteSigner, RouteVerifier, SecretString, SigningKeys};
+use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
-use std::{fmt, str::FromStr};
 
-/// How the gateway expects the route and how endpoints are rendered (SPEC §1.4).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum RouteMode {
-    /// `endpoint = {gateway}`, route in header `OpenSandbox-Ingress-To`.
-    #[default]
-    Header,
-    /// `endpoint = {token}.{base_domain}:{port}`, route in the first label of `Host`.
-    Wildcard,
-    /// `endpoint = {gateway}/{id}/{port}/{expires_b36}/{signature}`, route in the path.
-    Uri,
-}
-
-impl RouteMode {
-    /// `header`, `wildcard` or `uri`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RouteMode::Header => "header",
-            RouteMode::Wildcard => "wildcard",
-            RouteMode::Uri => "uri",
-        }
-    }
-}
-
-impl FromStr for RouteMode {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "header" => Ok(RouteMode::Header),
-            "wildcard" | "host" => Ok(RouteMode::Wildcard),
-            "uri" | "path" => Ok(RouteMode::Uri),
-            other => Err(Error::invalid_config(format!(
-                "route mode must be header, wildcard or uri, not {other:?}"
-            ))),
-        }
-    }
-}
-
-impl fmt::Display for RouteMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// How the gateway expects the route and how endpoints are rendered (SPEC §1.4): core's
+/// [`sandgate::gateway::RouteMode`].
+pub use sandgate::gateway::RouteMode;
 
 /// How to start the mock.
 #[derive(Clone, Debug)]
@@ -89,11 +50,18 @@ pub struct MockConfig {
     pub api_port: u16,
     /// Gateway port (0 = a free port).
     pub gateway_port: u16,
+    /// Serve the sandbox app on its own listener too, for a verifying proxy in front of the
+    /// mock (`sandgate authz` under nginx, Envoy or Traefik): `Some(0)` = a free port. The
+    /// proxy routes with the `X-Sandgate-Sandbox-Id` and `X-Sandgate-Port` headers. Default
+    /// `None` (no such listener).
+    pub app_port: Option<u16>,
     /// Base domain of wildcard hosts (default `localhost`).
     pub base_domain: String,
     /// The static admin key (default: random).
     pub admin_key: Option<SecretString>,
-    /// Signing keys (default: two random keys `a` (active) and `b`).
+    /// Signing keys (default: two random keys `a` (active) and `b`). An empty set starts a
+    /// misconfigured platform: its gateway answers `not_configured` (503) to signed routes of
+    /// secure sandboxes, and signed endpoints are refused.
     pub signing_keys: Option<SigningKeys>,
     /// A request head (and then its body) must arrive within this, on both listeners; it
     /// also bounds how long a kept-alive connection waits for its next request. Default 10 s.
@@ -117,6 +85,7 @@ impl Default for MockConfig {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             api_port: 0,
             gateway_port: 0,
+            app_port: None,
             base_domain: "localhost".to_owned(),
             admin_key: None,
             signing_keys: None,
@@ -164,7 +133,8 @@ pub(crate) struct App {
     pub route_mode: RouteMode,
     pub trusted_headers: bool,
     pub admin_key: SecretString,
-    pub signer: RouteSigner,
+    /// `None` when the mock runs without signing keys.
+    pub signer: Option<RouteSigner>,
     pub verifier: RouteVerifier,
     pub base_domain: String,
     pub gateway_addr: SocketAddr,
@@ -178,6 +148,8 @@ pub(crate) struct App {
 pub struct MockServer {
     app: Arc<App>,
     api_addr: SocketAddr,
+    app_addr: Option<SocketAddr>,
+    listeners: usize,
     signing_keys: SigningKeys,
     shutdown: Option<tokio::sync::watch::Sender<bool>>,
     closed: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
@@ -220,11 +192,16 @@ impl MockServer {
         };
         let api = bind(config.host, config.api_port, "API")?;
         let gw = bind(config.host, config.gateway_port, "gateway")?;
+        let app_listener = match config.app_port {
+            Some(p) => Some(bind(config.host, p, "sandbox app")?),
+            None => None,
+        };
         let local = |l: &std::net::TcpListener| {
             l.local_addr()
                 .map_err(|e| Error::invalid_config(format!("cannot read the bound address: {e}")))
         };
         let (api_addr, gateway_addr) = (local(&api)?, local(&gw)?);
+        let app_addr = app_listener.as_ref().map(local).transpose()?;
         let signing_keys = match config.signing_keys {
             Some(k) => k,
             None => SigningKeys::generate("ab")?,
@@ -236,14 +213,12 @@ impl MockServer {
             route_mode: config.route_mode,
             trusted_headers: config.trusted_headers,
             admin_key,
-            signer: {
-                let first = signing_keys.key_ids().first().copied();
-                if first.is_none() {
-                    return Err(Error::invalid_config(
-                        "the mock needs at least one signing key",
-                    ));
-                }
-                RouteSigner::new(&signing_keys, signing_keys.active_key_id().or(first))?
+            signer: match signing_keys.key_ids().first().copied() {
+                None => None,
+                Some(first) => Some(RouteSigner::new(
+                    &signing_keys,
+                    signing_keys.active_key_id().or(Some(first)),
+                )?),
             },
             verifier: RouteVerifier::new(signing_keys.clone()),
             base_domain: config.base_domain,
@@ -260,6 +235,8 @@ impl MockServer {
                 .map_err(|e| Error::invalid_config(format!("cannot register the socket: {e}")))
         };
         let (api, gw) = (to_tokio(api)?, to_tokio(gw)?);
+        let app_listener = app_listener.map(to_tokio).transpose()?;
+        let listeners = 2 + usize::from(app_listener.is_some());
         let (tx, rx) = tokio::sync::watch::channel(false);
         let (closed_tx, closed) = std::sync::mpsc::channel();
         let api_router = api::router(app.clone());
@@ -272,6 +249,17 @@ impl MockServer {
             rx.clone(),
             closed_tx.clone(),
         ));
+        if let Some(l) = app_listener {
+            rt.spawn(serve::serve(
+                l,
+                gateway::app_router(app.clone()),
+                None,
+                limits,
+                serve::Overload::Gateway,
+                rx.clone(),
+                closed_tx.clone(),
+            ));
+        }
         rt.spawn(serve::serve(
             gw,
             gateway::router(app.clone()),
@@ -284,6 +272,8 @@ impl MockServer {
         Ok(MockServer {
             app,
             api_addr,
+            app_addr,
+            listeners,
             signing_keys,
             shutdown: Some(tx),
             closed: std::sync::Mutex::new(closed),
@@ -303,6 +293,11 @@ impl MockServer {
     /// Base URL of the gateway.
     pub fn gateway_url(&self) -> String {
         format!("http://{}", self.app.gateway_addr)
+    }
+
+    /// Base URL of the sandbox app's own listener (when [`MockConfig::app_port`] was set).
+    pub fn app_url(&self) -> Option<String> {
+        self.app_addr.map(|a| format!("http://{a}"))
     }
 
     /// The static admin key (role `service_admin`).
@@ -333,14 +328,25 @@ impl MockServer {
     /// Sets the mock clock to `now`; it keeps running from there.
     pub fn set_now(&self, now: u64) {
         let offset = i128::from(now) - i128::from(sandgate::clock::now_unix());
-        self.app.store.lock().clock_offset =
-            offset.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+        let mut d = self.app.store.lock();
+        d.frozen_at = None;
+        d.clock_offset = offset.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+    }
+
+    /// Stops the mock clock at `now` (it no longer runs) until the next
+    /// [`set_now`](Self::set_now), [`advance`](Self::advance) or [`reset`](Self::reset)
+    /// (`advance` moves a stopped clock and keeps it stopped).
+    pub fn freeze_at(&self, now: u64) {
+        self.app.store.lock().frozen_at = Some(now);
     }
 
     /// Moves the mock clock by `secs` (negative goes back).
     pub fn advance(&self, secs: i64) {
         let mut d = self.app.store.lock();
         d.clock_offset = d.clock_offset.saturating_add(secs);
+        if let Some(f) = d.frozen_at {
+            d.frozen_at = Some(f.saturating_add_signed(secs));
+        }
     }
 
     /// Replaces the injected faults, after [`Faults::validate`].
@@ -402,6 +408,7 @@ impl MockServer {
             "admin_key": self.admin_key().expose(),
             "signing_keys": self.signing_keys.expose_flag_string(),
             "route_mode": self.route_mode().as_str(),
+            "app_url": self.app_url(),
         })
     }
 
@@ -412,7 +419,7 @@ impl MockServer {
             let _ = tx.send(true);
             let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
             let closed = self.closed.lock().unwrap_or_else(|p| p.into_inner());
-            for _ in 0..2 {
+            for _ in 0..self.listeners {
                 let left = deadline.saturating_duration_since(std::time::Instant::now());
                 if closed.recv_timeout(left).is_err() {
                     break;

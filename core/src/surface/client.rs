@@ -4,7 +4,7 @@ use crate::client::cache::{self, Freshness};
 use crate::client::retry::{self, Attempt, Outcome, Verdict};
 use crate::client::{
     Client, ClientBuilder, Endpoint, EndpointCacheConfig, EndpointKind, EndpointMode, OnRetry,
-    RetryPolicy, StatusSet,
+    RetryPolicy, SandboxRenewal, StatusSet,
 };
 use crate::error::{Error, Result};
 use crate::secret::SecretString;
@@ -415,4 +415,21 @@ pub fn cache_decision(
         fetched_at_ms,
         now_ms,
     ))
+}
+
+/// RenewSandboxExpiration with the new expiry given either way (an instant or a TTL from now):
+/// the one dispatch every adapter uses.
+pub async fn renew_sandbox(
+    client: &Client,
+    sandbox_id: &str,
+    expiry: Expiry,
+) -> Result<SandboxRenewal> {
+    match expiry {
+        Expiry::At(e) => client.renew_sandbox(sandbox_id, e).await,
+        Expiry::Ttl(t) => {
+            client
+                .renew_sandbox_for(sandbox_id, Duration::from_secs(t))
+                .await
+        }
+    }
 }

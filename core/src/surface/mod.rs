@@ -24,8 +24,8 @@ pub use crate::client::retry::Verdict;
 pub use crate::client::{EndpointKind, EndpointMode, OnRetry};
 #[cfg(feature = "client")]
 pub use client::{
-    cache_decision, endpoint, get_signed_endpoint, retry_decision, CacheOptions, ClientOptions,
-    EndpointView, RetryDecision, RetryEvent, RetryOptions, RetryQuery,
+    cache_decision, endpoint, get_signed_endpoint, renew_sandbox, retry_decision, CacheOptions,
+    ClientOptions, EndpointView, RetryDecision, RetryEvent, RetryOptions, RetryQuery,
 };
 #[cfg(feature = "client")]
 pub use task::{cancelled, panicked, run, spawn, CancelHandle};
