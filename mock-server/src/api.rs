@@ -297,7 +297,8 @@ fn render_endpoint(
     let mut headers = Map::new();
     let signed = match q.expires {
         Some(e) => Some(
-            app.signer
+            app.keys
+                .signer()
                 .sign(id, port, e)
                 .map_err(|err| ApiError::bad_request(err.message()))?,
         ),
