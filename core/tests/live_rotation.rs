@@ -30,15 +30,24 @@ fn a_swap_is_seen_by_every_clone_and_returns_the_old_set() {
     let verifier = RouteVerifier::new(SigningKeys::from_flag(A).unwrap());
     let worker = verifier.clone();
     assert!(worker.shares_keys_with(&verifier));
-    assert_eq!((reason(&worker, &a), reason(&worker, &b)), ("allowed", "unknown_key"));
+    assert_eq!(
+        (reason(&worker, &a), reason(&worker, &b)),
+        ("allowed", "unknown_key")
+    );
 
     let old = worker.replace_keys(SigningKeys::from_flag(AB).unwrap());
     assert_eq!(old.key_ids(), &['a']);
     assert_eq!(verifier.keys().key_ids(), &['a', 'b']);
-    assert_eq!((reason(&verifier, &a), reason(&verifier, &b)), ("allowed", "allowed"));
+    assert_eq!(
+        (reason(&verifier, &a), reason(&verifier, &b)),
+        ("allowed", "allowed")
+    );
 
     verifier.replace_keys(SigningKeys::from_flag(B).unwrap());
-    assert_eq!((reason(&worker, &a), reason(&worker, &b)), ("unknown_key", "allowed"));
+    assert_eq!(
+        (reason(&worker, &a), reason(&worker, &b)),
+        ("unknown_key", "allowed")
+    );
 
     // An independent verifier is built from a snapshot and does not follow later swaps.
     let detached = RouteVerifier::new(verifier.keys());

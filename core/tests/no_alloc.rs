@@ -141,5 +141,8 @@ fn a_threads_first_verification_allocates_at_most_once() {
             .join()
             .unwrap()
     });
-    assert!(first <= 1, "first verification on a thread allocated {first} times");
+    assert!(
+        first <= 1,
+        "first verification on a thread allocated {first} times"
+    );
 }

@@ -105,10 +105,10 @@ async fn replace(
 ) -> Result<Json<Value>, ApiError> {
     admin(&app, &h)?;
     let body = json_object(body)?;
-    if let Some(k) = body
-        .as_object()
-        .and_then(|m| m.keys().find(|k| !["keys", "active_key"].contains(&k.as_str())))
-    {
+    if let Some(k) = body.as_object().and_then(|m| {
+        m.keys()
+            .find(|k| !["keys", "active_key"].contains(&k.as_str()))
+    }) {
         // A field name is the caller's text but never a secret's place: safe to quote.
         return Err(ApiError::bad_request(format!(
             "unknown signing-keys field {k:?} (send keys and optionally active_key)"
@@ -127,8 +127,9 @@ async fn replace(
     match body.get("active_key") {
         None | Some(Value::Null) => {}
         Some(Value::String(a)) => {
-            let id = sandgate::keys::parse_key_id(a)
-                .map_err(|_| ApiError::bad_request("active_key must be one character of [0-9a-z]"))?;
+            let id = sandgate::keys::parse_key_id(a).map_err(|_| {
+                ApiError::bad_request("active_key must be one character of [0-9a-z]")
+            })?;
             keys = keys.with_active(id).map_err(bad)?;
         }
         Some(_) => return Err(ApiError::bad_request("active_key must be a string")),

@@ -19,8 +19,8 @@
 //! No message quotes the text of an entry: entries are named by position and, once it is
 //! known to be one, by key id.
 
-use super::ring::KeyRing;
 use super::render::{INGRESS_FLAG, SECRET_ACTIVE_ENTRY, SECRET_KEYS_ENTRY};
+use super::ring::KeyRing;
 use super::{ENV_ACTIVE_KEY, ENV_KEYS};
 use crate::secret::{SecretBytes, SecretString};
 use base64::engine::{general_purpose::GeneralPurpose, DecodePaddingMode, GeneralPurposeConfig};
@@ -338,7 +338,9 @@ fn server_b64(text: &str) -> std::result::Result<SecretBytes, String> {
         Some(1) if pad == 2 => return reject(),
         _ => {}
     }
-    let bytes = LENIENT.decode(body).map_err(|_| "the secret is not standard base64")?;
+    let bytes = LENIENT
+        .decode(body)
+        .map_err(|_| "the secret is not standard base64")?;
     if bytes.is_empty() {
         return Err("the secret decodes to no byte".to_owned());
     }
@@ -354,7 +356,9 @@ fn ingress_b64(text: &str) -> std::result::Result<SecretBytes, String> {
     if !body.bytes().all(is_b64_char) || needed_padding(body.len()) != Some(pad) {
         return Err("the secret is not padded standard base64".to_owned());
     }
-    let bytes = LENIENT.decode(body).map_err(|_| "the secret is not padded standard base64")?;
+    let bytes = LENIENT
+        .decode(body)
+        .map_err(|_| "the secret is not padded standard base64")?;
     if bytes.is_empty() {
         return Err("the secret is empty".to_owned());
     }
@@ -391,7 +395,9 @@ fn ingress_entry(seg: &str) -> Outcome {
     if t.is_empty() {
         return Outcome::Skipped;
     }
-    let Some((id, secret)) = t.split_once('=').filter(|(i, s)| !i.is_empty() && !s.is_empty())
+    let Some((id, secret)) = t
+        .split_once('=')
+        .filter(|(i, s)| !i.is_empty() && !s.is_empty())
     else {
         return Outcome::Rejected("the entry is not key_id=base64".into());
     };
@@ -424,13 +430,7 @@ impl Ctx<'_> {
 
 /// Why the two sides read one entry differently (or both reject it), as a finding. `raw` is
 /// the entry's text, used to diagnose the cause and never quoted.
-fn compare_entry(
-    ctx: &mut Ctx<'_>,
-    what: &str,
-    raw: &str,
-    server: &Outcome,
-    ingress: &Outcome,
-) {
+fn compare_entry(ctx: &mut Ctx<'_>, what: &str, raw: &str, server: &Outcome, ingress: &Outcome) {
     let id_of = |o: &Outcome| match o {
         Outcome::Key(id, _) => Some(*id),
         _ => None,
@@ -523,7 +523,10 @@ fn compare_entry(
 /// list), after reporting entry divergences and duplicates.
 type Keys = Vec<(char, SecretBytes)>;
 
-fn read_entries(ctx: &mut Ctx<'_>, entries: &[(String, Outcome, Outcome)]) -> (Option<Keys>, Option<Keys>) {
+fn read_entries(
+    ctx: &mut Ctx<'_>,
+    entries: &[(String, Outcome, Outcome)],
+) -> (Option<Keys>, Option<Keys>) {
     let mut server: Option<Keys> = Some(Vec::new());
     let mut ingress: Option<Keys> = Some(Vec::new());
     for (n, (raw, s, i)) in entries.iter().enumerate() {
@@ -846,7 +849,11 @@ fn read_toml(ctx: &mut Ctx<'_>, text: &str) -> (Option<Keys>, Option<char>) {
         })
         .collect();
     if entries.is_empty() {
-        ctx.add("no_keys", None, "ingress.secure_access has no keys: the server needs at least one".into());
+        ctx.add(
+            "no_keys",
+            None,
+            "ingress.secure_access has no keys: the server needs at least one".into(),
+        );
     }
     let (server, _) = read_entries(ctx, &entries);
     let active = match section.get("active_key") {
@@ -877,7 +884,10 @@ fn read_secret(
     let Some(doc) = docs
         .iter()
         .find(|d| d["kind"].as_str() == Some("Secret"))
-        .or_else(|| docs.iter().find(|d| !d["data"].is_badvalue() || !d["stringData"].is_badvalue()))
+        .or_else(|| {
+            docs.iter()
+                .find(|d| !d["data"].is_badvalue() || !d["stringData"].is_badvalue())
+        })
     else {
         ctx.add("unreadable", None, "no Secret in the YAML".into());
         return None;
@@ -911,7 +921,12 @@ fn read_secret(
         (keys.is_some(), SECRET_KEYS_ENTRY),
         (active.is_some(), SECRET_ACTIVE_ENTRY),
     ] {
-        if !present && !ctx.findings.iter().any(|f| f.code == "unreadable" && f.label == ctx.label) {
+        if !present
+            && !ctx
+                .findings
+                .iter()
+                .any(|f| f.code == "unreadable" && f.label == ctx.label)
+        {
             ctx.add(
                 "secret_incomplete",
                 None,
@@ -930,7 +945,9 @@ struct HelmRead {
 
 fn read_helm(ctx: &mut Ctx<'_>, text: &str) -> Option<HelmRead> {
     let docs = load_yaml(ctx, text)?;
-    let sa = docs.first().map(|d| &d["server"]["gateway"]["secureAccess"]);
+    let sa = docs
+        .first()
+        .map(|d| &d["server"]["gateway"]["secureAccess"]);
     let Some(sa) = sa.filter(|v| v.as_hash().is_some()) else {
         ctx.add(
             "unreadable",
@@ -968,17 +985,23 @@ fn read_helm(ctx: &mut Ctx<'_>, text: &str) -> Option<HelmRead> {
     // string) and joins `key_id=key` with ',' into the ingress flag.
     let entries: Vec<(String, Outcome, Outcome)> = items
         .iter()
-        .map(|e| match (helm_scalar(&e["key_id"]), helm_scalar(&e["key"])) {
-            (Some(id), Some(key)) => {
-                let raw = format!("{id}={key}");
-                let (s, i) = (server_pair(&id, &key), ingress_entry(&raw));
-                (raw, s, i)
-            }
-            _ => {
-                let why = "the entry needs key_id and key".to_owned();
-                (String::new(), Outcome::Rejected(why.clone()), Outcome::Rejected(why))
-            }
-        })
+        .map(
+            |e| match (helm_scalar(&e["key_id"]), helm_scalar(&e["key"])) {
+                (Some(id), Some(key)) => {
+                    let raw = format!("{id}={key}");
+                    let (s, i) = (server_pair(&id, &key), ingress_entry(&raw));
+                    (raw, s, i)
+                }
+                _ => {
+                    let why = "the entry needs key_id and key".to_owned();
+                    (
+                        String::new(),
+                        Outcome::Rejected(why.clone()),
+                        Outcome::Rejected(why),
+                    )
+                }
+            },
+        )
         .collect();
     let (server, ingress) = read_entries(ctx, &entries);
     let active = match helm_scalar(&sa["activeKey"]).filter(|s| !s.is_empty()) {

@@ -154,7 +154,9 @@ impl KeyRing {
     }
 
     /// A ring holding an existing key set (for instance the one a deployment runs with), each
-    /// key created at `now` and the set's active key active from `now`.
+    /// key created at `now` and the set's active key active from `now`. Their history is
+    /// unknown, so every other key is taken to have signed until `now`: none is retirable
+    /// before `now + max_token_lifetime`.
     pub fn import(keys: &SigningKeys, max_token_lifetime: u64, now: u64) -> Result<KeyRing> {
         let mut ring = KeyRing::new(max_token_lifetime)?;
         for &id in keys.key_ids() {
@@ -163,6 +165,9 @@ impl KeyRing {
                 .cloned()
                 .ok_or_else(|| Error::invalid_config(format!("signing key \"{id}\" is missing")))?;
             ring.add_secret(Some(id), secret, now)?;
+            let k = ring.keys.last_mut().expect("just added");
+            k.activated_at = Some(now);
+            k.deactivated_at = Some(now);
         }
         if let Some(a) = keys.active_key_id() {
             ring.activate(a, now)?;
@@ -351,9 +356,7 @@ impl KeyRing {
     /// The ring as a key set: every key, and the active key.
     pub fn signing_keys(&self) -> Result<SigningKeys> {
         SigningKeys::from_pairs(
-            self.keys
-                .iter()
-                .map(|k| (k.id, k.secret.expose().to_vec())),
+            self.keys.iter().map(|k| (k.id, k.secret.expose().to_vec())),
             self.active,
         )
     }
@@ -369,11 +372,7 @@ impl KeyRing {
              # of version control. Edit it with `sandgate signing-keys`, not by hand.\n",
         );
         let _ = writeln!(s, "version = {FORMAT_VERSION}");
-        let _ = writeln!(
-            s,
-            "max_token_lifetime_secs = {}",
-            self.max_token_lifetime
-        );
+        let _ = writeln!(s, "max_token_lifetime_secs = {}", self.max_token_lifetime);
         if let Some(a) = self.active {
             let _ = writeln!(s, "active_key = \"{a}\"");
         }
@@ -404,9 +403,7 @@ impl KeyRing {
                 .span()
                 .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
                 .unwrap_or(0);
-            Error::invalid_config(format!(
-                "the key ring is not valid TOML (line {line})"
-            ))
+            Error::invalid_config(format!("the key ring is not valid TOML (line {line})"))
         })?;
         let bad = |m: String| Error::invalid_config(format!("key ring: {m}"));
         for k in doc.keys() {
@@ -416,7 +413,11 @@ impl KeyRing {
         }
         match doc.get("version").and_then(|v| v.as_integer()) {
             Some(FORMAT_VERSION) => {}
-            Some(v) => return Err(bad(format!("version {v} is not supported (this sandgate reads version {FORMAT_VERSION})"))),
+            Some(v) => {
+                return Err(bad(format!(
+                    "version {v} is not supported (this sandgate reads version {FORMAT_VERSION})"
+                )))
+            }
             None => return Err(bad("version = 1 is missing".into())),
         }
         let lifetime = doc
@@ -439,7 +440,15 @@ impl KeyRing {
                 .as_table()
                 .ok_or_else(|| bad(format!("keys entry {n} is not a table")))?;
             for k in t.keys() {
-                if !["id", "secret", "created_at", "activated_at", "deactivated_at"].contains(&k.as_str()) {
+                if ![
+                    "id",
+                    "secret",
+                    "created_at",
+                    "activated_at",
+                    "deactivated_at",
+                ]
+                .contains(&k.as_str())
+                {
                     return Err(bad(format!("keys entry {n} has an unknown field (expected id, secret, created_at, activated_at, deactivated_at)")));
                 }
             }
@@ -466,15 +475,11 @@ impl KeyRing {
             let time = |field: &str| -> Result<Option<u64>> {
                 match t.get(field) {
                     None => Ok(None),
-                    Some(v) => v
-                        .as_str()
-                        .and_then(parse_instant)
-                        .map(Some)
-                        .ok_or_else(|| {
-                            bad(format!(
-                                "keys entry {n} (\"{id}\"): {field} must be an RFC 3339 instant"
-                            ))
-                        }),
+                    Some(v) => v.as_str().and_then(parse_instant).map(Some).ok_or_else(|| {
+                        bad(format!(
+                            "keys entry {n} (\"{id}\"): {field} must be an RFC 3339 instant"
+                        ))
+                    }),
                 }
             };
             let created_at = time("created_at")?
@@ -495,7 +500,9 @@ impl KeyRing {
             let id = a
                 .as_str()
                 .and_then(|s| super::parse_key_id(s).ok())
-                .ok_or_else(|| bad("active_key must be exactly one character of [0-9a-z]".into()))?;
+                .ok_or_else(
+                    || bad("active_key must be exactly one character of [0-9a-z]".into()),
+                )?;
             let key = ring
                 .key(id)
                 .ok_or_else(|| bad(format!("active_key \"{id}\" is not in the ring")))?;
@@ -506,11 +513,9 @@ impl KeyRing {
             }
             ring.active = Some(id);
         }
-        if let Some(k) = ring
-            .keys
-            .iter()
-            .find(|k| Some(k.id) != ring.active && k.activated_at.is_some() && k.deactivated_at.is_none())
-        {
+        if let Some(k) = ring.keys.iter().find(|k| {
+            Some(k.id) != ring.active && k.activated_at.is_some() && k.deactivated_at.is_none()
+        }) {
             return Err(bad(format!(
                 "key \"{}\" is not the active key but has no deactivated_at",
                 k.id
@@ -525,8 +530,9 @@ impl KeyRing {
         use std::io::Read;
         let path = path.as_ref();
         let shown = path.display();
-        let cannot =
-            |e: std::io::Error| Error::invalid_config(format!("cannot read the key ring {shown}: {e}"));
+        let cannot = |e: std::io::Error| {
+            Error::invalid_config(format!("cannot read the key ring {shown}: {e}"))
+        };
         let meta = std::fs::metadata(path).map_err(cannot)?;
         if !meta.is_file() {
             return Err(Error::invalid_config(format!(
@@ -541,13 +547,15 @@ impl KeyRing {
         }
         let mut bytes = zeroize::Zeroizing::new(Vec::new());
         std::fs::File::open(path)
-            .and_then(|f| f.take(super::MAX_KEY_FILE_BYTES + 1).read_to_end(&mut bytes))
+            .and_then(|f| {
+                f.take(super::MAX_KEY_FILE_BYTES + 1)
+                    .read_to_end(&mut bytes)
+            })
             .map_err(cannot)?;
         let text = std::str::from_utf8(&bytes)
             .map_err(|_| Error::invalid_config(format!("the key ring {shown} is not UTF-8")))?;
-        Self::from_toml(text).map_err(|e| {
-            Error::invalid_config(format!("{shown}: {}", e.message()))
-        })
+        Self::from_toml(text)
+            .map_err(|e| Error::invalid_config(format!("{shown}: {}", e.message())))
     }
 
     /// Writes the ring to `path` atomically with mode 0600 (a temporary file in the same
