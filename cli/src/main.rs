@@ -6,6 +6,7 @@ use std::process::ExitCode;
 mod mock;
 mod remote;
 mod routes;
+mod signing_keys;
 
 /// Sandbox access control: sign and verify OSEP-0011 routes, mint API keys.
 #[derive(Parser)]
@@ -31,6 +32,8 @@ enum Command {
     Keys(remote::KeysArgs),
     /// Walk the whole flow against the embedded mock server.
     Demo,
+    /// Rotate signing keys: one key ring, every upstream form, safe retirement.
+    SigningKeys(signing_keys::SigningKeysArgs),
 }
 
 /// Where signing keys come from: `--keys`, `--keys-file`, `--keys-env`, or env `SANDGATE_KEYS`.
@@ -122,6 +125,7 @@ fn main() -> ExitCode {
         Command::Endpoint(a) => remote::endpoint(a),
         Command::Keys(a) => remote::keys(a),
         Command::Demo => remote::demo(),
+        Command::SigningKeys(a) => signing_keys::run(a),
     };
     match result {
         Ok(code) => code,

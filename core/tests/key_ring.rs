@@ -43,7 +43,7 @@ fn a_just_retired_id_is_not_reused_first() {
     let mut ring = KeyRing::init(HOUR, None, T0).unwrap();
     ring.add_key(None, T0 + 1).unwrap(); // b
     ring.activate('b', T0 + 1).unwrap();
-    ring.retire('a', T0 + 1 + HOUR, false).unwrap();
+    ring.retire('a', T0 + 2 + HOUR, false).unwrap();
     assert_eq!(ring.next_id().unwrap(), 'c');
 }
 
@@ -100,7 +100,7 @@ fn retirement_waits_for_the_longest_token() {
         valid_until: T0 + 100 + HOUR,
     };
     // A link signed with a at T0+100 (its last instant) is valid until T0+100+HOUR.
-    for now in [T0 + 100, T0 + 100 + HOUR - 1] {
+    for now in [T0 + 100, T0 + 100 + HOUR - 1, T0 + 100 + HOUR] {
         assert_eq!(
             ring.retire_verdict('a', now).unwrap(),
             RetireVerdict::Breaks(breaks)
@@ -114,16 +114,16 @@ fn retirement_waits_for_the_longest_token() {
         );
         assert!(ring.key('a').is_some());
     }
-    // At the instant the last link expires, retiring breaks nothing.
+    // A link is valid through its expires second: one second later, nothing breaks.
     assert_eq!(
-        ring.retire_verdict('a', T0 + 100 + HOUR).unwrap(),
+        ring.retire_verdict('a', T0 + 101 + HOUR).unwrap(),
         RetireVerdict::Safe
     );
     // Forced early, it says what breaks.
     let mut forced = ring.clone();
     assert_eq!(forced.retire('a', T0 + 200, true).unwrap(), Some(breaks));
     assert!(forced.key('a').is_none());
-    assert_eq!(ring.retire('a', T0 + 100 + HOUR, false).unwrap(), None);
+    assert_eq!(ring.retire('a', T0 + 101 + HOUR, false).unwrap(), None);
     assert_eq!(ring.signing_keys().unwrap().key_ids(), &['b']);
     assert!(ring
         .retire('a', T0, false)
@@ -146,7 +146,7 @@ fn list_says_when_each_key_can_go_and_never_holds_a_secret() {
     assert_eq!(
         ids,
         [
-            ('a', false, Some(T0 + 10 + HOUR)),
+            ('a', false, Some(T0 + 11 + HOUR)),
             ('b', true, None),
             ('c', false, Some(T0 + 6))
         ]
@@ -287,7 +287,7 @@ fn an_existing_key_set_is_imported() {
         })
     );
     assert_eq!(
-        ring.retire_verdict('a', T0 + HOUR).unwrap(),
+        ring.retire_verdict('a', T0 + HOUR + 1).unwrap(),
         RetireVerdict::Safe
     );
     let b = ring.key('b').unwrap();

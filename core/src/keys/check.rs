@@ -459,10 +459,11 @@ fn compare_entry(ctx: &mut Ctx<'_>, what: &str, raw: &str, server: &Outcome, ing
         ),
         (Outcome::Rejected(_), Outcome::Key(..)) => {
             if spaced(raw) || spaced(id_part) || spaced(secret_part) {
+                let newline = if raw.ends_with('\n') { " (a trailing newline)" } else { "" };
                 ctx.add(
                     "spaces",
                     key,
-                    format!("{named} has whitespace around it (a trailing newline?): the ingress trims it, the server does not and rejects the entry"),
+                    format!("{named} has whitespace around it{newline}: the ingress trims it, the server does not and rejects the entry"),
                 );
             } else if secret_part.contains(['\r', '\n']) {
                 ctx.add(

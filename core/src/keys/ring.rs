@@ -105,8 +105,9 @@ pub struct KeyStatus {
     pub activated_at: Option<u64>,
     /// When it last stopped being active.
     pub deactivated_at: Option<u64>,
-    /// The first instant it can be retired without breaking a link: `None` while it is the
-    /// active key (activate another first); `Some(created_at)` if it never signed.
+    /// The first instant it can be retired without breaking a link (the second after its last
+    /// link's expiry): `None` while it is the active key (activate another first);
+    /// `Some(created_at)` if it never signed.
     pub retirable_at: Option<u64>,
 }
 
@@ -287,8 +288,9 @@ impl KeyRing {
     }
 
     /// Whether `id` can be retired at `now`: a link signed with it can still be valid while
-    /// `deactivated_at + max_token_lifetime > now`. The active key is never retirable
-    /// (activate another key first); a key that never signed always is.
+    /// `now <= deactivated_at + max_token_lifetime` (a link is valid up to and including its
+    /// `expires` second, SPEC §1.5). The active key is never retirable (activate another key
+    /// first); a key that never signed always is.
     pub fn retire_verdict(&self, id: char, now: u64) -> Result<RetireVerdict> {
         let key = self.key(id).ok_or_else(|| Self::not_in_ring(id))?;
         if self.active == Some(id) {
@@ -300,7 +302,7 @@ impl KeyRing {
             return Ok(RetireVerdict::Safe);
         };
         let valid_until = signed_until.saturating_add(self.max_token_lifetime);
-        Ok(if valid_until > now {
+        Ok(if valid_until >= now {
             RetireVerdict::Breaks(Breakage {
                 key_id: id,
                 signed_until,
@@ -343,11 +345,10 @@ impl KeyRing {
                 deactivated_at: k.deactivated_at,
                 retirable_at: match self.retire_verdict(k.id, now) {
                     Err(_) => None,
-                    Ok(RetireVerdict::Safe) => Some(
-                        k.deactivated_at
-                            .map_or(k.created_at, |d| d.saturating_add(self.max_token_lifetime)),
-                    ),
-                    Ok(RetireVerdict::Breaks(b)) => Some(b.valid_until),
+                    Ok(RetireVerdict::Safe) => Some(k.deactivated_at.map_or(k.created_at, |d| {
+                        d.saturating_add(self.max_token_lifetime).saturating_add(1)
+                    })),
+                    Ok(RetireVerdict::Breaks(b)) => Some(b.valid_until.saturating_add(1)),
                 },
             })
             .collect()
