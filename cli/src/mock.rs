@@ -25,9 +25,24 @@ pub struct MockArgs {
     /// Base domain of wildcard hosts.
     #[arg(long, default_value = "localhost")]
     base_domain: String,
+    /// Sign and verify with the keys of the server's environment pair
+    /// (OPENSANDBOX_SECURE_ACCESS_KEYS / _ACTIVE_KEY) instead of two random keys.
+    #[arg(long)]
+    keys_env: bool,
 }
 
 pub fn run(a: MockArgs) -> Result<ExitCode, CliError> {
+    let signing_keys = if a.keys_env {
+        Some(sandgate::SigningKeys::from_env()?.ok_or_else(|| {
+            CliError::Usage(format!(
+                "--keys-env: neither {} nor {} is set",
+                sandgate::keys::ENV_KEYS,
+                sandgate::keys::ENV_ACTIVE_KEY
+            ))
+        })?)
+    } else {
+        None
+    };
     let mut mock = MockServer::start(MockConfig {
         route_mode: a.route_mode,
         trusted_headers: a.trusted_headers,
@@ -35,6 +50,7 @@ pub fn run(a: MockArgs) -> Result<ExitCode, CliError> {
         api_port: a.api_port,
         gateway_port: a.gateway_port,
         base_domain: a.base_domain,
+        signing_keys,
         ..Default::default()
     })?;
     println!("{}", mock.describe_json());
