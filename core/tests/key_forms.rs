@@ -476,3 +476,25 @@ fn findings_never_quote_a_secret() {
         assert!(hides(&f.message), "{}", f.message);
     }
 }
+
+/// A "billion laughs" YAML (nested aliases, a few hundred bytes) is refused at once instead
+/// of expanded.
+#[test]
+fn yaml_aliases_are_refused_not_expanded() {
+    let mut y = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..9 {
+        let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+        y += &format!("a{i}: &a{i} [{refs}]\n");
+    }
+    let secret = format!("{y}kind: Secret\ndata: *a8\n");
+    let helm = format!("{y}server: *a8\n");
+    for input in [
+        CheckInput::secret("s", &secret),
+        CheckInput::helm("h", &helm),
+    ] {
+        let report = check(&[input]);
+        assert_eq!(report.findings.len(), 1, "{:?}", report.findings);
+        assert_eq!(report.findings[0].code, "unreadable");
+        assert!(report.findings[0].message.contains("YAML alias"));
+    }
+}

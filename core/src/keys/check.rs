@@ -670,6 +670,26 @@ fn helm_scalar(v: &Yaml) -> Option<String> {
 }
 
 fn load_yaml(ctx: &mut Ctx<'_>, text: &str) -> Option<Vec<Yaml>> {
+    // Aliases are refused before anything is built: nested ones expand exponentially (a
+    // "billion laughs" file of a few hundred bytes), and key files have no use for them.
+    let mut parser = yaml_rust2::parser::Parser::new_from_str(text);
+    loop {
+        match parser.next_token() {
+            Ok((yaml_rust2::parser::Event::Alias(_), mark)) => {
+                ctx.add(
+                    "unreadable",
+                    None,
+                    format!(
+                        "uses a YAML alias (line {}): write the values out",
+                        mark.line()
+                    ),
+                );
+                return None;
+            }
+            Ok((yaml_rust2::parser::Event::StreamEnd, _)) | Err(_) => break,
+            Ok(_) => {}
+        }
+    }
     match YamlLoader::load_from_str(text) {
         Ok(docs) => Some(docs),
         Err(e) => {
