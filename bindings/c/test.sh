@@ -77,8 +77,21 @@ fi
 # The static library's native dependencies (rustc --print native-static-libs on Linux).
 native_libs="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
 cflags=(-std=c11 -Wall -Wextra -Werror -g -O1 -I"$here/include")
-families=(c_smoke_errors c_smoke_vectors c_smoke_key_config c_smoke_access c_smoke_api_keys
-  c_smoke_mock_client c_smoke_client c_smoke_mock_stop_client)
+families=(c_smoke_errors c_smoke_layout c_smoke_vectors c_smoke_key_config c_smoke_access
+  c_smoke_api_keys c_smoke_mock_client c_smoke_client c_smoke_mock_stop_client)
+
+# The smoke test checks every struct it lists against the layout table Rust exports
+# (sandgate_layout); here we check that it lists every struct the header defines.
+header_structs=$(grep -oE '^typedef struct Sandgate[A-Za-z]+ \{' "$here/include/sandgate.h" |
+  sed -E 's/typedef struct (Sandgate[A-Za-z]+) \{/\1/' | sort)
+listed_structs=$(grep -oE '^  TYPE\(Sandgate[A-Za-z]+\)' "$here/tests/smoke.c" |
+  sed -E 's/.*TYPE\((Sandgate[A-Za-z]+)\)/\1/' | sort)
+if [[ -n $header_structs && $header_structs == "$listed_structs" ]]; then
+  record c_layout_lists_every_struct 1
+else
+  record c_layout_lists_every_struct 0 "tests/smoke.c TYPES() must name every struct of the header:
+$(diff <(echo "$header_structs") <(echo "$listed_structs"))"
+fi
 
 if ! out=$(gcc "${cflags[@]}" "$here/tests/smoke.c" "$lib/libsandgate_ffi.a" $native_libs \
   -o "$build/smoke-static" 2>&1); then
@@ -119,6 +132,21 @@ else
   record c_valgrind_clean 0 "the smoke test exited $rc under valgrind:
 $(tail -20 "$build/smoke.out")
 $(tail -30 "$vg_log")"
+fi
+
+# ---------------------------------------------------------------- the README's example
+# The C block of README.md, compiled into a main and run: it must print the signed route.
+readme_c="$build/readme.c"
+{
+  printf '#include <stdio.h>\n#include "sandgate.h"\nint main(void) {\n'
+  sed -n '/^```c$/,/^```$/p' "$here/README.md" | sed '1d;$d' | grep -v '^#include'
+  printf 'return err != NULL;\n}\n'
+} >"$readme_c"
+if out=$(gcc "${cflags[@]}" "$readme_c" "$lib/libsandgate_ffi.a" $native_libs -o "$build/readme" 2>&1) &&
+  out=$("$build/readme" 2>&1) && [[ $out == "OpenSandbox-Ingress-To: sbx-001-8080-"* ]]; then
+  record c_readme_example 1
+else
+  record c_readme_example 0 "the README's C example does not compile or run: $out"
 fi
 
 # ---------------------------------------------------------------- shared library

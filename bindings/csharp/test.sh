@@ -18,10 +18,14 @@ rm -rf "$out"
 mkdir -p "$out"
 cp "$lib"/Sandgate.dll* "$lib/libsandgate_ffi.so" "$out/" # with Sandgate.dll.mdb: line numbers in traces
 nunit=$(compgen -G "/usr/lib/cli/nunit.framework-2.6*/nunit.framework.dll" | head -1)
-mcs -target:library -langversion:7.2 -debug -warnaserror+ -r:"$out/Sandgate.dll" -r:System.Net.Http.dll \
+mcs -target:library -langversion:7.2 -unsafe -debug -warnaserror+ -r:"$out/Sandgate.dll" -r:System.Net.Http.dll \
   -r:"$nunit" -out:"$out/Sandgate.Tests.dll" "$here"/tests/*.cs || exit 1
 mcs -langversion:7.2 -warnaserror+ -r:"$out/Sandgate.dll" -out:"$out/MissingLibraryProbe.exe" \
   "$here"/tests/probe/MissingLibraryProbe.cs || exit 1
+# The README's first csharp block is a whole program: compiled here, run by Readme_SnippetRuns.
+awk '/^```csharp$/ {on = 1; next} on && /^```$/ {exit} on' "$here/README.md" >"$out/Readme.cs"
+mcs -langversion:7.2 -warnaserror+ -r:"$out/Sandgate.dll" -r:System.Net.Http.dll -out:"$out/Readme.exe" \
+  "$out/Readme.cs" || exit 1
 
 # ---------------------------------------------------------------- run
 # -domain=None: mono 6.8 cannot unload an AppDomain whose code was called back from

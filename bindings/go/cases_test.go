@@ -106,7 +106,6 @@ func TestVectorsSigning(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer route.Close()
 			if route.Token != v.Token || route.Signature != v.Signature || route.ExpiresB36 != v.ExpiresB36 {
 				t.Fatalf("signed %+v, want token %s", route, v.Token)
 			}

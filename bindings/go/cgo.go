@@ -6,6 +6,7 @@ package sandgate
 import "C"
 
 import (
+	"runtime"
 	"sync"
 	"unsafe"
 )
@@ -93,6 +94,14 @@ func (h *handle) use(f func(p unsafe.Pointer) error) error {
 		return closedError(h.what)
 	}
 	return f(h.p)
+}
+
+// pinStr borrows s for a C struct that Go memory holds: the string's bytes are pinned until
+// pin.Unpin, as cgo requires for a Go pointer stored in memory passed to C.
+func pinStr(pin *runtime.Pinner, s string) C.SandgateStr {
+	v := str(s)
+	pin.Pin(v.ptr)
+	return v
 }
 
 func (h *handle) close() {

@@ -14,6 +14,7 @@ import "C"
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"runtime"
 	"runtime/cgo"
@@ -25,15 +26,38 @@ import (
 
 // Options configure a Client. Unset fields come from the environment (OPEN_SANDBOX_DOMAIN,
 // OPEN_SANDBOX_API_KEY, OPEN_SANDBOX_PROTOCOL) and then from the defaults (localhost:8080,
-// http, 30 s timeout, retries on).
+// http, 30 s timeout, the default retries).
 type Options struct {
-	Domain         string            // host:port; a scheme written here wins over Protocol
-	Protocol       string            // http or https
-	APIKey         string            // sent as OPEN-SANDBOX-API-KEY / X-API-Key (a secret)
-	Timeout        time.Duration     // per request; 0 = default
-	Headers        map[string]string // sent on every request (for example X-OpenSandbox-User)
-	DisableRetries bool              // no retries of idempotent requests
-	IgnoreEnv      bool              // do not read OPEN_SANDBOX_* variables
+	Domain    string            // host:port; a scheme written here wins over Protocol
+	Protocol  string            // http or https
+	APIKey    string            // sent as OPEN-SANDBOX-API-KEY / X-API-Key (a secret)
+	Timeout   time.Duration     // per request; 0 = default
+	Headers   map[string]string // sent on every request (for example X-OpenSandbox-User)
+	Retry     RetryOptions      // retries of idempotent requests; the zero value keeps the defaults
+	IgnoreEnv bool              // do not read OPEN_SANDBOX_* variables
+}
+
+// RetryOptions control the retries of idempotent requests. A nil field keeps the core's
+// default; set one with Ptr, for example RetryOptions{MaxRetries: sandgate.Ptr(0)} (no retries).
+type RetryOptions struct {
+	MaxRetries     *int           // retries after the first attempt; 0 turns retrying off
+	InitialBackoff *time.Duration // delay before the first retry (whole milliseconds)
+	MaxBackoff     *time.Duration // longest delay between attempts (whole milliseconds)
+}
+
+// String prints the options that are set.
+func (r RetryOptions) String() string {
+	var parts []string
+	if r.MaxRetries != nil {
+		parts = append(parts, fmt.Sprintf("MaxRetries: %d", *r.MaxRetries))
+	}
+	if r.InitialBackoff != nil {
+		parts = append(parts, fmt.Sprintf("InitialBackoff: %v", *r.InitialBackoff))
+	}
+	if r.MaxBackoff != nil {
+		parts = append(parts, fmt.Sprintf("MaxBackoff: %v", *r.MaxBackoff))
+	}
+	return "RetryOptions{" + strings.Join(parts, ", ") + "}"
 }
 
 // String prints the options with the API key hidden and header names only.
@@ -47,8 +71,8 @@ func (o Options) String() string {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	return fmt.Sprintf("Options{Domain: %q, Protocol: %q, APIKey: %q, Timeout: %v, Headers: [%s], DisableRetries: %v, IgnoreEnv: %v}",
-		o.Domain, o.Protocol, key, o.Timeout, strings.Join(names, " "), o.DisableRetries, o.IgnoreEnv)
+	return fmt.Sprintf("Options{Domain: %q, Protocol: %q, APIKey: %q, Timeout: %v, Headers: [%s], Retry: %v, IgnoreEnv: %v}",
+		o.Domain, o.Protocol, key, o.Timeout, strings.Join(names, " "), o.Retry, o.IgnoreEnv)
 }
 
 // GoString is String: the API key never prints.
@@ -61,48 +85,78 @@ type Client struct {
 	baseURL string
 }
 
+// millis is d in whole milliseconds, rounded up; a negative d is 0 (which the core rejects
+// where 0 is not allowed).
+func millis(d time.Duration) C.uint64_t {
+	if d <= 0 {
+		return 0
+	}
+	return C.uint64_t((d + time.Millisecond - 1) / time.Millisecond)
+}
+
+// cOptions is opts as the C options struct, its strings borrowed (and pinned) until pin.Unpin.
+func cOptions(opts Options, pin *runtime.Pinner) (C.SandgateClientOptions, error) {
+	var o C.SandgateClientOptions
+	o.language = pinStr(pin, "go")
+	if opts.Domain != "" {
+		o.domain = pinStr(pin, opts.Domain)
+	}
+	if opts.Protocol != "" {
+		o.protocol = pinStr(pin, opts.Protocol)
+	}
+	if opts.APIKey != "" {
+		o.api_key = pinStr(pin, opts.APIKey)
+	}
+	if opts.Timeout != 0 {
+		o.has_timeout_ms, o.timeout_ms = 1, millis(opts.Timeout)
+	}
+	if len(opts.Headers) > 0 {
+		headers := make([]C.SandgateStrPair, 0, len(opts.Headers))
+		for k, v := range opts.Headers {
+			headers = append(headers, C.SandgateStrPair{name: pinStr(pin, k), value: pinStr(pin, v)})
+		}
+		pin.Pin(&headers[0])
+		o.headers, o.headers_len = &headers[0], C.size_t(len(headers))
+	}
+	r := opts.Retry
+	if r.MaxRetries != nil {
+		if *r.MaxRetries < 0 || uint64(*r.MaxRetries) > math.MaxUint32 {
+			return o, invalidArgument(fmt.Sprintf("Retry.MaxRetries must be in 0..%d, got %d", uint32(math.MaxUint32), *r.MaxRetries))
+		}
+		o.retry.has_max_retries, o.retry.max_retries = 1, C.uint32_t(*r.MaxRetries)
+	}
+	for _, b := range []struct {
+		d    *time.Duration
+		name string
+		has  *C.uint8_t
+		ms   *C.uint64_t
+	}{
+		{r.InitialBackoff, "InitialBackoff", &o.retry.has_initial_backoff_ms, &o.retry.initial_backoff_ms},
+		{r.MaxBackoff, "MaxBackoff", &o.retry.has_max_backoff_ms, &o.retry.max_backoff_ms},
+	} {
+		if b.d == nil {
+			continue
+		}
+		if *b.d < 0 {
+			return o, invalidArgument(fmt.Sprintf("Retry.%s must not be negative, got %v", b.name, *b.d))
+		}
+		*b.has, *b.ms = 1, millis(*b.d)
+	}
+	o.ignore_env = flag(opts.IgnoreEnv)
+	return o, nil
+}
+
 // NewClient builds a client from opts, validating every option (a bad one is an
 // invalid_config error).
 func NewClient(opts Options) (*Client, error) {
-	o := C.sandgate_client_options_new()
-	defer C.sandgate_client_options_free(o)
-	set := func(e *C.SandgateError) error { return takeError(e) }
-	steps := []func() error{
-		func() error { return set(C.sandgate_client_options_language(o, str("go"))) },
-	}
-	if opts.Domain != "" {
-		steps = append(steps, func() error { return set(C.sandgate_client_options_domain(o, str(opts.Domain))) })
-	}
-	if opts.Protocol != "" {
-		steps = append(steps, func() error { return set(C.sandgate_client_options_protocol(o, str(opts.Protocol))) })
-	}
-	if opts.APIKey != "" {
-		steps = append(steps, func() error { return set(C.sandgate_client_options_api_key(o, str(opts.APIKey))) })
-	}
-	if opts.Timeout != 0 {
-		ms := uint64(0) // a negative timeout is passed as 0, which the core rejects
-		if opts.Timeout > 0 {
-			ms = uint64((opts.Timeout + time.Millisecond - 1) / time.Millisecond)
-		}
-		steps = append(steps, func() error { return set(C.sandgate_client_options_timeout_ms(o, C.uint64_t(ms))) })
-	}
-	for name, value := range opts.Headers {
-		name, value := name, value
-		steps = append(steps, func() error { return set(C.sandgate_client_options_header(o, str(name), str(value))) })
-	}
-	if opts.DisableRetries {
-		steps = append(steps, func() error { return set(C.sandgate_client_options_retries(o, 0)) })
-	}
-	if opts.IgnoreEnv {
-		steps = append(steps, func() error { return set(C.sandgate_client_options_ignore_env(o, 1)) })
-	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return nil, err
-		}
+	var pin runtime.Pinner
+	defer pin.Unpin()
+	o, err := cOptions(opts, &pin)
+	if err != nil {
+		return nil, err
 	}
 	var p *C.SandgateClient
-	if err := takeError(C.sandgate_client_new(o, &p)); err != nil {
+	if err := takeError(C.sandgate_client_new(&o, &p)); err != nil {
 		return nil, err
 	}
 	var base C.SandgateString
@@ -130,10 +184,15 @@ func (c *Client) Close() error {
 
 type startFunc func(c *C.SandgateClient, cb C.SandgateCallback, ud unsafe.Pointer, cancel **C.SandgateCancel) *C.SandgateError
 
-// call starts an _async operation and waits for it, cancelling it when ctx is done.
+// call starts an operation and waits for it, cancelling it when ctx is done.
 func (c *Client) call(ctx context.Context, start startFunc) (unsafe.Pointer, error) {
+	if ctx == nil {
+		return nil, invalidArgument("ctx must not be nil")
+	}
 	if err := ctx.Err(); err != nil {
-		return nil, &Error{Kind: KindCancelled, Message: "the operation was cancelled before it started", cause: err}
+		e := takeErrorValue(C.sandgate_cancelled_error())
+		e.cause = err
+		return nil, e
 	}
 	done := make(chan completion, 1)
 	h := cgo.NewHandle(done)
@@ -156,8 +215,7 @@ func (c *Client) call(ctx context.Context, start startFunc) (unsafe.Pointer, err
 		r = <-done
 	}
 	if r.err != nil {
-		e := newError(r.err)
-		C.sandgate_error_free(r.err)
+		e := takeErrorValue(r.err)
 		if e.Kind == KindCancelled {
 			e.cause = ctx.Err()
 		}
@@ -226,7 +284,7 @@ func takeEndpoint(p unsafe.Pointer) *Endpoint {
 // GetEndpoint returns the unsigned endpoint of port (1..65535) of a sandbox.
 func (c *Client) GetEndpoint(ctx context.Context, sandboxID string, port int) (*Endpoint, error) {
 	p, err := c.call(ctx, func(h *C.SandgateClient, cb C.SandgateCallback, ud unsafe.Pointer, cancel **C.SandgateCancel) *C.SandgateError {
-		return C.sandgate_client_get_endpoint_async(h, str(sandboxID), C.int64_t(port), cb, ud, cancel)
+		return C.sandgate_client_get_endpoint(h, str(sandboxID), C.int64_t(port), cb, ud, cancel)
 	})
 	if err != nil {
 		return nil, err
@@ -244,25 +302,18 @@ func unixSeconds(t time.Time) uint64 {
 
 // GetSignedEndpoint returns an endpoint whose signed route expires at expires (in the future).
 func (c *Client) GetSignedEndpoint(ctx context.Context, sandboxID string, port int, expires time.Time) (*Endpoint, error) {
-	secs := unixSeconds(expires)
-	p, err := c.call(ctx, func(h *C.SandgateClient, cb C.SandgateCallback, ud unsafe.Pointer, cancel **C.SandgateCancel) *C.SandgateError {
-		return C.sandgate_client_get_signed_endpoint_async(h, str(sandboxID), C.int64_t(port), C.uint64_t(secs), cb, ud, cancel)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return takeEndpoint(p), nil
+	return c.getSignedEndpoint(ctx, sandboxID, port, C.SandgateExpiry{has_expires: 1, expires: C.uint64_t(unixSeconds(expires))})
 }
 
 // GetSignedEndpointFor returns an endpoint whose signed route expires ttl (whole seconds, at
 // least one) from now.
 func (c *Client) GetSignedEndpointFor(ctx context.Context, sandboxID string, port int, ttl time.Duration) (*Endpoint, error) {
-	secs := uint64(0) // a negative ttl is passed as 0, which the core rejects
-	if ttl > 0 {
-		secs = uint64(ttl / time.Second)
-	}
+	return c.getSignedEndpoint(ctx, sandboxID, port, ttlExpiry(ttl))
+}
+
+func (c *Client) getSignedEndpoint(ctx context.Context, sandboxID string, port int, expiry C.SandgateExpiry) (*Endpoint, error) {
 	p, err := c.call(ctx, func(h *C.SandgateClient, cb C.SandgateCallback, ud unsafe.Pointer, cancel **C.SandgateCancel) *C.SandgateError {
-		return C.sandgate_client_get_signed_endpoint_for_async(h, str(sandboxID), C.int64_t(port), C.uint64_t(secs), cb, ud, cancel)
+		return C.sandgate_client_get_signed_endpoint(h, str(sandboxID), C.int64_t(port), expiry, cb, ud, cancel)
 	})
 	if err != nil {
 		return nil, err
@@ -305,7 +356,7 @@ func (c *Client) CreateAPIKey(ctx context.Context, req CreateAPIKeyRequest) (*Cr
 		hasExp, exp = 1, unixSeconds(req.ExpiresAt)
 	}
 	p, err := c.call(ctx, func(h *C.SandgateClient, cb C.SandgateCallback, ud unsafe.Pointer, cancel **C.SandgateCancel) *C.SandgateError {
-		return C.sandgate_client_create_api_key_async(h, name, hasExp, C.uint64_t(exp), cb, ud, cancel)
+		return C.sandgate_client_create_api_key(h, name, hasExp, C.uint64_t(exp), cb, ud, cancel)
 	})
 	if err != nil {
 		return nil, err
@@ -334,7 +385,7 @@ type APIKeyInfo struct {
 // ListAPIKeys lists the calling user's keys.
 func (c *Client) ListAPIKeys(ctx context.Context) ([]APIKeyInfo, error) {
 	p, err := c.call(ctx, func(h *C.SandgateClient, cb C.SandgateCallback, ud unsafe.Pointer, cancel **C.SandgateCancel) *C.SandgateError {
-		return C.sandgate_client_list_api_keys_async(h, cb, ud, cancel)
+		return C.sandgate_client_list_api_keys(h, cb, ud, cancel)
 	})
 	if err != nil {
 		return nil, err
@@ -358,7 +409,7 @@ func (c *Client) ListAPIKeys(ctx context.Context) ([]APIKeyInfo, error) {
 // RevokeAPIKey revokes one of the calling user's keys.
 func (c *Client) RevokeAPIKey(ctx context.Context, keyID string) error {
 	_, err := c.call(ctx, func(h *C.SandgateClient, cb C.SandgateCallback, ud unsafe.Pointer, cancel **C.SandgateCancel) *C.SandgateError {
-		return C.sandgate_client_revoke_api_key_async(h, str(keyID), cb, ud, cancel)
+		return C.sandgate_client_revoke_api_key(h, str(keyID), cb, ud, cancel)
 	})
 	return err
 }
@@ -423,7 +474,7 @@ func (c *Client) CreateSandbox(ctx context.Context, req CreateSandboxRequest) (*
 		meta = &pairs[0]
 	}
 	p, err := c.call(ctx, func(h *C.SandgateClient, cb C.SandgateCallback, ud unsafe.Pointer, cancel **C.SandgateCancel) *C.SandgateError {
-		return C.sandgate_client_create_sandbox_async(h, str(req.Image), flag(req.SecureAccess), meta,
+		return C.sandgate_client_create_sandbox(h, str(req.Image), flag(req.SecureAccess), meta,
 			C.size_t(len(pairs)), hasTimeout, C.uint64_t(timeout), cb, ud, cancel)
 	})
 	if err != nil {
@@ -438,7 +489,7 @@ func (c *Client) CreateSandbox(ctx context.Context, req CreateSandboxRequest) (*
 // GetSandbox returns one sandbox.
 func (c *Client) GetSandbox(ctx context.Context, sandboxID string) (*Sandbox, error) {
 	p, err := c.call(ctx, func(h *C.SandgateClient, cb C.SandgateCallback, ud unsafe.Pointer, cancel **C.SandgateCancel) *C.SandgateError {
-		return C.sandgate_client_get_sandbox_async(h, str(sandboxID), cb, ud, cancel)
+		return C.sandgate_client_get_sandbox(h, str(sandboxID), cb, ud, cancel)
 	})
 	if err != nil {
 		return nil, err
@@ -452,7 +503,7 @@ func (c *Client) GetSandbox(ctx context.Context, sandboxID string) (*Sandbox, er
 // ListSandboxes lists the sandboxes the caller may see.
 func (c *Client) ListSandboxes(ctx context.Context) ([]Sandbox, error) {
 	p, err := c.call(ctx, func(h *C.SandgateClient, cb C.SandgateCallback, ud unsafe.Pointer, cancel **C.SandgateCancel) *C.SandgateError {
-		return C.sandgate_client_list_sandboxes_async(h, cb, ud, cancel)
+		return C.sandgate_client_list_sandboxes(h, cb, ud, cancel)
 	})
 	if err != nil {
 		return nil, err
@@ -470,7 +521,7 @@ func (c *Client) ListSandboxes(ctx context.Context) ([]Sandbox, error) {
 // DeleteSandbox deletes a sandbox.
 func (c *Client) DeleteSandbox(ctx context.Context, sandboxID string) error {
 	_, err := c.call(ctx, func(h *C.SandgateClient, cb C.SandgateCallback, ud unsafe.Pointer, cancel **C.SandgateCancel) *C.SandgateError {
-		return C.sandgate_client_delete_sandbox_async(h, str(sandboxID), cb, ud, cancel)
+		return C.sandgate_client_delete_sandbox(h, str(sandboxID), cb, ud, cancel)
 	})
 	return err
 }

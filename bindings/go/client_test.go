@@ -324,13 +324,16 @@ func TestClientSignedRouteForms(t *testing.T) {
 	if err != nil || !d.Allowed || d.Grant != "signature" || d.Path != "/x" || d.Query == nil || *d.Query != "y" {
 		t.Fatalf("decide host: %+v %v", d, err)
 	}
-	// A signed route is plain data: Close frees nothing and Host keeps working.
-	if err := r.Close(); err != nil {
+	// A signed route is plain data (no Close): Host keeps working after its signer is gone.
+	_ = signer.Close()
+	if h, err := r.Host(".example.com"); err != nil || h != r.Token+".example.com" {
+		t.Fatalf("Host of plain data: %q %v", h, err)
+	}
+	signer, err = sandgate.NewRouteSigner(keys, "a")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if h, err := r.Host(".example.com"); err != nil || h != r.Token+".example.com" {
-		t.Fatalf("Host after Close: %q %v", h, err)
-	}
+	defer signer.Close()
 	for _, bad := range []string{"evil.com/x", "a b.com", "a.com\r\nX-Injected: 1", ""} {
 		if h, err := r.Host(bad); !errors.Is(err, sandgate.ErrInvalidArgument) || h != "" {
 			t.Fatalf("Host(%q) = %q, %v; want ErrInvalidArgument", bad, h, err)
@@ -373,7 +376,7 @@ func TestClientMockControls(t *testing.T) {
 	if err := m.SetFaults(sandgate.Faults{FailNext: 1, Status: 502}); err != nil {
 		t.Fatal(err)
 	}
-	c, err := sandgate.NewClient(sandgate.Options{Domain: m.Domain(), APIKey: m.AdminKey().Expose(), IgnoreEnv: true, DisableRetries: true})
+	c, err := sandgate.NewClient(sandgate.Options{Domain: m.Domain(), APIKey: m.AdminKey().Expose(), IgnoreEnv: true, Retry: sandgate.RetryOptions{MaxRetries: sandgate.Ptr(0)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,4 +27,30 @@ func TestErrorsKindCodesMatchCore(t *testing.T) {
 			t.Errorf("reason %d: core %q, package %q", i+1, gotR[i], reasons[i])
 		}
 	}
+	grants := []Grant{GrantOpen, GrantHeader, GrantSignature}
+	gotG := grantCodes()
+	if len(gotG) != len(grants) {
+		t.Fatalf("the core has grants %v, the package %v", gotG, grants)
+	}
+	for i := range grants {
+		if gotG[i] != grants[i] {
+			t.Errorf("grant %d: core %q, package %q", i+1, gotG[i], grants[i])
+		}
+	}
+}
+
+// TestErrorsReasonStatusesFromCore: Reason.Status reads the core's table (SPEC §1.5 statuses),
+// and a string that is not a reason has none.
+func TestErrorsReasonStatusesFromCore(t *testing.T) {
+	want := map[Reason]int{ReasonMalformed: 400, ReasonExpired: 401, ReasonUnknownKey: 401,
+		ReasonBadSignature: 401, ReasonHeaderMismatch: 401, ReasonCredentialRequired: 401,
+		ReasonNotConfigured: 503, ReasonUnknownSandbox: 404}
+	for r, status := range want {
+		if got := r.Status(); got != status {
+			t.Errorf("%s: status %d, want %d", r, got, status)
+		}
+	}
+	if got := Reason("nope").Status(); got != 0 {
+		t.Errorf("unknown reason has status %d", got)
+	}
 }

@@ -14,11 +14,13 @@
 // Client methods take a context.Context first; cancelling it or passing its deadline aborts
 // the request in flight. Errors are *Error values that work with errors.As, and with
 // errors.Is against one sentinel per kind (ErrAPI, ErrTimeout, ...) and per denial reason
-// (ErrExpired, ErrBadSignature, ...).
+// (ErrExpired, ErrBadSignature, ...); Message is the bare message and Error() the full line
+// the core prints in every language. A nil argument is an ErrInvalidArgument error.
 //
-// Handles (SigningKeys, RouteSigner, RouteVerifier, SignedRoute, Client, MockServer) hold
-// native memory: Close them when done; a finalizer frees them otherwise. All are safe for
-// concurrent use. Secrets (raw API keys, the admin key, access tokens) print as ***.
+// Handles (SigningKeys, RouteSigner, RouteVerifier, Client, MockServer) hold native memory:
+// Close them when done; a finalizer frees them otherwise. All are safe for concurrent use.
+// Values (SignedRoute, RouteInfo, AccessDecision, Endpoint, ...) are plain data. Secrets (raw
+// API keys, the admin key, access tokens) print as ***; Expose returns the text.
 //
 // Build sandgate-ffi first: cargo build --release -p sandgate-ffi (from the repository root).
 package sandgate

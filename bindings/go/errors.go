@@ -42,26 +42,25 @@ const (
 // the Err* sentinels to test its kind or denial reason. It never holds a secret.
 type Error struct {
 	Kind      Kind   // the category
-	Message   string // for people
+	Message   string // the bare message, for example "no such sandbox"
 	Status    int    // HTTP status (API errors and denials), 0 when none
 	Code      string // the server's error code (for example SANDBOX::NOT_FOUND), "" when none
 	RequestID string // the server's X-Request-ID, "" when none
 	Reason    Reason // the denial reason (KindAccessDenied), "" otherwise
 
-	text  string // the one-line description from the core
-	cause error  // the context error of a cancelled call
+	display string // the full line from the core
+	cause   error  // the context error of a cancelled call
 }
 
-// Error returns the one-line description, prefixed with "sandgate: ".
+// Error returns the full line the core prints for the error, the same in every language, for
+// example "API error 404 SANDBOX::NOT_FOUND: no such sandbox (request id r1)" or
+// "access denied (expired): the signed route has expired". Message is the bare message.
 func (e *Error) Error() string {
-	text := e.text
-	if text == "" {
-		text = fmt.Sprintf("%s: %s", e.Kind, e.Message)
+	if e.display == "" {
+		// An Error built by hand (not returned by sandgate).
+		return fmt.Sprintf("%s: %s", e.Kind, e.Message)
 	}
-	if e.cause != nil {
-		return fmt.Sprintf("sandgate: %s (%v)", text, e.cause)
-	}
-	return "sandgate: " + text
+	return e.display
 }
 
 // Unwrap returns the context error (context.Canceled or context.DeadlineExceeded) when the
@@ -127,11 +126,18 @@ func newError(e *C.SandgateError) *Error {
 		Status:    int(e.status),
 		Code:      goString(e.code),
 		RequestID: goString(e.request_id),
-		text:      goString(e.display),
+		display:   goString(e.display),
 	}
 	if e.reason_code != nil {
 		out.Reason = Reason(C.GoString(e.reason_code))
 	}
+	return out
+}
+
+// takeErrorValue converts and frees a C error that is not nil.
+func takeErrorValue(e *C.SandgateError) *Error {
+	out := newError(e)
+	C.sandgate_error_free(e)
 	return out
 }
 
@@ -140,36 +146,63 @@ func takeError(e *C.SandgateError) error {
 	if e == nil {
 		return nil
 	}
-	out := newError(e)
-	C.sandgate_error_free(e)
-	return out
+	return takeErrorValue(e)
+}
+
+// invalidArgument is an invalid_argument error the package reports itself (a nil argument, a
+// closed handle, a value Go cannot pass), with the core's display line.
+func invalidArgument(message string) error {
+	return takeError(C.sandgate_error_new(C.int32_t(C.SANDGATE_ERROR_KIND_INVALID_ARGUMENT), str(message)))
 }
 
 // closedError is the error of a call on a handle after Close.
 func closedError(what string) error {
-	return &Error{Kind: KindInvalidArgument, Message: what + " is closed"}
+	return invalidArgument(what + " is closed")
 }
 
-// kindCodes lists the kind codes the native library reports, in order.
+// codes lists a code table of the native library, from its first entry to its first NULL.
+func codes[T ~string](first C.int32_t, code func(C.int32_t) *C.char) []T {
+	var out []T
+	for i := first; ; i++ {
+		c := code(i)
+		if c == nil {
+			return out
+		}
+		out = append(out, T(C.GoString(c)))
+	}
+}
+
 func kindCodes() []Kind {
-	var out []Kind
-	for i := C.int32_t(1); ; i++ {
-		c := C.sandgate_error_kind_code(i)
-		if c == nil {
-			return out
-		}
-		out = append(out, Kind(C.GoString(c)))
-	}
+	return codes[Kind](1, func(i C.int32_t) *C.char { return C.sandgate_error_kind_code(i) })
 }
 
-// reasonCodes lists the denial reason codes the native library reports, in order.
 func reasonCodes() []Reason {
-	var out []Reason
-	for i := C.int32_t(1); ; i++ {
-		c := C.sandgate_deny_reason_code(i)
-		if c == nil {
-			return out
+	return codes[Reason](1, func(i C.int32_t) *C.char { return C.sandgate_deny_reason_code(i) })
+}
+
+func grantCodes() []Grant {
+	return codes[Grant](1, func(i C.int32_t) *C.char { return C.sandgate_grant_code(i) })
+}
+
+// reasonStatus is the HTTP status the core gives a denial reason (by its 1-based number).
+func reasonStatus(i int) int {
+	return int(C.sandgate_deny_reason_status(C.int32_t(i)))
+}
+
+// The core's tables, read once: the hot path turns a returned number into a code without a
+// C call. The n-th entry (from 1) is at index n.
+var (
+	kindByNumber   = append([]Kind{""}, kindCodes()...)
+	reasonByNumber = append([]Reason{""}, reasonCodes()...)
+)
+
+// Status returns the HTTP status a gateway answers for the reason (the core's table), or 0
+// for a string that is not a reason.
+func (r Reason) Status() int {
+	for i, x := range reasonByNumber {
+		if i > 0 && x == r {
+			return reasonStatus(i)
 		}
-		out = append(out, Reason(C.GoString(c)))
 	}
+	return 0
 }

@@ -82,7 +82,7 @@ func clientOptions(t *testing.T, srv *sandgatetest.Server, c errorsCase) sandgat
 		opts.Timeout = time.Duration(c.Client.TimeoutMs) * time.Millisecond
 	}
 	if c.Client.Retry != nil && !*c.Client.Retry {
-		opts.DisableRetries = true
+		opts.Retry.MaxRetries = sandgate.Ptr(0)
 	}
 	if c.Client.ClosedPort {
 		opts.Domain = fmt.Sprintf("127.0.0.1:%d", closedPort(t))
@@ -289,7 +289,8 @@ func TestErrorsEveryReasonFromTheCore(t *testing.T) {
 			continue
 		}
 		e := asError(t, err)
-		if e.Reason != reason || e.Status == 0 || !strings.Contains(err.Error(), string(reason)) {
+		if e.Reason != reason || e.Status == 0 || e.Status != reason.Status() || !strings.Contains(err.Error(), string(reason)) ||
+			err.Error() != "access denied ("+string(reason)+"): "+e.Message {
 			t.Errorf("%s: %+v", reason, e)
 		}
 	}

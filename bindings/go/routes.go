@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 	"unsafe"
 )
 
@@ -45,6 +46,9 @@ func SigningKeysFromTOML(text string) (*SigningKeys, error) {
 // environment): both or neither, nothing trimmed, no empty entries. It returns nil, nil when
 // neither is set.
 func SigningKeysFromEnv(lookup func(name string) (string, bool)) (*SigningKeys, error) {
+	if lookup == nil {
+		return nil, invalidArgument("lookup must not be nil")
+	}
 	get := func(name string) *string {
 		if v, ok := lookup(name); ok {
 			return &v
@@ -65,8 +69,7 @@ func SigningKeysFromEnv(lookup func(name string) (string, bool)) (*SigningKeys, 
 func newSigningKeys(p *C.SandgateSigningKeys) (*SigningKeys, error) {
 	k := &SigningKeys{}
 	k.h = newHandle(unsafe.Pointer(p), "SigningKeys", func(p unsafe.Pointer) { C.sandgate_signing_keys_free((*C.SandgateSigningKeys)(p)) })
-	var ids C.SandgateString
-	var active C.uint32_t
+	var ids, active C.SandgateString
 	if err := takeError(C.sandgate_signing_keys_key_ids(p, &ids)); err != nil {
 		k.h.close()
 		return nil, err
@@ -78,9 +81,7 @@ func newSigningKeys(p *C.SandgateSigningKeys) (*SigningKeys, error) {
 		k.h.close()
 		return nil, err
 	}
-	if active != 0 {
-		k.active = string(rune(active))
-	}
+	k.active = takeString(&active)
 	runtime.SetFinalizer(k, (*SigningKeys).Close)
 	return k, nil
 }
@@ -116,27 +117,29 @@ type RouteSigner struct {
 }
 
 // NewRouteSigner makes a signer for keyID, or for the set's active key when keyID is "". The
-// signer keeps its own copy of the key: keys may be closed afterwards.
+// signer keeps its own copy of the key: keys may be closed afterwards. A nil keys is an
+// invalid_argument error.
 func NewRouteSigner(keys *SigningKeys, keyID string) (*RouteSigner, error) {
+	if keys == nil {
+		return nil, invalidArgument("keys must not be nil")
+	}
 	var p *C.SandgateSigner
 	id := optStr(nil)
 	if keyID != "" {
 		id = str(keyID)
 	}
 	err := keys.h.use(func(q unsafe.Pointer) error {
-		k := (*C.SandgateSigningKeys)(q)
-
-		return takeError(C.sandgate_signer_new(k, id, &p))
+		return takeError(C.sandgate_signer_new((*C.SandgateSigningKeys)(q), id, &p))
 	})
 	if err != nil {
 		return nil, err
 	}
-	var kid C.uint32_t
+	var kid C.SandgateString
 	if err := takeError(C.sandgate_signer_key_id(p, &kid)); err != nil {
 		C.sandgate_signer_free(p)
 		return nil, err
 	}
-	s := &RouteSigner{keyID: string(rune(kid))}
+	s := &RouteSigner{keyID: takeString(&kid)}
 	s.h = newHandle(unsafe.Pointer(p), "RouteSigner", func(p unsafe.Pointer) { C.sandgate_signer_free((*C.SandgateSigner)(p)) })
 	runtime.SetFinalizer(s, (*RouteSigner).Close)
 	return s, nil
@@ -159,34 +162,94 @@ func (s *RouteSigner) Close() error {
 
 // Sign signs a route to port (1..65535) of sandboxID that expires at expires (Unix seconds).
 func (s *RouteSigner) Sign(sandboxID string, port int, expires uint64) (*SignedRoute, error) {
-	var p *C.SandgateSignedRoute
-	err := s.h.use(func(q unsafe.Pointer) error {
-		h := (*C.SandgateSigner)(q)
+	return s.sign(sandboxID, port, C.SandgateExpiry{has_expires: 1, expires: C.uint64_t(expires)}, 0, 0)
+}
 
-		return takeError(C.sandgate_signer_sign(h, str(sandboxID), C.int64_t(port), C.uint64_t(expires), &p))
-	})
-	if err != nil {
-		return nil, err
+// SignFor signs a route that expires ttl (whole seconds, at least one) after the system clock.
+func (s *RouteSigner) SignFor(sandboxID string, port int, ttl time.Duration) (*SignedRoute, error) {
+	return s.sign(sandboxID, port, ttlExpiry(ttl), 0, 0)
+}
+
+// SignForAt signs a route that expires ttl (whole seconds, at least one) after now (Unix
+// seconds).
+func (s *RouteSigner) SignForAt(sandboxID string, port int, ttl time.Duration, now uint64) (*SignedRoute, error) {
+	return s.sign(sandboxID, port, ttlExpiry(ttl), 1, now)
+}
+
+// ttlExpiry is a TTL in whole seconds; a negative or sub-second one is passed as 0, which the
+// core rejects.
+func ttlExpiry(ttl time.Duration) C.SandgateExpiry {
+	secs := uint64(0)
+	if ttl > 0 {
+		secs = uint64(ttl / time.Second)
 	}
-	// Copy the parts out and free the native route at once: a SignedRoute is plain data.
-	defer C.sandgate_signed_route_free(p)
-	var parts C.SandgateSignedRouteParts
-	if err := takeError(C.sandgate_signed_route_parts(p, &parts)); err != nil {
-		return nil, err
+	return C.SandgateExpiry{has_ttl: 1, ttl_seconds: C.uint64_t(secs)}
+}
+
+var signPool = sync.Pool{New: func() any { return new(signBuf) }}
+
+// signBuf is the buffer and the lengths sandgate_sign_into writes; buf holds any route of a
+// sandbox id up to fits bytes (sandgate_sign_into_capacity grows with the id's length).
+type signBuf struct {
+	out  C.SandgateSignedInto
+	buf  []byte
+	fits int
+}
+
+func (s *RouteSigner) sign(sandboxID string, port int, expiry C.SandgateExpiry, hasNow C.uint8_t, now uint64) (*SignedRoute, error) {
+	// One native call writes every part into a pooled buffer; the route is one Go string,
+	// sliced into its parts.
+	b := signPool.Get().(*signBuf)
+	defer signPool.Put(b)
+	if len(b.buf) == 0 || len(sandboxID) > b.fits {
+		b.buf = make([]byte, int(C.sandgate_sign_into_capacity(C.size_t(len(sandboxID)))))
+		b.fits = len(sandboxID)
+	}
+	s.h.mu.RLock()
+	p := s.h.p
+	if p == nil {
+		s.h.mu.RUnlock()
+		return nil, closedError(s.h.what)
+	}
+	rc := C.sandgate_sign_into((*C.SandgateSigner)(p), (*C.uint8_t)(unsafe.Pointer(unsafe.StringData(sandboxID))), C.size_t(len(sandboxID)),
+		C.int64_t(port), expiry.has_expires, expiry.expires, expiry.has_ttl, expiry.ttl_seconds, hasNow, C.uint64_t(now),
+		(*C.uint8_t)(unsafe.Pointer(&b.buf[0])), C.size_t(len(b.buf)), &b.out)
+	s.h.mu.RUnlock()
+	o := &b.out
+	if rc != 0 {
+		msg := string(b.buf[:o.message_len])
+		display := string(b.buf[o.message_len : o.message_len+o.display_len])
+		kind := KindInternal
+		if rc < 0 && int(-rc) < len(kindByNumber) {
+			kind = kindByNumber[-rc]
+		}
+		return nil, &Error{Kind: kind, Message: msg, display: display}
+	}
+	lens := [5]int{int(o.token_len), int(o.expires_b36_len), int(o.signature_len), int(o.key_id_len), int(o.uri_prefix_len)}
+	total := 0
+	for _, n := range lens {
+		total += n
+	}
+	all := string(b.buf[:total])
+	var parts [5]string
+	at := 0
+	for i, n := range lens {
+		parts[i] = all[at : at+n]
+		at += n
 	}
 	return &SignedRoute{
-		Token:      viewString(parts.token),
-		SandboxID:  viewString(parts.sandbox_id),
-		Port:       int(parts.port),
-		Expires:    uint64(parts.expires),
-		ExpiresB36: viewString(parts.expires_b36),
-		Signature:  viewString(parts.signature),
-		KeyID:      keyIDString(parts.key_id),
-		URIPrefix:  viewString(parts.uri_prefix),
+		Token:      parts[0],
+		SandboxID:  sandboxID, // signed exactly as given (or refused)
+		Port:       int(o.port),
+		Expires:    uint64(o.expires),
+		ExpiresB36: parts[1],
+		Signature:  parts[2],
+		KeyID:      parts[3],
+		URIPrefix:  parts[4],
 	}, nil
 }
 
-// SignedRoute is a signed route in every form a gateway accepts (SPEC §1.4).
+// SignedRoute is a signed route in every form a gateway accepts (SPEC §1.4). It is plain data.
 type SignedRoute struct {
 	Token      string // {sandbox_id}-{port}-{expires_b36}-{signature}
 	SandboxID  string
@@ -194,7 +257,7 @@ type SignedRoute struct {
 	Expires    uint64 // Unix seconds
 	ExpiresB36 string
 	Signature  string // 8 hex digits and the key id
-	KeyID      string
+	KeyID      string // one character
 	URIPrefix  string // /{sandbox_id}/{port}/{expires_b36}/{signature}
 }
 
@@ -214,29 +277,26 @@ func (r *SignedRoute) Host(baseDomain string) (string, error) {
 // String is the token.
 func (r *SignedRoute) String() string { return r.Token }
 
-// Close does nothing: a SignedRoute holds no native memory. It is kept so code that closes
-// routes keeps compiling.
-func (r *SignedRoute) Close() error { return nil }
-
 // RouteInfo is what a route names: sandbox, port and, for signed routes, expiry and key id.
 type RouteInfo struct {
 	SandboxID string
 	Port      int
 	Signed    bool
 	Expires   uint64 // Unix seconds (signed routes)
-	KeyID     string // signed routes
+	KeyID     string // one character (signed routes)
 }
 
 func routeOf(r *C.SandgateRoute) *RouteInfo {
 	if r.sandbox_id.ptr == nil {
 		return nil
 	}
-	info := &RouteInfo{SandboxID: goString(r.sandbox_id), Port: int(r.port), Signed: r.is_signed == 1}
-	if info.Signed {
-		info.Expires = uint64(r.expires)
-		info.KeyID = string(rune(r.key_id))
+	return &RouteInfo{
+		SandboxID: goString(r.sandbox_id),
+		Port:      int(r.port),
+		Signed:    r.is_signed == 1,
+		Expires:   uint64(r.expires),
+		KeyID:     goString(r.key_id),
 	}
-	return info
 }
 
 // RouteVerifier verifies signed routes and takes access decisions.
@@ -245,13 +305,15 @@ type RouteVerifier struct {
 }
 
 // NewRouteVerifier makes a verifier over a copy of keys (keys may be closed afterwards). A
-// verifier with no keys denies every signed route with not_configured (503).
+// verifier with no keys denies every signed route with not_configured (503). A nil keys is an
+// invalid_argument error.
 func NewRouteVerifier(keys *SigningKeys) (*RouteVerifier, error) {
+	if keys == nil {
+		return nil, invalidArgument("keys must not be nil")
+	}
 	var p *C.SandgateVerifier
 	err := keys.h.use(func(q unsafe.Pointer) error {
-		k := (*C.SandgateSigningKeys)(q)
-
-		return takeError(C.sandgate_verifier_new(k, &p))
+		return takeError(C.sandgate_verifier_new((*C.SandgateSigningKeys)(q), &p))
 	})
 	if err != nil {
 		return nil, err
@@ -268,15 +330,37 @@ func (v *RouteVerifier) Close() error {
 	return nil
 }
 
-// Verify checks a signed route token against the system clock. A denial is an *Error of kind
-// access_denied with its Reason and Status.
+// Verify checks a signed route token (the OpenSandbox-Ingress-To value) against the system
+// clock. A denial is an *Error of kind access_denied with its Reason and Status.
 func (v *RouteVerifier) Verify(token string) (RouteInfo, error) {
-	return v.verify(token, 0, 0)
+	return v.verify(C.SANDGATE_ROUTE_FORM_TOKEN, token, 0, 0)
 }
 
 // VerifyAt checks a signed route token at now (Unix seconds).
 func (v *RouteVerifier) VerifyAt(token string, now uint64) (RouteInfo, error) {
-	return v.verify(token, 1, now)
+	return v.verify(C.SANDGATE_ROUTE_FORM_TOKEN, token, 1, now)
+}
+
+// VerifyHost checks the signed route in a Host value (its first DNS label; scheme and port
+// are ignored) against the system clock.
+func (v *RouteVerifier) VerifyHost(host string) (RouteInfo, error) {
+	return v.verify(C.SANDGATE_ROUTE_FORM_HOST, host, 0, 0)
+}
+
+// VerifyHostAt is VerifyHost at now (Unix seconds).
+func (v *RouteVerifier) VerifyHostAt(host string, now uint64) (RouteInfo, error) {
+	return v.verify(C.SANDGATE_ROUTE_FORM_HOST, host, 1, now)
+}
+
+// VerifyPath checks the signed route of a uri-mode path
+// (/{id}/{port}/{expires_b36}/{signature}[/rest][?query]) against the system clock.
+func (v *RouteVerifier) VerifyPath(path string) (RouteInfo, error) {
+	return v.verify(C.SANDGATE_ROUTE_FORM_PATH, path, 0, 0)
+}
+
+// VerifyPathAt is VerifyPath at now (Unix seconds).
+func (v *RouteVerifier) VerifyPathAt(path string, now uint64) (RouteInfo, error) {
+	return v.verify(C.SANDGATE_ROUTE_FORM_PATH, path, 1, now)
 }
 
 // asciiStrings holds the one-character strings of ASCII, so key ids need no allocation.
@@ -288,19 +372,19 @@ var asciiStrings = func() (t [128]string) {
 }()
 
 // keyIDString is a key id (a character code) as a string.
-func keyIDString(c C.uint32_t) string {
+func keyIDString(c C.uint64_t) string {
 	if c < 128 {
 		return asciiStrings[c]
 	}
 	return string(rune(c))
 }
 
-var verifiedPool = sync.Pool{New: func() any { return new(C.SandgateVerifiedRoute) }}
+var verifiedPool = sync.Pool{New: func() any { return new(C.SandgateVerified) }}
 
-func (v *RouteVerifier) verify(token string, hasNow C.uint8_t, now uint64) (RouteInfo, error) {
-	// The hot path: no closure, one C call under the read lock, and the out-parameter from a
-	// pool (a Go pointer handed to C escapes to the heap otherwise).
-	out := verifiedPool.Get().(*C.SandgateVerifiedRoute)
+func (v *RouteVerifier) verify(form C.int32_t, input string, hasNow C.uint8_t, now uint64) (RouteInfo, error) {
+	// The hot path: one C call under the read lock that answers the route or the denial; no
+	// closure, and the out-parameter from a pool (a Go pointer handed to C escapes otherwise).
+	out := verifiedPool.Get().(*C.SandgateVerified)
 	defer verifiedPool.Put(out)
 	v.h.mu.RLock()
 	p := v.h.p
@@ -308,19 +392,35 @@ func (v *RouteVerifier) verify(token string, hasNow C.uint8_t, now uint64) (Rout
 		v.h.mu.RUnlock()
 		return RouteInfo{}, closedError(v.h.what)
 	}
-	e := C.sandgate_verifier_verify((*C.SandgateVerifier)(p), str(token), hasNow, C.uint64_t(now), out)
+	rc := C.sandgate_verify((*C.SandgateVerifier)(p), form, (*C.uint8_t)(unsafe.Pointer(unsafe.StringData(input))),
+		C.size_t(len(input)), hasNow, C.uint64_t(now), out)
 	v.h.mu.RUnlock()
-	if e != nil {
-		return RouteInfo{}, takeError(e)
+	if rc != 0 {
+		return RouteInfo{}, verifyError(int(rc), out)
 	}
 	start := int(out.sandbox_id_offset)
 	return RouteInfo{
-		SandboxID: token[start : start+int(out.sandbox_id_len)],
+		SandboxID: input[start : start+int(out.sandbox_id_len)],
 		Port:      int(out.port),
 		Signed:    true,
 		Expires:   uint64(out.expires),
 		KeyID:     keyIDString(out.key_id),
 	}, nil
+}
+
+// verifyError is the *Error of a denial (rc > 0, a reason number) or of another error (rc < 0,
+// minus a kind number) that sandgate_verify answered, with its static texts.
+func verifyError(rc int, out *C.SandgateVerified) error {
+	e := &Error{Message: C.GoString(out.message), display: C.GoString(out.display), Status: int(out.status)}
+	switch {
+	case rc > 0 && rc < len(reasonByNumber):
+		e.Kind, e.Reason = KindAccessDenied, reasonByNumber[rc]
+	case rc < 0 && -rc < len(kindByNumber):
+		e.Kind = kindByNumber[-rc]
+	default:
+		e.Kind = KindInternal
+	}
+	return e
 }
 
 // AccessRequest is what a gateway request carries. nil means the header (or part) was not
@@ -333,8 +433,15 @@ type AccessRequest struct {
 	SecureAccess *string // header OpenSandbox-Secure-Access (a secret)
 }
 
-// Grant is how an allowed request was granted: "open", "header" or "signature".
+// Grant is how an allowed request was granted.
 type Grant string
+
+// The grants (the codes of sandgate's core).
+const (
+	GrantOpen      Grant = "open"      // the sandbox does not require secure access
+	GrantHeader    Grant = "header"    // OpenSandbox-Secure-Access matched the access token
+	GrantSignature Grant = "signature" // the signed route verified
+)
 
 // AccessDecision is the verdict of SPEC §1.5 for one request.
 type AccessDecision struct {
@@ -375,7 +482,6 @@ func (v *RouteVerifier) decide(req AccessRequest, accessToken *string, hasNow C.
 	var d *C.SandgateDecision
 	err := v.h.use(func(q unsafe.Pointer) error {
 		h := (*C.SandgateVerifier)(q)
-
 		return takeError(C.sandgate_verifier_decide(h, optStr(req.IngressTo), optStr(req.Host),
 			optStr(req.Path), optStr(req.SecureAccess), optStr(accessToken), hasNow, C.uint64_t(now), &d))
 	})

@@ -13,6 +13,8 @@ mkdir -p "$here/target/native"
 cp "$release/libsandgate_uniffi.so" "$here/target/native/libsandgate_uniffi.so"
 # The shipped copy needs only its dynamic symbols.
 if command -v strip >/dev/null 2>&1; then strip --strip-unneeded "$here/target/native/libsandgate_uniffi.so"; fi
-rm -rf "$here/target/generated-sources/uniffi"
+# Fresh generated sources, and no classes compiled from older ones (the Kotlin compiler can
+# stumble over stale classes of the same names).
+rm -rf "$here/target/generated-sources/uniffi" "$here/target/classes" "$here/target/test-classes"
 "$release/uniffi-bindgen" generate --no-format --language kotlin \
   --library "$release/libsandgate_uniffi.so" --out-dir "$here/target/generated-sources/uniffi"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The Kotlin suite: installs Maven if missing, builds the native library and the bindings,
-# runs the JUnit 5 tests (`mvn test`, Maven's downloads happen inside it) and copies the
-# Surefire XML into $SANDGATE_RESULTS_DIR (default target/sdk-tests/kotlin/ under the repo).
+# The Kotlin suite: installs Maven if missing, lints the hand-written Kotlin (the package, its
+# tests, examples/kotlin, bench/kotlin) with ktlint (Maven fetches the pinned ktlint-cli jar),
+# builds the native library and the bindings, runs the JUnit 5 tests (`mvn test`: the package
+# compiles in Kotlin's explicit API mode with warnings as errors) and copies the Surefire XML
+# into $SANDGATE_RESULTS_DIR (default target/sdk-tests/kotlin/ under the repo).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -13,9 +15,15 @@ if ! command -v mvn >/dev/null 2>&1 || ! command -v javac >/dev/null 2>&1; then
   apt-get install -y -qq maven default-jdk-headless
 fi
 
+ktlint_version=1.8.0
+cd "$here"
+mvn -B -q -Dstyle.color=never dependency:copy \
+  -Dartifact="com.pinterest.ktlint:ktlint-cli:$ktlint_version:jar:all" -DoutputDirectory=target/ktlint
+java -jar "target/ktlint/ktlint-cli-$ktlint_version-all.jar" --editorconfig=.editorconfig --relative \
+  "src/**/*.kt" "../../examples/kotlin/src/**/*.kt" "../../bench/kotlin/src/**/*.kt"
+
 "$here/build.sh"
 
-cd "$here"
 rm -rf target/surefire-reports
 status=0
 mvn -B -q -Dstyle.color=never test || status=$?

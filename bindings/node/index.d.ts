@@ -1,8 +1,8 @@
 // Public types of the `sandgate` package. Data shapes come from `native.d.ts`, which napi-rs
 // generates from the Rust code (checked in; a test fails when it drifts from the build).
+// Every export carries its JSDoc.
 
 import type {
-  AccessDecisionData,
   ApiKeyInfoData,
   CreatedApiKeyData,
   EndpointData,
@@ -53,8 +53,15 @@ export type RouteMode = 'header' | 'wildcard' | 'uri';
 
 // ---------------------------------------------------------------- errors
 
-/** Base of every error sandgate throws or rejects with. Switch on `kind` or use `instanceof`. */
+/**
+ * Base of every error sandgate throws or rejects with. Switch on `kind` or use `instanceof`.
+ * `message` is the bare message (`sandbox not found`); `toString()` (and `String(e)`, `${e}`)
+ * is the full line core writes (`API error 404 SANDBOX::NOT_FOUND: sandbox not found
+ * (request id r1)`).
+ */
 export declare class SandgateError extends Error {
+  /** A user-made error (sandgate's own come from the core). */
+  constructor(message: string, fields?: { kind?: ErrorKind; code?: string | null; status?: number | null; requestId?: string | null; reason?: DenyReason | null; cause?: unknown });
   /** The core's stable kind code. */
   readonly kind: ErrorKind;
   /** The server's error code (for example `SANDBOX::NOT_FOUND`), for API errors. */
@@ -65,36 +72,48 @@ export declare class SandgateError extends Error {
   readonly requestId: string | null;
   /** The denial reason, for {@link AccessDenied}. */
   readonly reason: DenyReason | null;
+  /** The full line core writes for this error (the bare `message` with its kind and details). */
+  toString(): string;
 }
 /** A caller-supplied value was rejected before any work (including a wrong JS type). */
 export declare class InvalidArgument extends SandgateError {
+  /** Always `invalid_argument`. */
   readonly kind: 'invalid_argument';
 }
 /** A configuration is invalid: signing keys, client options, mock options. */
 export declare class InvalidConfig extends SandgateError {
+  /** Always `invalid_config`. */
   readonly kind: 'invalid_config';
 }
 /** A route or credential was denied; `reason` and `status` say why. */
 export declare class AccessDenied extends SandgateError {
+  /** Always `access_denied`. */
   readonly kind: 'access_denied';
+  /** Why the route or credential was denied. */
   readonly reason: DenyReason;
+  /** The HTTP status a gateway answers (400, 401 or 404). */
   readonly status: number;
 }
 /** The server answered with an error status. */
 export declare class ApiError extends SandgateError {
+  /** Always `api`. */
   readonly kind: 'api';
+  /** The HTTP status the server answered. */
   readonly status: number;
 }
 /** The request did not finish within the client's timeout. */
 export declare class TimeoutError extends SandgateError {
+  /** Always `timeout`. */
   readonly kind: 'timeout';
 }
 /** Connecting or talking to the server failed. */
 export declare class TransportError extends SandgateError {
+  /** Always `transport`. */
   readonly kind: 'transport';
 }
 /** The server's response could not be decoded. */
 export declare class DecodeError extends SandgateError {
+  /** Always `decode`. */
   readonly kind: 'decode';
 }
 /**
@@ -102,10 +121,12 @@ export declare class DecodeError extends SandgateError {
  * `cause` is the signal's `reason`.
  */
 export declare class CancelledError extends SandgateError {
+  /** Always `cancelled`. */
   readonly kind: 'cancelled';
 }
 /** A bug in sandgate. */
 export declare class InternalError extends SandgateError {
+  /** Always `internal`. */
   readonly kind: 'internal';
 }
 
@@ -113,12 +134,13 @@ export declare class InternalError extends SandgateError {
 
 /**
  * A secret (a raw API key, the mock's admin key or signing keys). Prints `***` in
- * `util.inspect`, `String()`, template strings and `JSON.stringify`; `reveal()` gives the value.
+ * `util.inspect`, `String()`, template strings and `JSON.stringify`; `expose()` gives the
+ * value. Accepted wherever a key is taken, in place of its string.
  */
 export declare class Secret {
   private constructor();
   /** The secret value. Call only where it is really needed (to send it, or show it once). */
-  reveal(): string;
+  expose(): string;
   /** `***` */
   toString(): string;
   /** `***` */
@@ -143,24 +165,30 @@ export declare class SigningKeys {
    * `null` when neither is set. Throws {@link InvalidConfig}.
    */
   static fromEnv(env?: Record<string, string | Secret | undefined>): SigningKeys | null;
-  /** The configured key ids, in order. */
+  /** The configured key ids (one character each), in order. */
   readonly keyIds: string[];
   /** The `active_key` of the configuration, if it names one. */
   readonly activeKeyId: string | null;
+  /** The key ids only: `{ keyIds, activeKeyId }`. */
   toJSON(): { keyIds: string[]; activeKeyId: string | null };
 }
 
-/** A signed route (SPEC §1.2). */
+/** A signed route (SPEC §1.2), as plain data. */
 export declare class SignedRoute {
   private constructor();
   /** `{sandboxId}-{port}-{expiresB36}-{signature}` */
   readonly token: string;
+  /** The sandbox the route leads to. */
   readonly sandboxId: string;
+  /** The sandbox port the route leads to. */
   readonly port: number;
+  /** When the route expires. */
   readonly expires: Seconds;
+  /** `expires` in base 36, as the token carries it. */
   readonly expiresB36: string;
   /** 8 hex digits and the key id. */
   readonly signature: string;
+  /** The id of the key that signed the route (one character). */
   readonly keyId: string;
   /** `/{sandboxId}/{port}/{expiresB36}/{signature}` (uri mode). */
   readonly uriPrefix: string;
@@ -176,6 +204,7 @@ export declare class SignedRoute {
 export declare class RouteSigner {
   /** A signer with `keyId`, or the keys' active key. Throws {@link InvalidConfig}. */
   constructor(keys: SigningKeys, keyId?: string | null);
+  /** The id of the key this signer signs with. */
   readonly keyId: string;
   /** Signs a route that expires at `expires`. Throws {@link InvalidArgument}. */
   sign(sandboxId: string, port: number, expires: Seconds): SignedRoute;
@@ -193,30 +222,55 @@ export interface AccessRequest {
   secureAccess?: string | null;
 }
 
-/** The access decision of SPEC §1.5. */
-export interface AccessDecision extends Omit<AccessDecisionData, 'reason' | 'grant'> {
-  reason: DenyReason | null;
-  grant: Grant | null;
+/** The access decision of SPEC §1.5, as plain data. */
+export declare class AccessDecision {
+  private constructor();
+  /** Whether the request may pass. */
+  readonly allowed: boolean;
+  /** Why it was denied; null when allowed. */
+  readonly reason: DenyReason | null;
+  /** The HTTP status a gateway answers: 200 when allowed. */
+  readonly status: number;
+  /** A short explanation of a denial; null when allowed. */
+  readonly detail: string | null;
+  /** How access was granted; null when denied. */
+  readonly grant: Grant | null;
+  /** The route the request named; null when denied. */
+  readonly route: RouteInfo | null;
+  /** The upstream path, starting with `/`; null when denied. */
+  readonly path: string | null;
+  /** The upstream query without `?`; null when there is none or when denied. */
+  readonly query: string | null;
+  /** This decision when allowed; otherwise throws the denial as {@link AccessDenied}. */
+  throwIfDenied(): this;
 }
 
-/** Verifies route tokens and takes access decisions. */
+/** Verifies routes and takes access decisions. */
 export declare class RouteVerifier {
+  /** A verifier that accepts routes signed with any of `keys`. */
   constructor(keys: SigningKeys);
   /**
-   * Verifies a route token at `now` (default: the system clock). Throws {@link AccessDenied}
-   * with its `reason` when the token is malformed, expired, unknown or forged.
+   * Verifies a route token (the `OpenSandbox-Ingress-To` value) at `now` (default: the system
+   * clock). Throws {@link AccessDenied} with its `reason` when the token is malformed, expired,
+   * unknown or forged.
    */
   verify(token: string, now?: Seconds | null): RouteInfo;
+  /** {@link RouteVerifier.verify} for a wildcard `Host` value (`{token}.{domain}[:port]`). */
+  verifyHost(host: string, now?: Seconds | null): RouteInfo;
+  /** {@link RouteVerifier.verify} for a uri-mode path (`/{id}/{port}/{expiresB36}/{signature}[/rest]`). */
+  verifyPath(path: string, now?: Seconds | null): RouteInfo;
   /**
    * The decision for `request` to a sandbox whose access token is `accessToken` (null or
    * omitted for a sandbox that does not require secure access), at `now` (default: the
-   * system clock). Never throws for a denial: see `allowed` and `reason`.
+   * system clock). Never throws for a denial: see `allowed` and `reason`, or call
+   * `throwIfDenied()`.
    */
-  decide(request: AccessRequest, accessToken?: string | null, now?: Seconds | null): AccessDecision;
+  decide(request: AccessRequest, accessToken?: string | Secret | null, now?: Seconds | null): AccessDecision;
 }
 
 /** A freshly generated API key: the raw key (a {@link Secret}), its display prefix and its hash. */
 export interface GeneratedApiKey extends Omit<GeneratedApiKeyData, 'key'> {
+  /** The raw key: show it once, store only `hash`. */
   key: Secret;
 }
 
@@ -229,6 +283,7 @@ export declare function hashApiKey(raw: string | Secret): string;
 export interface VerifyApiKeyOptions {
   /** Stored expiry: RFC 3339 or epoch seconds/milliseconds; one that cannot be parsed fails closed. */
   expiresAt?: string | null;
+  /** Whether the key was revoked (default false). */
   revoked?: boolean | null;
   /** Default: the system clock. */
   now?: Seconds | null;
@@ -248,6 +303,10 @@ export interface CallOptions {
   signal?: AbortSignal | null;
 }
 
+/**
+ * Retry options for idempotent calls: `maxRetries` (default 2; 0 turns retrying off),
+ * `initialBackoffMs` (default 500, doubling per retry) and `maxBackoffMs` (default 8000).
+ */
 export type RetryOptions = NativeRetryOptions;
 
 /** Client options; each falls back to `OPEN_SANDBOX_DOMAIN`, `_API_KEY`, `_PROTOCOL`, then defaults. */
@@ -258,11 +317,11 @@ export interface ClientOptions {
   protocol?: string;
   /** Sent as `OPEN-SANDBOX-API-KEY` (lifecycle) and `X-API-Key` (keys API). */
   apiKey?: string | Secret;
-  /** Per-request timeout in milliseconds (default 30000). */
+  /** Per-request timeout in whole milliseconds, at least 1 (default 30000). */
   timeoutMs?: number;
   /** Headers sent on every request (for example trusted user headers). */
   headers?: Record<string, string>;
-  /** `false` turns retries off; an object tunes them (default: 3 attempts). */
+  /** Retry options; `false` is `{ maxRetries: 0 }` and `true` the defaults (2 retries). */
   retries?: boolean | RetryOptions;
 }
 
@@ -276,9 +335,11 @@ export declare class Endpoint {
   readonly endpoint: string;
   /** `protocol://endpoint`. */
   readonly url: string;
+  /** The headers to send with every request to `url` (may hold the access token). */
   readonly headers: Record<string, string>;
   /** The signed route, for a signed endpoint; null otherwise. */
   readonly route: RouteInfo | null;
+  /** The endpoint with its headers redacted (`***` for secrets). */
   toJSON(): Omit<EndpointData, 'redactedHeaders'>;
 }
 
@@ -287,22 +348,29 @@ export type SignedExpiry = { expires: Seconds; ttlSeconds?: never } | { ttlSecon
 
 /** A key just minted. `key` is the raw key, returned this one time. */
 export interface CreatedApiKey extends Omit<CreatedApiKeyData, 'key'> {
+  /** The raw key, shown this one time. */
   key: Secret;
 }
+/** A key as listed: never its secret or hash. */
 export type ApiKeyInfo = ApiKeyInfoData;
+/** A sandbox as the server describes it. */
 export type Sandbox = SandboxData;
 
+/** What {@link Client.createApiKey} mints. */
 export interface CreateApiKeyRequest {
   /** Default `API Key`. */
   name?: string;
+  /** When the key stops working. */
   expiresAt?: Seconds;
 }
 
+/** What {@link Client.createSandbox} creates. */
 export interface CreateSandboxRequest {
   /** Image URI. */
   image: string;
   /** Require signed routes or the access token header. */
   secureAccess?: boolean;
+  /** Metadata to attach. */
   metadata?: Record<string, string>;
   /** Lifetime in seconds (default: the server's). */
   timeoutSeconds?: number;
@@ -316,21 +384,29 @@ export declare class Client {
   readonly baseUrl: string;
   /** `sandgate/<version> (node)` */
   readonly userAgent: string;
+  /** The endpoint of `port` of a sandbox, with the headers to send to it. */
   getEndpoint(sandboxId: string, port: number, options?: CallOptions): Promise<Endpoint>;
+  /** An endpoint carrying a signed route that expires at `expires` or `ttlSeconds` from now. */
   getSignedEndpoint(sandboxId: string, port: number, expiry: SignedExpiry, options?: CallOptions): Promise<Endpoint>;
   /** Mints a key for the calling user. Never retried once sent. */
   createApiKey(request?: CreateApiKeyRequest, options?: CallOptions): Promise<CreatedApiKey>;
+  /** The calling user's keys. */
   listApiKeys(options?: CallOptions): Promise<ApiKeyInfo[]>;
+  /** Revokes a key by its id. */
   revokeApiKey(keyId: string, options?: CallOptions): Promise<void>;
-  /** Never retried once sent. */
+  /** Creates a sandbox. Never retried once sent. */
   createSandbox(request: CreateSandboxRequest, options?: CallOptions): Promise<Sandbox>;
+  /** One sandbox by id. */
   getSandbox(sandboxId: string, options?: CallOptions): Promise<Sandbox>;
+  /** Every sandbox the caller may see. */
   listSandboxes(options?: CallOptions): Promise<Sandbox[]>;
+  /** Deletes a sandbox. */
   deleteSandbox(sandboxId: string, options?: CallOptions): Promise<void>;
 }
 
 // ---------------------------------------------------------------- mock server
 
+/** How to start a {@link MockServer}. */
 export interface MockOptions {
   /** Default `header`. */
   routeMode?: RouteMode;
@@ -340,6 +416,7 @@ export interface MockOptions {
 
 /** Faults for the next API requests; they replace the pending ones. */
 export type FaultOptions = NativeFaultOptions;
+/** One API request the mock received (status 0 = dropped by a fault). */
 export type RequestRecord = RequestRecordData;
 
 /** The in-process mock platform (SPEC §4): lifecycle and keys API, and a verifying gateway. */
@@ -349,6 +426,7 @@ export declare class MockServer {
   static start(options?: MockOptions): MockServer;
   /** `http://127.0.0.1:PORT` */
   readonly apiUrl: string;
+  /** `http://127.0.0.1:PORT` of the verifying gateway. */
   readonly gatewayUrl: string;
   /** `127.0.0.1:PORT`: a client's `domain`. */
   readonly domain: string;
@@ -356,19 +434,24 @@ export declare class MockServer {
   readonly adminKey: Secret;
   /** The signing keys, as a flag string for {@link SigningKeys.fromFlag}. */
   readonly signingKeys: Secret;
+  /** How the mock's endpoints carry their routes. */
   readonly routeMode: RouteMode;
   /** Base domain of wildcard hosts (`localhost`). */
   readonly baseDomain: string;
   /** The mock clock, Unix seconds. */
   now(): Seconds;
+  /** Sets the mock clock. */
   setNow(now: Seconds): void;
   /** Moves the mock clock (negative goes back). */
   advance(seconds: number): void;
+  /** Faults for the next API requests (they replace the pending ones). */
   setFaults(faults: FaultOptions): void;
+  /** Drops the pending faults. */
   clearFaults(): void;
   /** Forgets sandboxes, keys, faults, logged requests and the clock offset. */
   reset(): void;
   /** API requests received so far, oldest first (status 0 = dropped by a fault). */
   requests(): RequestRecord[];
+  /** Stops both listeners and closes open connections. */
   stop(): void;
 }

@@ -2,6 +2,7 @@
 import sandgate from './index.cjs';
 
 export const {
+  AccessDecision,
   Client,
   Endpoint,
   MockServer,

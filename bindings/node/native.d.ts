@@ -3,9 +3,10 @@
 
 /**
  * Cancels the calls it was given to: the JS layer calls `cancel()` when an `AbortSignal`
- * fires; the work in flight on the Rust side is dropped.
+ * fires, and each call's work is cancelled through core's `surface::spawn` handle.
  */
 export declare class CancelToken {
+  /** A token no call uses yet. */
   constructor()
   /** Cancels every call using this token, now and later. */
   cancel(): void
@@ -13,21 +14,29 @@ export declare class CancelToken {
 
 /** A client for one OpenSandbox server; every call returns a Promise. */
 export declare class Client {
+  /** A client from `options` and `apiKey`, each falling back to the env, then the defaults. */
   constructor(options?: ClientOptions | undefined | null, apiKey?: string | Secret)
   /** `protocol://domain`. */
   get baseUrl(): string
   /** The user agent sent with every request. */
   get userAgent(): string
+  /** The endpoint of `port` of a sandbox, with the headers to send to it. */
   getEndpoint(sandboxId: string, port: number, cancel?: CancelToken | undefined | null): Promise<EndpointData>
   /** A signed endpoint expiring at `expires` (Unix seconds) or in `ttlSeconds`: exactly one. */
   getSignedEndpoint(sandboxId: string, port: number, expires?: number | bigint | undefined | null, ttlSeconds?: number | undefined | null, cancel?: CancelToken | undefined | null): Promise<EndpointData>
   /** Mints an API key for the calling user; `expiresAt` is Unix seconds. */
   createApiKey(name?: string | undefined | null, expiresAt?: number | bigint | undefined | null, cancel?: CancelToken | undefined | null): Promise<CreatedApiKeyData>
+  /** The calling user's keys. */
   listApiKeys(cancel?: CancelToken | undefined | null): Promise<Array<ApiKeyInfoData>>
+  /** Revokes a key by its id. */
   revokeApiKey(keyId: string, cancel?: CancelToken | undefined | null): Promise<undefined>
+  /** Creates a sandbox (never retried once sent). */
   createSandbox(options: CreateSandboxOptions, cancel?: CancelToken | undefined | null): Promise<SandboxData>
+  /** One sandbox by id. */
   getSandbox(sandboxId: string, cancel?: CancelToken | undefined | null): Promise<SandboxData>
+  /** Every sandbox the caller may see. */
   listSandboxes(cancel?: CancelToken | undefined | null): Promise<Array<SandboxData>>
+  /** Deletes a sandbox. */
   deleteSandbox(sandboxId: string, cancel?: CancelToken | undefined | null): Promise<undefined>
 }
 
@@ -35,7 +44,9 @@ export declare class Client {
 export declare class MockServer {
   /** Binds 127.0.0.1 on free ports and starts serving on sandgate's shared runtime. */
   static start(options?: MockOptions | undefined | null): MockServer
+  /** `http://127.0.0.1:PORT` of the API. */
   get apiUrl(): string
+  /** `http://127.0.0.1:PORT` of the verifying gateway. */
   get gatewayUrl(): string
   /** `host:port` of the API: a client's `domain`. */
   get domain(): string
@@ -43,15 +54,19 @@ export declare class MockServer {
   get adminKey(): Secret
   /** The signing keys the mock signs with, as a flag string. */
   get signingKeys(): Secret
+  /** `header`, `wildcard` or `uri`. */
   get routeMode(): string
   /** The base domain of wildcard hosts. */
   get baseDomain(): string
   /** "Now" on the mock clock, Unix seconds. */
   now(): number | bigint
+  /** Sets the mock clock to `now` (Unix seconds). */
   setNow(now: number | bigint): void
   /** Moves the mock clock by `seconds` (negative goes back). */
   advance(seconds: number): void
+  /** Faults for the next API requests; they replace the pending ones. */
   setFaults(faults: FaultOptions): void
+  /** Drops the pending faults. */
   clearFaults(): void
   /** Forgets every sandbox, key, fault, logged request and clock offset. */
   reset(): void
@@ -67,29 +82,33 @@ export declare class RouteSigner {
   constructor(keys: SigningKeys, keyId?: string | undefined | null)
   /** The key id this signer signs with. */
   get keyId(): string
-  /** Signs `(sandboxId, port, expires)`. */
+  /** Signs `(sandboxId, port)` expiring at `expires`. */
   sign(sandboxId: string, port: number, expires: number | bigint): SignedRouteData
 }
 
 /** Verifies routes and takes access decisions. */
 export declare class RouteVerifier {
+  /** A verifier that accepts routes signed with any of `keys`. */
   constructor(keys: SigningKeys)
-  /** Verifies a route token at `now` (default: the system clock). */
-  verify(token: string, now?: number | bigint | undefined | null): RouteInfoData
+  /**
+   * Verifies the route in `input` read as `form` (`token`, `host` or `path`) at `now`
+   * (default: the system clock).
+   */
+  verify(form: string, input: string, now?: number | bigint | undefined | null): RouteInfoData
   /**
    * The decision for `request` to a sandbox whose access token is `accessToken` (none for
    * a sandbox without secure access), at `now` (default: the system clock).
    */
-  decide(request: AccessRequestData, accessToken?: string | undefined | null, now?: number | bigint | undefined | null): AccessDecisionData
+  decide(request: AccessRequestData, accessToken?: string | Secret | undefined | null, now?: number | bigint | undefined | null): AccessDecisionData
 }
 
 /**
  * A secret (a raw API key, the mock's admin key, signing keys): prints `***`, and gives its
- * value only through `reveal()`.
+ * value only through `expose()`.
  */
 export declare class Secret {
   /** The secret value. Call only where it is really needed. */
-  reveal(): string
+  expose(): string
   /** `***`. */
   toString(): string
   /** `***`. */
@@ -113,22 +132,35 @@ export declare class SigningKeys {
   get activeKeyId(): string | null
 }
 
-/** The full access decision of SPEC §1.5. */
+/** The full access decision of SPEC §1.5: core's `Decision`, with its denial as an error. */
 export interface AccessDecisionData {
+  /** Whether the request may pass. */
   allowed: boolean
+  /** The denial reason code (denied requests). */
   reason: string | null
+  /** The HTTP status a gateway answers: 200 when allowed. */
   status: number
+  /** A short explanation (denied requests). */
   detail: string | null
+  /** How access was granted: `open`, `header` or `signature` (allowed requests). */
   grant: string | null
+  /** The route (allowed requests). */
   route: RouteInfoData | null
+  /** The upstream path, starting with `/` (allowed requests). */
   path: string | null
+  /** The upstream query without `?` (allowed requests that had one). */
   query: string | null
+  /** The denial as core's `access_denied` error (denied requests). */
+  error: ErrorData | null
 }
 
 /** Where a request's route comes from (SPEC §1.4) and the access header it carried. */
 export interface AccessRequestData {
+  /** The `OpenSandbox-Ingress-To` header. */
   ingressTo?: string
+  /** The `Host` header. */
   host?: string
+  /** Path and query (the route itself in uri mode). */
   path?: string
   /** `OpenSandbox-Secure-Access` as sent (an empty string counts as sent). */
   secureAccess?: string
@@ -136,60 +168,130 @@ export interface AccessRequestData {
 
 /** A key as listed: never its secret or hash. */
 export interface ApiKeyInfoData {
+  /** The key id. */
   id: string
+  /** The name given at creation. */
   name: string
+  /** The display prefix. */
   prefix: string
+  /** When the key was created (RFC 3339). */
   createdAt: string | null
+  /** When the key expires (RFC 3339). */
   expiresAt: string | null
+  /** Whether the key was revoked. */
   revoked: boolean
 }
 
-/** Client options; unset ones come from `OPEN_SANDBOX_*` env and then the defaults. */
+/**
+ * Client options (core's `ClientOptions`); unset ones come from `OPEN_SANDBOX_*` env and then
+ * the defaults.
+ */
 export interface ClientOptions {
+  /** `host:port`; a scheme written here wins over `protocol`. */
   domain?: string
+  /** `http` or `https`. */
   protocol?: string
+  /** Per-request timeout in whole milliseconds (at least 1). */
   timeoutMs?: number
+  /** Headers sent with every request. */
   headers?: Record<string, string>
-  /** `false` turns retries off; an object tunes them. */
+  /** An object tunes retries; `false` is `{ maxRetries: 0 }`, `true` the defaults. */
   retries?: boolean | RetryOptions
+}
+
+/** Core's tables (see `CoreTables`). */
+export declare function coreTables(): CoreTables
+
+/**
+ * Core's error kind codes, denial reasons and grants, in table order: the package's own
+ * tables are checked against them by its tests.
+ */
+export interface CoreTables {
+  /** Every error kind code. */
+  errorKinds: Array<string>
+  /** Every denial reason code. */
+  denyReasons: Array<string>
+  /** Every grant code. */
+  grants: Array<string>
 }
 
 /** A key just minted; `key` is the raw key, shown this one time. */
 export interface CreatedApiKeyData {
+  /** The key id (to revoke it). */
   id: string
+  /** The name given at creation. */
   name: string
+  /** The display prefix (the first 12 characters of the key). */
   prefix: string
+  /** The raw key. */
   key: Secret
+  /** When the key expires (RFC 3339). */
   expiresAt: string | null
 }
 
 /** What to create. */
 export interface CreateSandboxOptions {
+  /** Image URI. */
   image: string
+  /** Require signed routes or the access token header. */
   secureAccess?: boolean
+  /** Metadata to attach. */
   metadata?: Record<string, string>
   /** Lifetime in seconds (default: the server's). */
   timeoutSeconds?: number
 }
 
-/** An endpoint: where to send requests and the headers to send with them. */
+/** An endpoint (core's `EndpointView`): where to send requests and the headers to send. */
 export interface EndpointData {
+  /** The endpoint as the server returned it (no scheme). */
   endpoint: string
+  /** `protocol://endpoint`. */
   url: string
+  /** Headers to send with every request to `url` (may hold the access token). */
   headers: Record<string, string>
   /** `headers` with the access token replaced by `***`. */
   redactedHeaders: Record<string, string>
+  /** The signed route, for a signed endpoint. */
   route: RouteInfoData | null
 }
 
+/** An error as the JS layer builds its error classes from: core's `ErrorView`. */
+export interface ErrorData {
+  /** The kind's stable code. */
+  kind: string
+  /** The bare message (`error.message`). */
+  message: string
+  /** The full line (`error.toString()`). */
+  display: string
+  /** The HTTP status, for API errors and denials. */
+  status: number | null
+  /** The server's error code, for API errors. */
+  code: string | null
+  /** The server's request id, for API errors. */
+  requestId: string | null
+  /** The denial reason, for access denials. */
+  reason: string | null
+}
+
+/**
+ * The error of `kind` (a code) with `message`, as core shows it: the JS layer's own argument
+ * checks get their display from here.
+ */
+export declare function errorView(kind: string, message: string): ErrorData
+
 /** Faults for the next API requests; they replace the pending ones. */
 export interface FaultOptions {
+  /** How many of the next API requests fail. */
   failNext?: number
   /** Status of injected failures (default 503). */
   status?: number
+  /** `Retry-After` seconds sent with injected failures. */
   retryAfter?: number
+  /** Delay before every API answer, in milliseconds. */
   latencyMs?: number
+  /** How many of the next API requests get their connection dropped. */
   dropNext?: number
+  /** How many of the next API answers are not JSON. */
   corruptNext?: number
 }
 
@@ -198,8 +300,11 @@ export declare function generateApiKey(prefix?: string | undefined | null): Gene
 
 /** A freshly generated key: the raw key (a `Secret`), its display prefix and its hash. */
 export interface GeneratedApiKeyData {
+  /** The raw key: show it once, store only `hash`. */
   key: Secret
+  /** The display prefix (the first 12 characters). */
   prefix: string
+  /** Lowercase hex SHA-256 of the key: the form to store. */
   hash: string
 }
 
@@ -216,50 +321,78 @@ export interface MockOptions {
 
 /** One API request the mock received. */
 export interface RequestRecordData {
+  /** The HTTP method. */
   method: string
+  /** The request path. */
   path: string
   /** 0 when the connection was dropped by a fault. */
   status: number
+  /** The `User-Agent` sent. */
   userAgent: string | null
 }
 
-/** Retry settings; unset fields keep the defaults (3 attempts, 500 ms doubling to 8 s). */
+/**
+ * Retry options (core's `RetryOptions`); unset fields keep the defaults (2 retries, 500 ms
+ * doubling to 8 s).
+ */
 export interface RetryOptions {
-  maxAttempts?: number
+  /** Retries after the first attempt; 0 turns retrying off. */
+  maxRetries?: number
+  /** Delay before the first retry, in milliseconds. */
   initialBackoffMs?: number
+  /** Longest delay between attempts, in milliseconds. */
   maxBackoffMs?: number
 }
 
-/** What a route names (SPEC §1.3). */
+/** What a route names (SPEC §1.3): core's `RouteView`. */
 export interface RouteInfoData {
+  /** The sandbox id. */
   sandboxId: string
+  /** The sandbox port. */
   port: number
   /** Unix seconds: a number, or a bigint above 2^53-1. Null for an unsigned route. */
   expires: number | bigint | null
+  /** One character. Null for an unsigned route. */
   keyId: string | null
 }
 
 /** A sandbox. */
 export interface SandboxData {
+  /** The sandbox id. */
   id: string
+  /** The image URI. */
   image: string | null
+  /** The lifecycle state, e.g. `Running`. */
   state: string
+  /** Metadata, including `access.owner`. */
   metadata: Record<string, string>
+  /** Whether routes to it must be signed or carry its access token. */
   secureAccess: boolean
+  /** When it was created (RFC 3339). */
   createdAt: string | null
+  /** When it expires (RFC 3339). */
   expiresAt: string | null
 }
 
-/** A signed route (SPEC §1.2), as plain data: every form is rendered by core at signing time. */
+/** A signed route (SPEC §1.2): core's `SignedRouteView`, plus its header value (the token). */
 export interface SignedRouteData {
+  /** The token `{sandboxId}-{port}-{expiresB36}-{signature}`. */
   token: string
+  /** The sandbox id. */
   sandboxId: string
+  /** The sandbox port. */
   port: number
+  /** Expiry, Unix seconds: a number, or a bigint above 2^53-1. */
   expires: number | bigint
+  /** Expiry in base 36. */
   expiresB36: string
+  /** The 9-character signature (8 hex digits and the key id). */
   signature: string
+  /** The signing key id (one character). */
   keyId: string
+  /** The uri-mode prefix `/{sandboxId}/{port}/{expiresB36}/{signature}`. */
   uriPrefix: string
+  /** The `OpenSandbox-Ingress-To` value (the token). */
   headerValue: string
 }
 
@@ -270,6 +403,7 @@ export declare function verifyApiKey(key: string | Secret, hash: string, options
 export interface VerifyApiKeyOptions {
   /** The stored expiry (RFC 3339, or epoch seconds/milliseconds); unparseable fails closed. */
   expiresAt?: string
+  /** Whether the key was revoked (default false). */
   revoked?: boolean
   /** Unix seconds (default: the system clock). */
   now?: number | bigint

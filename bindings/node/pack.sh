@@ -22,9 +22,10 @@ fi
 cd "$HERE"
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] ||
   [ package.json -nt node_modules/.package-lock.json ]; then
-  # `npm install` honours package-lock.json; `npm ci` rejects it on Node 20 because optional
-  # dependencies of @napi-rs/cli that need Node 22 are left out of the lock.
-  npm install --no-audit --no-fund --loglevel=error >&2
+  # `npm ci` installs exactly what package-lock.json says and never writes it (a test run
+  # leaves no tracked file modified); after changing package.json, run `npm install` and
+  # commit the lock.
+  npm ci --no-audit --no-fund --loglevel=error >&2
   touch node_modules/.package-lock.json
 fi
 

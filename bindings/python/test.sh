@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the sandgate wheel, installs it into a fresh virtualenv (as users install it) and
-# runs the pytest suite against the installed package. JUnit XML goes to
+# Builds the sandgate wheel, installs it into a fresh virtualenv (as users install it) with
+# pytest, mypy and ruff, lints the sources with ruff and runs the pytest suite against the
+# installed package (which runs mypy --strict and stubtest). JUnit XML goes to
 # $SANDGATE_RESULTS_DIR/python.xml (default <repo>/target/sdk-tests/python/). Extra arguments
 # go to pytest.
 set -euo pipefail
@@ -17,7 +18,12 @@ WHEEL="$("$HERE/build.sh" | tail -n 1)"
 VENV="$ROOT/target/python/venv"
 rm -rf "$VENV"
 "$PYTHON" -m venv "$VENV"
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check "$WHEEL" 'pytest>=7' 'mypy>=1.5'
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check "$WHEEL" 'pytest>=7' 'mypy>=1.5' \
+    'ruff>=0.8,<1'
+
+# Lint the package sources (stubs included), the tests and the examples.
+"$VENV/bin/ruff" check --no-cache --config "$HERE/pyproject.toml" \
+    "$HERE/python" "$HERE/tests" "$ROOT/examples/python"
 
 # Run from an empty directory so `import sandgate` can only find the installed package.
 RUN_DIR="$(mktemp -d)"

@@ -40,7 +40,9 @@ pub fn sign(a: SignArgs) -> Result<ExitCode, CliError> {
     let signer = RouteSigner::new(&keys, a.key_id)?;
     let route = match (a.expires, a.ttl) {
         (Some(e), _) => signer.sign(&a.sandbox, a.port, e)?,
-        (None, Some(ttl)) => signer.sign_for(&a.sandbox, a.port, ttl, sandgate::now_unix())?,
+        (None, Some(ttl)) => {
+            signer.sign_for(&a.sandbox, a.port, ttl, sandgate::clock::now_unix())?
+        }
         (None, None) => unreachable!("clap requires --expires or --ttl"),
     };
     if a.json {
@@ -94,7 +96,7 @@ pub struct VerifyArgs {
 
 pub fn verify(a: VerifyArgs) -> Result<ExitCode, CliError> {
     let verifier = RouteVerifier::new(a.keys.load()?);
-    let now = a.now.unwrap_or_else(sandgate::now_unix);
+    let now = sandgate::clock::now_or_system(a.now);
     let req = AccessRequest {
         ingress_to: a.token.as_deref(),
         host: a.host.as_deref(),

@@ -216,7 +216,7 @@ fn lifetime_text(secs: u64) -> String {
 }
 
 fn init(a: InitArgs) -> Result<ExitCode, CliError> {
-    let now = sandgate::now_unix();
+    let now = sandgate::clock::now_unix();
     let lifetime = a.max_token_lifetime.as_secs();
     let imported: Option<SigningKeys> = if let Some(path) = &a.import_toml {
         Some(SigningKeys::from_toml_file(path)?)
@@ -270,7 +270,7 @@ fn init(a: InitArgs) -> Result<ExitCode, CliError> {
 
 fn add(a: AddArgs) -> Result<ExitCode, CliError> {
     let mut ring = load(&a.ring)?;
-    let id = ring.add_key(a.id, sandgate::now_unix())?;
+    let id = ring.add_key(a.id, sandgate::clock::now_unix())?;
     save(&ring, &a.ring)?;
     if a.json {
         println!("{}", json!({ "added": id.to_string(), "active": false }));
@@ -284,7 +284,7 @@ fn add(a: AddArgs) -> Result<ExitCode, CliError> {
 
 fn activate(a: ActivateArgs) -> Result<ExitCode, CliError> {
     let mut ring = load(&a.ring)?;
-    let now = sandgate::now_unix();
+    let now = sandgate::clock::now_unix();
     let previous = ring.activate(a.id, now)?;
     save(&ring, &a.ring)?;
     let previous = previous.filter(|p| *p != a.id);
@@ -313,7 +313,7 @@ fn activate(a: ActivateArgs) -> Result<ExitCode, CliError> {
 
 fn retire(a: RetireArgs) -> Result<ExitCode, CliError> {
     let mut ring = load(&a.ring)?;
-    let now = a.now.unwrap_or_else(sandgate::now_unix);
+    let now = a.now.unwrap_or_else(sandgate::clock::now_unix);
     let verdict = ring.retire_verdict(a.id, now)?;
     if let (RetireVerdict::Breaks(b), false) = (verdict, a.force) {
         return Err(CliError::Failed(format!(
@@ -356,7 +356,7 @@ fn retire(a: RetireArgs) -> Result<ExitCode, CliError> {
 
 fn list(a: ListArgs) -> Result<ExitCode, CliError> {
     let ring = load(&a.ring)?;
-    let now = a.now.unwrap_or_else(sandgate::now_unix);
+    let now = a.now.unwrap_or_else(sandgate::clock::now_unix);
     let rows = ring.list(now);
     let state = |r: &sandgate::keys::ring::KeyStatus| {
         if r.active {

@@ -89,7 +89,7 @@ fn sign_with_ttl_and_keys_from_env_and_file() {
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let expires = v["expires"].as_u64().unwrap();
-    let now = sandgate::now_unix();
+    let now = sandgate::clock::now_unix();
     assert!(
         expires >= now + 899 && expires <= now + 901,
         "{expires} vs {now}"

@@ -22,27 +22,22 @@
 
 #[cfg(feature = "client")]
 pub mod client;
+pub mod clock;
 mod error;
 pub mod keys;
 pub mod route;
 #[cfg(feature = "client")]
 pub mod runtime;
 mod secret;
+pub mod surface;
 
 pub use error::{Denial, DenyReason, Error, ErrorKind, Result};
 pub use keys::{generate_api_key, hash_api_key, verify_api_key, GeneratedApiKey, SigningKeys};
 pub use route::{
-    AccessDecision, AccessRequest, ParsedRoute, RouteInfo, RouteSigner, RouteSource, RouteVerifier,
-    SandboxPolicy, SignedRoute,
+    AccessRequest, ParsedRoute, RouteInfo, RouteSigner, RouteSource, RouteVerifier, SandboxPolicy,
+    SignedRoute,
 };
 pub use secret::{SecretBytes, SecretString};
 
 #[cfg(feature = "client")]
 pub use client::{Client, ClientBuilder, CreateSandbox, CreatedApiKey, Endpoint, RetryPolicy};
-
-/// The system clock as Unix seconds (0 if the clock is before 1970).
-pub fn now_unix() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}

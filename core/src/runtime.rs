@@ -37,31 +37,3 @@ pub fn runtime() -> &'static Runtime {
 pub fn block_on<F: Future>(fut: F) -> F::Output {
     runtime().block_on(fut)
 }
-
-/// A future that runs `fut` on the shared runtime and resolves with its output.
-///
-/// It can be awaited from any executor (Python's, Kotlin's, Node's); dropping it aborts the
-/// spawned task, so cancelling the caller cancels the work.
-pub fn run_on_runtime<F>(fut: F) -> impl Future<Output = F::Output> + Send
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-{
-    let guard = AbortOnDrop(runtime().spawn(fut));
-    async move {
-        let mut guard = guard;
-        match (&mut guard.0).await {
-            Ok(v) => v,
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(_) => unreachable!("the task is only aborted when this future is dropped"),
-        }
-    }
-}
-
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}

@@ -148,7 +148,7 @@ fn access_cases() {
         let expect = &c["expect"];
         // The owned form gives the same verdict.
         let token = opt_str(&sb["access_token"]).filter(|_| sb["secure"].as_bool().unwrap());
-        let owned = verifier.decision(&req, token, Some(u(&c["now"])));
+        let owned = sandgate::surface::decide(&verifier, &req, token, Some(u(&c["now"])));
         assert_eq!(
             owned.allowed,
             expect["allowed"].as_bool().unwrap(),
@@ -257,7 +257,10 @@ fn api_key_cases() {
             revoked: v["revoked"].as_bool().unwrap_or(false),
             expires_at: opt_str(&v["expires_at"]),
         };
-        let now = v.get("now").map(u).unwrap_or_else(sandgate::now_unix);
+        let now = v
+            .get("now")
+            .map(u)
+            .unwrap_or_else(sandgate::clock::now_unix);
         let got = check_api_key(s(&v["key"]), &view, now);
         match &v["expect"] {
             Value::Bool(b) => assert_eq!(got.unwrap().is_ok(), *b, "{name}"),

@@ -87,7 +87,7 @@ async fn client_endpoints_unsigned_and_signed_in_every_mode() {
             "Debug shows the token"
         );
 
-        let expires = sandgate::now_unix() + 600;
+        let expires = sandgate::clock::now_unix() + 600;
         let e = c.get_signed_endpoint(&s.id, 8080, expires).await.unwrap();
         let route = e.route.clone().expect("signed route");
         assert_eq!(
@@ -102,7 +102,10 @@ async fn client_endpoints_unsigned_and_signed_in_every_mode() {
             .await
             .unwrap();
         let exp = e.route.unwrap().expires.unwrap();
-        assert!(exp.abs_diff(sandgate::now_unix() + 3600) <= 2, "{mode}");
+        assert!(
+            exp.abs_diff(sandgate::clock::now_unix() + 3600) <= 2,
+            "{mode}"
+        );
     }
 }
 
@@ -110,7 +113,7 @@ async fn client_endpoints_unsigned_and_signed_in_every_mode() {
 async fn client_api_keys_create_list_revoke() {
     let m = mock(RouteMode::Header);
     let alice = as_user(&m, "alice");
-    let expires = sandgate::now_unix() + 86_400;
+    let expires = sandgate::clock::now_unix() + 86_400;
     let k = alice
         .create_api_key(Some("ci"), Some(expires))
         .await
@@ -221,7 +224,7 @@ async fn keys_api_far_future_expiry_is_refused_or_kept_exact() {
 async fn client_invalid_arguments_send_nothing() {
     let m = mock(RouteMode::Header);
     let c = admin(&m);
-    let past = sandgate::now_unix() - 1;
+    let past = sandgate::clock::now_unix() - 1;
     let errs = vec![
         c.get_endpoint("", 80).await.unwrap_err(),
         c.get_endpoint("  ", 80).await.unwrap_err(),
@@ -246,11 +249,11 @@ async fn client_invalid_arguments_send_nothing() {
         m.requests()
     );
     assert_eq!(
-        sandgate::client::check_port(70000).unwrap_err().kind(),
+        sandgate::route::check_port(70000).unwrap_err().kind(),
         ErrorKind::InvalidArgument
     );
     assert_eq!(
-        sandgate::client::check_port(-1).unwrap_err().kind(),
+        sandgate::route::check_port(-1).unwrap_err().kind(),
         ErrorKind::InvalidArgument
     );
 }

@@ -4,7 +4,8 @@
 mod common;
 
 use common::load;
-use sandgate::client::{check_port, Client, ClientBuilder, CreateSandbox, Endpoint, RetryPolicy};
+use sandgate::client::{Client, ClientBuilder, CreateSandbox, Endpoint, RetryPolicy};
+use sandgate::route::check_port;
 use sandgate::{Error, RouteVerifier};
 use sandgate_mock::{Faults, MockConfig, MockServer, RouteMode};
 use serde_json::Value;

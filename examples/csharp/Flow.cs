@@ -79,7 +79,13 @@ internal static class Flow
                 Console.WriteLine("1. minted {0} (shown once: {1} characters)", key, key.Key.Length);
 
                 // 2. With that key alone, create a sandbox that requires secure access.
-                var options = new SandgateClientOptions { Domain = mock.Domain, ApiKey = key.Key.Expose(), IgnoreEnvironment = true };
+                var options = new SandgateClientOptions
+                {
+                    Domain = mock.Domain,
+                    ApiKey = key.Key, // a Secret goes wherever a key goes
+                    Retry = new RetryOptions { MaxRetries = 3, InitialBackoff = TimeSpan.FromMilliseconds(100), MaxBackoff = TimeSpan.FromSeconds(2) },
+                    IgnoreEnvironment = true,
+                };
                 using (var client = new SandgateClient(options))
                 {
                     Sandbox sandbox = await client.CreateSandboxAsync("python:3.11", secureAccess: true);
@@ -98,11 +104,16 @@ internal static class Flow
                     Console.WriteLine("4. GET /ping through the gateway -> {0} {1}", ping.Item1, ping.Item2);
 
                     // 5. Verify the same token locally with the mock's signing keys.
-                    using (SigningKeys keys = SigningKeys.FromFlag(mock.SigningKeys.Expose()))
+                    using (SigningKeys keys = SigningKeys.FromFlag(mock.SigningKeys))
                     using (var verifier = new RouteVerifier(keys))
                     {
                         RouteInfo info = verifier.Verify(token, mock.Now());
                         Check(info.SandboxId == sandbox.Id && info.Port == 8080, "verified " + info);
+                        // The gateway's whole decision for a secure sandbox: the signed route grants access.
+                        string accessToken = (await client.GetEndpointAsync(sandbox.Id, 8080)).Headers["OpenSandbox-Secure-Access"];
+                        AccessDecision decision = verifier.Decide(new AccessRequest { IngressTo = token }, accessToken, mock.Now());
+                        decision.ThrowIfDenied();
+                        Check(decision.Grant == Grant.Signature, "granted by " + decision.GrantCode);
                         Console.WriteLine("5. verified locally: {0}", info);
 
                         // 6. Past its expiry the same link is rejected, at the gateway and locally.

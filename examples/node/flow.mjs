@@ -32,7 +32,7 @@ try {
     headers: { 'X-OpenSandbox-User': 'demo-user', 'X-OpenSandbox-Roles': 'operator' },
   });
   const key = await asUser.createApiKey({ name: 'demo' });
-  console.log(`1. minted API key ${key.id} for demo-user (prefix ${key.prefix}, shown once: ${key.key.reveal().length} characters; prints as ${key.key})`);
+  console.log(`1. minted API key ${key.id} for demo-user (prefix ${key.prefix}, shown once: ${key.key.expose().length} characters; prints as ${key.key})`);
 
   // 2. With that key alone, create a sandbox that requires secure access.
   const client = new Client({ domain: mock.domain, apiKey: key.key });
@@ -87,10 +87,10 @@ try {
     err = e;
   }
   check(err instanceof ApiError && err.status === 401, `the revoked key gave ${err ?? 'no error'}`);
-  console.log(`8. revoked key ${key.id} → ${err.message}`);
+  console.log(`8. revoked key ${key.id} → ${err}`);
   console.log('every step behaved');
 } catch (e) {
-  console.error(`FAILED: ${e.message}`);
+  console.error(`FAILED: ${e}`);
   process.exitCode = 1;
 } finally {
   mock.stop();

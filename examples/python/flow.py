@@ -42,7 +42,7 @@ def tamper(token: str) -> str:
 
 
 def main() -> None:
-    with MockServer(route_mode="header", trusted_headers=True) as mock:
+    with MockServer.start(route_mode="header", trusted_headers=True) as mock:
         print(f"mock server: API {mock.api_url} · gateway {mock.gateway_url}")
 
         # 1. A user (from the trusted headers) mints a key; the raw key is shown this one time.
@@ -91,7 +91,8 @@ def main() -> None:
         check(get(fresh.url + "/ping", fresh.headers)[0] == 200, "the fresh link was refused")
         bad = tamper(fresh.headers[INGRESS])
         status, body = get(fresh.url + "/ping", {**fresh.headers, INGRESS: bad})
-        check(status == 401 and "bad_signature" in body, f"tampered token answered {status}: {body}")
+        check(status == 401 and "bad_signature" in body,
+              f"tampered token answered {status}: {body}")
         print(f"7. tampered token {bad}: {status} {body.strip()}")
 
         # 8. Revoke the key: it stops working.

@@ -97,7 +97,7 @@ async def flow(mock: MockServer) -> None:
 
 
 def main() -> None:
-    with MockServer(route_mode="header", trusted_headers=True) as mock:
+    with MockServer.start(route_mode="header", trusted_headers=True) as mock:
         print(f"mock server: API {mock.api_url} · gateway {mock.gateway_url}")
         asyncio.run(flow(mock))
 

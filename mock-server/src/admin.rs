@@ -53,7 +53,7 @@ async fn set_clock(
             let n = n
                 .as_u64()
                 .ok_or_else(|| ApiError::bad_request("now must be Unix seconds"))?;
-            let offset = i128::from(n) - i128::from(sandgate::now_unix());
+            let offset = i128::from(n) - i128::from(sandgate::clock::now_unix());
             app.store.lock().clock_offset =
                 offset.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
         }

@@ -266,7 +266,7 @@ async fn endpoint(
     let (id, port) = path_params(params)?;
     let port = match port.parse::<i64>() {
         Ok(n) if port.bytes().all(|c| c.is_ascii_digit()) => {
-            sandgate::client::check_port(n).map_err(|e| ApiError::bad_request(e.message()))?
+            sandgate::route::check_port(n).map_err(|e| ApiError::bad_request(e.message()))?
         }
         _ => return Err(ApiError::bad_request("port must be decimal 1..65535")),
     };

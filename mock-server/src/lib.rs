@@ -324,7 +324,7 @@ impl MockServer {
 
     /// Sets the mock clock to `now`; it keeps running from there.
     pub fn set_now(&self, now: u64) {
-        let offset = i128::from(now) - i128::from(sandgate::now_unix());
+        let offset = i128::from(now) - i128::from(sandgate::clock::now_unix());
         self.app.store.lock().clock_offset =
             offset.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
     }

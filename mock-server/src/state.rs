@@ -282,7 +282,7 @@ impl Store {
     /// "Now" on the mock clock: the system clock plus the offset set through `/_mock/clock`.
     pub fn now(&self) -> u64 {
         let offset = self.lock().clock_offset;
-        sandgate::now_unix().saturating_add_signed(offset)
+        sandgate::clock::now_unix().saturating_add_signed(offset)
     }
 }
 

@@ -202,7 +202,7 @@ async fn reset_forgets_everything() {
             .len(),
         0
     );
-    assert!(t.mock.now().abs_diff(sandgate::now_unix()) < 3);
+    assert!(t.mock.now().abs_diff(sandgate::clock::now_unix()) < 3);
 }
 
 #[tokio::test]

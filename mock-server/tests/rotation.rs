@@ -95,7 +95,7 @@ fn key_of(link: &str) -> char {
 #[tokio::test]
 async fn rotation_end_to_end_through_the_gateway() {
     // Day 0: a ring with key a, the mock running with it.
-    let start = sandgate::now_unix();
+    let start = sandgate::clock::now_unix();
     let mut ring = KeyRing::init(HOUR, None, start).unwrap();
     let t = start_with(ring.signing_keys().unwrap());
     t.mock.set_now(start);

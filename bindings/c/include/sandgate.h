@@ -17,7 +17,7 @@
 #include <stddef.h>
 
 /**
- * The error kind codes, in the order of `sandgate::ErrorKind::ALL` (value = index + 1).
+ * The error kinds, in the order of core's `ErrorKind::ALL` (value = index + 1).
  */
 enum SandgateErrorKind
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -70,7 +70,7 @@ typedef int32_t SandgateErrorKind;
 #endif // __cplusplus
 
 /**
- * The denial reasons, in the order of `sandgate::DenyReason::ALL` (value = index + 1; 0 = none).
+ * The denial reasons, in the order of core's `DenyReason::ALL` (value = index + 1; 0 = none).
  */
 enum SandgateDenyReason
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -123,8 +123,72 @@ typedef int32_t SandgateDenyReason;
 #endif // __cplusplus
 
 /**
- * A cancel handle for one `_async` call (opaque). `sandgate_cancel` asks the call to stop;
- * free the handle with `sandgate_cancel_free` (before or after completion, exactly once).
+ * How an allowed request was granted, in the order of core's `Grant::ALL` (value = index + 1;
+ * 0 = none).
+ */
+enum SandgateGrant
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Not granted (a denial).
+   */
+  SANDGATE_GRANT_NONE = 0,
+  /**
+   * `open`: the sandbox does not require secure access.
+   */
+  SANDGATE_GRANT_OPEN = 1,
+  /**
+   * `header`: `OpenSandbox-Secure-Access` matched the access token.
+   */
+  SANDGATE_GRANT_HEADER = 2,
+  /**
+   * `signature`: the signed route verified.
+   */
+  SANDGATE_GRANT_SIGNATURE = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum SandgateGrant SandgateGrant;
+#else
+typedef int32_t SandgateGrant;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Where `sandgate_verify` reads the route from, in the order of core's `RouteForm::ALL`
+ * (value = index).
+ */
+enum SandgateRouteForm
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * `token`: a route token (the `OpenSandbox-Ingress-To` value).
+   */
+  SANDGATE_ROUTE_FORM_TOKEN = 0,
+  /**
+   * `host`: a `Host` value (first DNS label; scheme and port stripped).
+   */
+  SANDGATE_ROUTE_FORM_HOST = 1,
+  /**
+   * `path`: a uri-mode path `/{id}/{port}/{expires_b36}/{signature}[/rest][?query]`.
+   */
+  SANDGATE_ROUTE_FORM_PATH = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum SandgateRouteForm SandgateRouteForm;
+#else
+typedef int32_t SandgateRouteForm;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * A cancel handle for one client operation (opaque). `sandgate_cancel` asks the operation to
+ * stop; free the handle with `sandgate_cancel_free` (before or after completion, exactly once).
  */
 typedef struct SandgateCancel SandgateCancel;
 
@@ -135,21 +199,9 @@ typedef struct SandgateCancel SandgateCancel;
 typedef struct SandgateClient SandgateClient;
 
 /**
- * Client options (opaque): unset options come from `OPEN_SANDBOX_*` env, then defaults. Not
- * safe to change from two threads at once. Free with `sandgate_client_options_free`.
- */
-typedef struct SandgateClientOptions SandgateClientOptions;
-
-/**
  * A running mock server (opaque). Thread-safe; free with `sandgate_mock_free` (which stops it).
  */
 typedef struct SandgateMock SandgateMock;
-
-/**
- * A signed route (opaque). Read it with `sandgate_signed_route_parts`; free it with
- * `sandgate_signed_route_free`.
- */
-typedef struct SandgateSignedRoute SandgateSignedRoute;
 
 /**
  * A route signer bound to one key (opaque). Thread-safe; free with `sandgate_signer_free`.
@@ -185,8 +237,8 @@ typedef struct SandgateString {
 } SandgateString;
 
 /**
- * An error: kind, HTTP status, server code, request id, denial reason and message. Allocated
- * by sandgate, read-only for the caller, freed with `sandgate_error_free`. Never holds a secret.
+ * An error: the mirror of core's `ErrorView`. Allocated by sandgate, read-only for the caller,
+ * freed with `sandgate_error_free`. Never holds a secret.
  */
 typedef struct SandgateError {
   /**
@@ -210,7 +262,7 @@ typedef struct SandgateError {
    */
   const char *reason_code;
   /**
-   * The message, for people.
+   * The bare message (`message` in every language).
    */
   struct SandgateString message;
   /**
@@ -222,7 +274,8 @@ typedef struct SandgateError {
    */
   struct SandgateString request_id;
   /**
-   * The one-line description sandgate prints for this error (kind, status, code, message).
+   * The full line every language prints for it (`str()`, `toString()`, `Error()`), for
+   * example `API error 404 SANDBOX::NOT_FOUND: no such sandbox (request id r1)`.
    */
   struct SandgateString display;
 } SandgateError;
@@ -266,6 +319,99 @@ typedef struct SandgateGeneratedApiKey {
 } SandgateGeneratedApiKey;
 
 /**
+ * A borrowed name/value pair of strings (metadata, headers).
+ */
+typedef struct SandgateStrPair {
+  /**
+   * The name.
+   */
+  struct SandgateStr name;
+  /**
+   * The value.
+   */
+  struct SandgateStr value;
+} SandgateStrPair;
+
+/**
+ * Retry options: the mirror of core's `RetryOptions`. A value is used only when its `has_`
+ * flag is 1; a zeroed struct keeps every default.
+ */
+typedef struct SandgateRetryOptions {
+  /**
+   * 1 when `max_retries` is set, else 0.
+   */
+  uint8_t has_max_retries;
+  /**
+   * Retries after the first attempt (0 turns retrying off).
+   */
+  uint32_t max_retries;
+  /**
+   * 1 when `initial_backoff_ms` is set, else 0.
+   */
+  uint8_t has_initial_backoff_ms;
+  /**
+   * Delay before the first retry, in milliseconds.
+   */
+  uint64_t initial_backoff_ms;
+  /**
+   * 1 when `max_backoff_ms` is set, else 0.
+   */
+  uint8_t has_max_backoff_ms;
+  /**
+   * Longest delay between attempts, in milliseconds.
+   */
+  uint64_t max_backoff_ms;
+} SandgateRetryOptions;
+
+/**
+ * Client options: the mirror of core's `ClientOptions`, borrowed for the call to
+ * `sandgate_client_new`. An absent string (NULL `ptr`) or a 0 `has_` flag falls back to the
+ * `OPEN_SANDBOX_*` environment and then the defaults; a zeroed struct sets nothing.
+ */
+typedef struct SandgateClientOptions {
+  /**
+   * Server domain (`host:port`; a scheme written here wins over `protocol`).
+   */
+  struct SandgateStr domain;
+  /**
+   * `http` or `https`.
+   */
+  struct SandgateStr protocol;
+  /**
+   * The API key (a secret: copied into a zeroing type, never printed).
+   */
+  struct SandgateStr api_key;
+  /**
+   * Headers sent on every request (`headers_len` of them; NULL when 0).
+   */
+  const struct SandgateStrPair *headers;
+  /**
+   * Number of headers.
+   */
+  size_t headers_len;
+  /**
+   * 1 when `timeout_ms` is set, else 0.
+   */
+  uint8_t has_timeout_ms;
+  /**
+   * Per-request timeout in milliseconds (at least 1).
+   */
+  uint64_t timeout_ms;
+  /**
+   * The language named in the user agent (`go`, `csharp`, ...); NULL = `c`.
+   */
+  struct SandgateStr language;
+  /**
+   * Retry options.
+   */
+  struct SandgateRetryOptions retry;
+  /**
+   * 1: do not read `OPEN_SANDBOX_*` environment variables.
+   */
+  uint8_t ignore_env;
+} SandgateClientOptions;
+
+/**
  * One endpoint header.
  */
 typedef struct SandgateHeader {
@@ -284,7 +430,7 @@ typedef struct SandgateHeader {
 } SandgateHeader;
 
 /**
- * An owned route (inside endpoints and decisions).
+ * An owned route (inside endpoints and decisions): the mirror of core's `RouteView`.
  */
 typedef struct SandgateRoute {
   /**
@@ -304,14 +450,14 @@ typedef struct SandgateRoute {
    */
   uint64_t expires;
   /**
-   * The signing key id, a character code (signed routes), else 0.
+   * The signing key id, a one-character string (signed routes); `ptr` NULL otherwise.
    */
-  uint32_t key_id;
+  struct SandgateString key_id;
 } SandgateRoute;
 
 /**
- * An endpoint. Allocated by sandgate, read-only for the caller, freed with
- * `sandgate_endpoint_free`.
+ * An endpoint: the mirror of core's `EndpointView`. Allocated by sandgate, read-only for the
+ * caller, freed with `sandgate_endpoint_free`.
  */
 typedef struct SandgateEndpoint {
   /**
@@ -337,7 +483,7 @@ typedef struct SandgateEndpoint {
 } SandgateEndpoint;
 
 /**
- * An owned list of name/value string pairs.
+ * An owned name/value pair of strings.
  */
 typedef struct SandgatePair {
   /**
@@ -477,27 +623,148 @@ typedef struct SandgateApiKeyList {
 } SandgateApiKeyList;
 
 /**
- * Completion callback of an `_async` function, called exactly once on a sandgate runtime
+ * Completion callback of a client operation, called exactly once on a sandgate runtime
  * thread. Exactly one of `error` and `result` is non-NULL, except for operations that return
  * nothing, where both are NULL on success. The callback owns both: free `error` with
- * `sandgate_error_free` and `result` with the free function its operation names. It must not
- * block for long and must not call a blocking sandgate function.
+ * `sandgate_error_free` and `result` with the free function its operation names. It must
+ * return quickly.
  */
 typedef void (*SandgateCallback)(void *user_data, struct SandgateError *error, void *result);
 
 /**
- * A borrowed name/value pair of strings (metadata, headers).
+ * When a signed route (or a signed endpoint) expires: exactly one of `has_expires` and
+ * `has_ttl` is 1 (core's `Expiry::from_options`). A zeroed value is rejected.
  */
-typedef struct SandgateStrPair {
+typedef struct SandgateExpiry {
   /**
-   * The name.
+   * 1 when `expires` is set, else 0.
    */
-  struct SandgateStr name;
+  uint8_t has_expires;
   /**
-   * The value.
+   * Expiry in Unix seconds.
    */
-  struct SandgateStr value;
-} SandgateStrPair;
+  uint64_t expires;
+  /**
+   * 1 when `ttl_seconds` is set, else 0.
+   */
+  uint8_t has_ttl;
+  /**
+   * Seconds after "now" (at least 1).
+   */
+  uint64_t ttl_seconds;
+} SandgateExpiry;
+
+/**
+ * What `sandgate_verify` answers. Every field is 8 bytes wide (on 64-bit targets), so a
+ * caller may pass an array of eight `int64_t` instead (Kotlin passes a `LongArray(8)`).
+ * Nothing in it is freed: `message` and `display` are static.
+ */
+typedef struct SandgateVerified {
+  /**
+   * The port (allowed).
+   */
+  uint64_t port;
+  /**
+   * Expiry in Unix seconds (allowed).
+   */
+  uint64_t expires;
+  /**
+   * The signing key id as a character code, for example 97 for `a` (allowed).
+   */
+  uint64_t key_id;
+  /**
+   * Byte offset of the sandbox id inside the input (allowed): no copy is made.
+   */
+  uint64_t sandbox_id_offset;
+  /**
+   * Byte length of the sandbox id (allowed).
+   */
+  uint64_t sandbox_id_len;
+  /**
+   * The HTTP status: 200 when allowed, the denial's status (400, 401, 503) when denied, 0
+   * for another error.
+   */
+  uint64_t status;
+  /**
+   * The bare message of a denial or error (static NUL-terminated UTF-8, never freed);
+   * NULL when allowed.
+   */
+  const char *message;
+  /**
+   * The display line of a denial or error, for example `access denied (expired): ...`
+   * (static, never freed); NULL when allowed.
+   */
+  const char *display;
+} SandgateVerified;
+
+/**
+ * What `sandgate_sign_into` wrote into the caller's buffer. Every field is a `uint64_t`, so a
+ * caller may pass an array of nine `int64_t` instead (Kotlin passes a `LongArray(9)`).
+ */
+typedef struct SandgateSignedInto {
+  /**
+   * Success: bytes of the token at the start of the buffer.
+   */
+  uint64_t token_len;
+  /**
+   * Success: bytes of `expires_b36`, right after the token.
+   */
+  uint64_t expires_b36_len;
+  /**
+   * Success: bytes of the signature, right after `expires_b36`.
+   */
+  uint64_t signature_len;
+  /**
+   * Success: bytes of the key id (1), right after the signature.
+   */
+  uint64_t key_id_len;
+  /**
+   * Success: bytes of the uri prefix, right after the key id.
+   */
+  uint64_t uri_prefix_len;
+  /**
+   * Success: expiry in Unix seconds.
+   */
+  uint64_t expires;
+  /**
+   * Success: the port.
+   */
+  uint64_t port;
+  /**
+   * Failure: bytes of the bare error message at the start of the buffer.
+   */
+  uint64_t message_len;
+  /**
+   * Failure: bytes of the error's display line, right after the message.
+   */
+  uint64_t display_len;
+} SandgateSignedInto;
+
+/**
+ * One row of the layout table: a struct (`field` NULL) or one of its fields.
+ */
+typedef struct SandgateLayoutEntry {
+  /**
+   * The struct's name, for example `"SandgateError"` (static, never freed).
+   */
+  const char *type_name;
+  /**
+   * The field's name (static, never freed), or NULL for the row of the struct itself.
+   */
+  const char *field;
+  /**
+   * The field's byte offset in the struct (0 for the struct's row).
+   */
+  size_t offset;
+  /**
+   * The field's size in bytes, or the struct's size.
+   */
+  size_t size;
+  /**
+   * The field's alignment, or the struct's alignment.
+   */
+  size_t align;
+} SandgateLayoutEntry;
 
 /**
  * Faults to inject into the mock's API requests. Counts and durations must not be negative.
@@ -571,74 +838,47 @@ typedef struct SandgateMockRequestList {
 } SandgateMockRequestList;
 
 /**
- * The parts of a signed route. The strings are borrowed from the route handle (each is also
- * NUL-terminated) and stay valid until `sandgate_signed_route_free`.
+ * A signed route as plain data: the mirror of core's `SignedRouteView`. Allocated by
+ * sandgate, read-only for the caller, freed with `sandgate_signed_route_free`.
  */
-typedef struct SandgateSignedRouteParts {
+typedef struct SandgateSignedRoute {
   /**
    * `{sandbox_id}-{port}-{expires_b36}-{signature}`; also the `OpenSandbox-Ingress-To` value.
    */
-  struct SandgateStr token;
+  struct SandgateString token;
   /**
    * The sandbox id.
    */
-  struct SandgateStr sandbox_id;
+  struct SandgateString sandbox_id;
+  /**
+   * The port.
+   */
+  uint16_t port;
+  /**
+   * Expiry in Unix seconds.
+   */
+  uint64_t expires;
   /**
    * Expiry in base 36.
    */
-  struct SandgateStr expires_b36;
+  struct SandgateString expires_b36;
   /**
    * The 9-character signature (8 hex digits and the key id).
    */
-  struct SandgateStr signature;
+  struct SandgateString signature;
+  /**
+   * The signing key id (a one-character string).
+   */
+  struct SandgateString key_id;
   /**
    * The uri-mode prefix `/{sandbox_id}/{port}/{expires_b36}/{signature}`.
    */
-  struct SandgateStr uri_prefix;
-  /**
-   * Expiry in Unix seconds.
-   */
-  uint64_t expires;
-  /**
-   * The port.
-   */
-  uint16_t port;
-  /**
-   * The signing key id (a character code).
-   */
-  uint32_t key_id;
-} SandgateSignedRouteParts;
+  struct SandgateString uri_prefix;
+} SandgateSignedRoute;
 
 /**
- * A verified route. `sandbox_id_offset`/`sandbox_id_len` locate the sandbox id inside the
- * token the caller passed (no copy is made).
- */
-typedef struct SandgateVerifiedRoute {
-  /**
-   * Byte offset of the sandbox id in the token.
-   */
-  size_t sandbox_id_offset;
-  /**
-   * Byte length of the sandbox id.
-   */
-  size_t sandbox_id_len;
-  /**
-   * Expiry in Unix seconds.
-   */
-  uint64_t expires;
-  /**
-   * The port.
-   */
-  uint16_t port;
-  /**
-   * The signing key id (a character code).
-   */
-  uint32_t key_id;
-} SandgateVerifiedRoute;
-
-/**
- * An access decision (SPEC §1.5). Allocated by sandgate, read-only for the caller, freed with
- * `sandgate_decision_free`.
+ * An access decision (SPEC §1.5): the mirror of core's `Decision`. Allocated by sandgate,
+ * read-only for the caller, freed with `sandgate_decision_free`.
  */
 typedef struct SandgateDecision {
   /**
@@ -680,7 +920,7 @@ typedef struct SandgateDecision {
   struct SandgateString query;
   /**
    * The denial as an `access_denied` error value (NULL when allowed); owned by the decision
-   * and freed with it.
+   * and freed with it: the decision-to-error helper.
    */
   struct SandgateError *error;
 } SandgateDecision;
@@ -690,27 +930,60 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * The stable code of an error kind (`"invalid_argument"`, ...) by its `SandgateErrorKind`
+ * value: a static string, never freed; NULL for a number that is not a kind.
+ */
+const char *sandgate_error_kind_code(int32_t kind);
+
+/**
+ * The stable code of a denial reason (`"expired"`, ...) by its `SandgateDenyReason` value: a
+ * static string, never freed; NULL for 0 or a number that is not a reason.
+ */
+const char *sandgate_deny_reason_code(int32_t reason);
+
+/**
+ * The HTTP status a gateway answers for a denial reason by its `SandgateDenyReason` value
+ * (400, 401, 404 or 503); 0 for 0 or a number that is not a reason. Nothing to free.
+ */
+uint16_t sandgate_deny_reason_status(int32_t reason);
+
+/**
+ * The stable code of a grant (`"open"`, `"header"`, `"signature"`) by its `SandgateGrant`
+ * value: a static string, never freed; NULL for 0 or a number that is not a grant.
+ */
+const char *sandgate_grant_code(int32_t grant);
+
+/**
+ * The stable code of a route form (`"token"`, `"host"`, `"path"`) by its `SandgateRouteForm`
+ * value: a static string, never freed; NULL for a number that is not a form.
+ */
+const char *sandgate_route_form_code(int32_t form);
+
+/**
  * Frees an error returned by any sandgate function. NULL is ignored.
  */
 void sandgate_error_free(struct SandgateError *error);
+
+/**
+ * The `cancelled` error every cancelled call reports, for a binding that sees its caller's
+ * cancellation before it starts a call. Owned by the caller: free it with
+ * `sandgate_error_free`.
+ */
+struct SandgateError *sandgate_cancelled_error(void);
+
+/**
+ * A new error of `kind` (a `SandgateErrorKind` value) with the bare message `message`, for a
+ * binding that reports a condition of its own (a closed handle, a nil argument) with the
+ * core's display line. Owned by the caller: free it with `sandgate_error_free`. A kind out of
+ * range, or a message that is NULL or not UTF-8, gives an `invalid_argument` error saying so.
+ */
+struct SandgateError *sandgate_error_new(int32_t kind, struct SandgateStr message);
 
 /**
  * Frees (and zeroes) a string that a sandgate function wrote to a `SandgateString *out`, and
  * resets it to `{NULL, 0}`, so freeing it again is harmless. NULL is ignored.
  */
 void sandgate_string_free(struct SandgateString *s);
-
-/**
- * The stable code of an error kind (`"invalid_argument"`, ...): a static string, never
- * freed; NULL for a number that is not a kind.
- */
-const char *sandgate_error_kind_code(int32_t kind);
-
-/**
- * The stable code of a denial reason (`"expired"`, ...): a static string, never freed; NULL
- * for 0 or a number that is not a reason.
- */
-const char *sandgate_deny_reason_code(int32_t reason);
 
 /**
  * The version of sandgate: a static string, never freed.
@@ -752,80 +1025,12 @@ struct SandgateError *sandgate_verify_api_key(struct SandgateStr key,
                                               uint8_t *out);
 
 /**
- * New client options with nothing set (user agent language `c`). Never fails; the caller
- * owns the result: free it with `sandgate_client_options_free`.
- */
-struct SandgateClientOptions *sandgate_client_options_new(void);
-
-/**
- * Frees client options. NULL is ignored.
- */
-void sandgate_client_options_free(struct SandgateClientOptions *options);
-
-/**
- * Sets the server domain (`host:port`; a scheme written here wins over the protocol).
- * Nothing to free.
- */
-struct SandgateError *sandgate_client_options_domain(struct SandgateClientOptions *options,
-                                                     struct SandgateStr domain);
-
-/**
- * Sets the protocol (`http` or `https`). Nothing to free.
- */
-struct SandgateError *sandgate_client_options_protocol(struct SandgateClientOptions *options,
-                                                       struct SandgateStr protocol);
-
-/**
- * Sets the API key (a secret: copied, never printed). Nothing to free.
- */
-struct SandgateError *sandgate_client_options_api_key(struct SandgateClientOptions *options,
-                                                      struct SandgateStr api_key);
-
-/**
- * Sets the per-request timeout in milliseconds (0 is rejected when the client is built).
- * Nothing to free.
- */
-struct SandgateError *sandgate_client_options_timeout_ms(struct SandgateClientOptions *options,
-                                                         uint64_t timeout_ms);
-
-/**
- * Adds a header sent on every request (for example `X-OpenSandbox-User`). Nothing to free.
- */
-struct SandgateError *sandgate_client_options_header(struct SandgateClientOptions *options,
-                                                     struct SandgateStr name,
-                                                     struct SandgateStr value);
-
-/**
- * Turns retries of idempotent requests on (1, the default policy) or off (0). Nothing to free.
- */
-struct SandgateError *sandgate_client_options_retries(struct SandgateClientOptions *options,
-                                                      uint8_t enabled);
-
-/**
- * Sets the language named in the user agent (for example `go`, `csharp`). Nothing to free.
- */
-struct SandgateError *sandgate_client_options_language(struct SandgateClientOptions *options,
-                                                       struct SandgateStr language);
-
-/**
- * With 1, `OPEN_SANDBOX_*` environment variables are not read. Nothing to free.
- */
-struct SandgateError *sandgate_client_options_ignore_env(struct SandgateClientOptions *options,
-                                                         uint8_t ignore);
-
-/**
- * Builds a client from `options` (NULL = environment and defaults only), validating every
- * option; `options` stays owned by the caller. On success `*out` is owned by the caller: free
- * it with `sandgate_client_free`.
+ * Builds a client from `*options` (NULL = environment and defaults only), validating every
+ * option (`invalid_config`); `options` is only read during the call. On success `*out` is
+ * owned by the caller: free it with `sandgate_client_free`.
  */
 struct SandgateError *sandgate_client_new(const struct SandgateClientOptions *options,
                                           struct SandgateClient **out);
-
-/**
- * Builds a client from `OPEN_SANDBOX_DOMAIN`, `OPEN_SANDBOX_API_KEY`, `OPEN_SANDBOX_PROTOCOL`
- * and defaults. On success `*out` is owned by the caller: free it with `sandgate_client_free`.
- */
-struct SandgateError *sandgate_client_from_env(struct SandgateClient **out);
 
 /**
  * Writes the server root `protocol://domain` to `*out`, owned by the caller: free it with
@@ -865,134 +1070,71 @@ void sandgate_created_api_key_free(struct SandgateCreatedApiKey *key);
 void sandgate_api_key_list_free(struct SandgateApiKeyList *list);
 
 /**
- * GetEndpoint: the unsigned endpoint of `port` of a sandbox; blocks. On success `*out` is
- * owned by the caller: free it with `sandgate_endpoint_free`.
+ * GetEndpoint: the unsigned endpoint of `port` of a sandbox. The callback's `result` is a
+ * `SandgateEndpoint *` to free with `sandgate_endpoint_free`; `*out_cancel` (if not NULL)
+ * receives a cancel handle to free with `sandgate_cancel_free`.
  */
 struct SandgateError *sandgate_client_get_endpoint(const struct SandgateClient *client,
                                                    struct SandgateStr sandbox_id,
                                                    int64_t port,
-                                                   struct SandgateEndpoint **out);
+                                                   SandgateCallback callback,
+                                                   void *user_data,
+                                                   struct SandgateCancel **out_cancel);
 
 /**
- * GetEndpoint without blocking: the callback's `result` is a `SandgateEndpoint *` to free
- * with `sandgate_endpoint_free`. `*out_cancel` (if not NULL) receives a cancel handle to free
- * with `sandgate_cancel_free`.
- */
-struct SandgateError *sandgate_client_get_endpoint_async(const struct SandgateClient *client,
-                                                         struct SandgateStr sandbox_id,
-                                                         int64_t port,
-                                                         SandgateCallback callback,
-                                                         void *user_data,
-                                                         struct SandgateCancel **out_cancel);
-
-/**
- * GetSignedEndpoint: an endpoint whose signed route expires at `expires` (Unix seconds, in
- * the future); blocks. On success `*out` is owned by the caller: free it with
- * `sandgate_endpoint_free`.
+ * GetSignedEndpoint: an endpoint whose signed route expires per `expiry` (an instant in the
+ * future, or a TTL of at least one second). The callback's `result` is a `SandgateEndpoint *`
+ * to free with `sandgate_endpoint_free`; `*out_cancel` (if not NULL) receives a cancel handle
+ * to free with `sandgate_cancel_free`.
  */
 struct SandgateError *sandgate_client_get_signed_endpoint(const struct SandgateClient *client,
                                                           struct SandgateStr sandbox_id,
                                                           int64_t port,
-                                                          uint64_t expires,
-                                                          struct SandgateEndpoint **out);
-
-/**
- * GetSignedEndpoint without blocking: the callback's `result` is a `SandgateEndpoint *` to
- * free with `sandgate_endpoint_free`. `*out_cancel` (if not NULL) receives a cancel handle to
- * free with `sandgate_cancel_free`.
- */
-struct SandgateError *sandgate_client_get_signed_endpoint_async(const struct SandgateClient *client,
-                                                                struct SandgateStr sandbox_id,
-                                                                int64_t port,
-                                                                uint64_t expires,
-                                                                SandgateCallback callback,
-                                                                void *user_data,
-                                                                struct SandgateCancel **out_cancel);
-
-/**
- * GetSignedEndpoint with an expiry `ttl_seconds` (at least 1) from now; blocks. On success
- * `*out` is owned by the caller: free it with `sandgate_endpoint_free`.
- */
-struct SandgateError *sandgate_client_get_signed_endpoint_for(const struct SandgateClient *client,
-                                                              struct SandgateStr sandbox_id,
-                                                              int64_t port,
-                                                              uint64_t ttl_seconds,
-                                                              struct SandgateEndpoint **out);
-
-/**
- * `sandgate_client_get_signed_endpoint_for` without blocking: the callback's `result` is a
- * `SandgateEndpoint *` to free with `sandgate_endpoint_free`. `*out_cancel` (if not NULL)
- * receives a cancel handle to free with `sandgate_cancel_free`.
- */
-struct SandgateError *sandgate_client_get_signed_endpoint_for_async(const struct SandgateClient *client,
-                                                                    struct SandgateStr sandbox_id,
-                                                                    int64_t port,
-                                                                    uint64_t ttl_seconds,
-                                                                    SandgateCallback callback,
-                                                                    void *user_data,
-                                                                    struct SandgateCancel **out_cancel);
-
-/**
- * Mints an API key for the calling user; `name` is optional (NULL `ptr` = server default),
- * `expires_at` Unix seconds in the future when `has_expires_at` is 1; blocks. On success
- * `*out` is owned by the caller: free it with `sandgate_created_api_key_free`.
- */
-struct SandgateError *sandgate_client_create_api_key(const struct SandgateClient *client,
-                                                     struct SandgateStr name,
-                                                     uint8_t has_expires_at,
-                                                     uint64_t expires_at,
-                                                     struct SandgateCreatedApiKey **out);
-
-/**
- * Mints an API key without blocking: the callback's `result` is a `SandgateCreatedApiKey *`
- * to free with `sandgate_created_api_key_free`. `*out_cancel` (if not NULL) receives a cancel
- * handle to free with `sandgate_cancel_free`.
- */
-struct SandgateError *sandgate_client_create_api_key_async(const struct SandgateClient *client,
-                                                           struct SandgateStr name,
-                                                           uint8_t has_expires_at,
-                                                           uint64_t expires_at,
-                                                           SandgateCallback callback,
-                                                           void *user_data,
-                                                           struct SandgateCancel **out_cancel);
-
-/**
- * Lists the calling user's keys; blocks. On success `*out` is owned by the caller: free it
- * with `sandgate_api_key_list_free`.
- */
-struct SandgateError *sandgate_client_list_api_keys(const struct SandgateClient *client,
-                                                    struct SandgateApiKeyList **out);
-
-/**
- * Lists keys without blocking: the callback's `result` is a `SandgateApiKeyList *` to free
- * with `sandgate_api_key_list_free`. `*out_cancel` (if not NULL) receives a cancel handle to
- * free with `sandgate_cancel_free`.
- */
-struct SandgateError *sandgate_client_list_api_keys_async(const struct SandgateClient *client,
+                                                          struct SandgateExpiry expiry,
                                                           SandgateCallback callback,
                                                           void *user_data,
                                                           struct SandgateCancel **out_cancel);
 
 /**
- * Revokes one of the calling user's keys; blocks. Nothing to free on success.
+ * Mints an API key for the calling user; `name` is optional (NULL `ptr` = server default),
+ * `expires_at` Unix seconds in the future when `has_expires_at` is 1. The callback's `result`
+ * is a `SandgateCreatedApiKey *` to free with `sandgate_created_api_key_free`; `*out_cancel`
+ * (if not NULL) receives a cancel handle to free with `sandgate_cancel_free`.
  */
-struct SandgateError *sandgate_client_revoke_api_key(const struct SandgateClient *client,
-                                                     struct SandgateStr key_id);
+struct SandgateError *sandgate_client_create_api_key(const struct SandgateClient *client,
+                                                     struct SandgateStr name,
+                                                     uint8_t has_expires_at,
+                                                     uint64_t expires_at,
+                                                     SandgateCallback callback,
+                                                     void *user_data,
+                                                     struct SandgateCancel **out_cancel);
 
 /**
- * Revokes a key without blocking: the callback's `result` is NULL (success is `error` NULL).
- * `*out_cancel` (if not NULL) receives a cancel handle to free with `sandgate_cancel_free`.
+ * Lists the calling user's keys. The callback's `result` is a `SandgateApiKeyList *` to free
+ * with `sandgate_api_key_list_free`; `*out_cancel` (if not NULL) receives a cancel handle to
+ * free with `sandgate_cancel_free`.
  */
-struct SandgateError *sandgate_client_revoke_api_key_async(const struct SandgateClient *client,
-                                                           struct SandgateStr key_id,
-                                                           SandgateCallback callback,
-                                                           void *user_data,
-                                                           struct SandgateCancel **out_cancel);
+struct SandgateError *sandgate_client_list_api_keys(const struct SandgateClient *client,
+                                                    SandgateCallback callback,
+                                                    void *user_data,
+                                                    struct SandgateCancel **out_cancel);
+
+/**
+ * Revokes one of the calling user's keys. The callback's `result` is NULL (success is `error`
+ * NULL); `*out_cancel` (if not NULL) receives a cancel handle to free with
+ * `sandgate_cancel_free`.
+ */
+struct SandgateError *sandgate_client_revoke_api_key(const struct SandgateClient *client,
+                                                     struct SandgateStr key_id,
+                                                     SandgateCallback callback,
+                                                     void *user_data,
+                                                     struct SandgateCancel **out_cancel);
 
 /**
  * Creates a sandbox from `image`, `secure_access` (0/1), `metadata_len` metadata pairs and a
- * lifetime `timeout_seconds` when `has_timeout` is 1; blocks. On success `*out` is owned by
- * the caller: free it with `sandgate_sandbox_free`.
+ * lifetime `timeout_seconds` when `has_timeout` is 1. The callback's `result` is a
+ * `SandgateSandbox *` to free with `sandgate_sandbox_free`; `*out_cancel` (if not NULL)
+ * receives a cancel handle to free with `sandgate_cancel_free`.
  */
 struct SandgateError *sandgate_client_create_sandbox(const struct SandgateClient *client,
                                                      struct SandgateStr image,
@@ -1001,76 +1143,99 @@ struct SandgateError *sandgate_client_create_sandbox(const struct SandgateClient
                                                      size_t metadata_len,
                                                      uint8_t has_timeout,
                                                      uint64_t timeout_seconds,
-                                                     struct SandgateSandbox **out);
+                                                     SandgateCallback callback,
+                                                     void *user_data,
+                                                     struct SandgateCancel **out_cancel);
 
 /**
- * Creates a sandbox without blocking: the callback's `result` is a `SandgateSandbox *` to free
- * with `sandgate_sandbox_free`. `*out_cancel` (if not NULL) receives a cancel handle to free
- * with `sandgate_cancel_free`.
- */
-struct SandgateError *sandgate_client_create_sandbox_async(const struct SandgateClient *client,
-                                                           struct SandgateStr image,
-                                                           uint8_t secure_access,
-                                                           const struct SandgateStrPair *metadata,
-                                                           size_t metadata_len,
-                                                           uint8_t has_timeout,
-                                                           uint64_t timeout_seconds,
-                                                           SandgateCallback callback,
-                                                           void *user_data,
-                                                           struct SandgateCancel **out_cancel);
-
-/**
- * Gets a sandbox; blocks. On success `*out` is owned by the caller: free it with
- * `sandgate_sandbox_free`.
+ * Gets a sandbox. The callback's `result` is a `SandgateSandbox *` to free with
+ * `sandgate_sandbox_free`; `*out_cancel` (if not NULL) receives a cancel handle to free with
+ * `sandgate_cancel_free`.
  */
 struct SandgateError *sandgate_client_get_sandbox(const struct SandgateClient *client,
                                                   struct SandgateStr sandbox_id,
-                                                  struct SandgateSandbox **out);
+                                                  SandgateCallback callback,
+                                                  void *user_data,
+                                                  struct SandgateCancel **out_cancel);
 
 /**
- * Gets a sandbox without blocking: the callback's `result` is a `SandgateSandbox *` to free
- * with `sandgate_sandbox_free`. `*out_cancel` (if not NULL) receives a cancel handle to free
- * with `sandgate_cancel_free`.
- */
-struct SandgateError *sandgate_client_get_sandbox_async(const struct SandgateClient *client,
-                                                        struct SandgateStr sandbox_id,
-                                                        SandgateCallback callback,
-                                                        void *user_data,
-                                                        struct SandgateCancel **out_cancel);
-
-/**
- * Lists the sandboxes the caller may see; blocks. On success `*out` is owned by the caller:
- * free it with `sandgate_sandbox_list_free`.
+ * Lists the sandboxes the caller may see. The callback's `result` is a `SandgateSandboxList *`
+ * to free with `sandgate_sandbox_list_free`; `*out_cancel` (if not NULL) receives a cancel
+ * handle to free with `sandgate_cancel_free`.
  */
 struct SandgateError *sandgate_client_list_sandboxes(const struct SandgateClient *client,
-                                                     struct SandgateSandboxList **out);
+                                                     SandgateCallback callback,
+                                                     void *user_data,
+                                                     struct SandgateCancel **out_cancel);
 
 /**
- * Lists sandboxes without blocking: the callback's `result` is a `SandgateSandboxList *` to
- * free with `sandgate_sandbox_list_free`. `*out_cancel` (if not NULL) receives a cancel handle
- * to free with `sandgate_cancel_free`.
- */
-struct SandgateError *sandgate_client_list_sandboxes_async(const struct SandgateClient *client,
-                                                           SandgateCallback callback,
-                                                           void *user_data,
-                                                           struct SandgateCancel **out_cancel);
-
-/**
- * Deletes a sandbox; blocks. Nothing to free on success.
+ * Deletes a sandbox. The callback's `result` is NULL (success is `error` NULL); `*out_cancel`
+ * (if not NULL) receives a cancel handle to free with `sandgate_cancel_free`.
  */
 struct SandgateError *sandgate_client_delete_sandbox(const struct SandgateClient *client,
-                                                     struct SandgateStr sandbox_id);
+                                                     struct SandgateStr sandbox_id,
+                                                     SandgateCallback callback,
+                                                     void *user_data,
+                                                     struct SandgateCancel **out_cancel);
 
 /**
- * Deletes a sandbox without blocking: the callback's `result` is NULL (success is `error`
- * NULL). `*out_cancel` (if not NULL) receives a cancel handle to free with
- * `sandgate_cancel_free`.
+ * Verifies the signed route in `input` (`input_len` bytes of UTF-8; NULL only with length
+ * 0, which is the empty input) read as `form` (a `SandgateRouteForm`), at `now` (Unix
+ * seconds; the system clock when `has_now` is 0), in one call that never allocates.
+ *
+ * Returns 0 when allowed (`*out` holds the route); a `SandgateDenyReason` value (1..) when
+ * denied (`out->status`, `out->message`, `out->display` say why); or a negative
+ * `SandgateErrorKind` value for bad arguments (`-1`: NULL verifier, unknown form, `has_now`
+ * not 0/1, input not UTF-8; `out->message` says which) or a caught panic (`-9`). With
+ * `out` NULL it returns -1 and writes nothing. Nothing to free.
  */
-struct SandgateError *sandgate_client_delete_sandbox_async(const struct SandgateClient *client,
-                                                           struct SandgateStr sandbox_id,
-                                                           SandgateCallback callback,
-                                                           void *user_data,
-                                                           struct SandgateCancel **out_cancel);
+int32_t sandgate_verify(const struct SandgateVerifier *verifier,
+                        int32_t form,
+                        const uint8_t *input,
+                        size_t input_len,
+                        uint8_t has_now,
+                        uint64_t now,
+                        struct SandgateVerified *out);
+
+/**
+ * Bytes needed by `sandgate_sign_into` for a sandbox id of `sandbox_id_len` bytes: every
+ * route (and every error message) fits. Nothing to free.
+ */
+size_t sandgate_sign_into_capacity(size_t sandbox_id_len);
+
+/**
+ * Signs a route to `port` (1..65535) of `sandbox_id` (`sandbox_id_len` bytes of UTF-8)
+ * expiring at `expires` (when `has_expires` is 1) or `ttl_seconds` after `now` (when
+ * `has_ttl` is 1; exactly one of the two), with `now` in Unix seconds (the system clock when
+ * `has_now` is 0). Writes the token, `expires_b36`, signature, key id and uri prefix one after
+ * another into `buf` (`cap` bytes; `sandgate_sign_into_capacity` says how many suffice) and
+ * their lengths, the expiry and the port into `*out`.
+ *
+ * Returns 0 on success, or a negative `SandgateErrorKind` value on failure, when `buf` holds
+ * the bare error message followed by its display line (lengths in `out->message_len` and
+ * `out->display_len`, truncated to `cap`). With `out` NULL it returns -1 and writes nothing.
+ * Nothing to free.
+ */
+int32_t sandgate_sign_into(const struct SandgateSigner *signer,
+                           const uint8_t *sandbox_id,
+                           size_t sandbox_id_len,
+                           int64_t port,
+                           uint8_t has_expires,
+                           uint64_t expires,
+                           uint8_t has_ttl,
+                           uint64_t ttl_seconds,
+                           uint8_t has_now,
+                           uint64_t now,
+                           uint8_t *buf,
+                           size_t cap,
+                           struct SandgateSignedInto *out);
+
+/**
+ * Row `index` (from 0) of the layout table, or NULL past its end: for each `#[repr(C)]`
+ * struct one row for the struct (`field` NULL) followed by one row per field, in declaration
+ * order. Static: never freed.
+ */
+const struct SandgateLayoutEntry *sandgate_layout(size_t index);
 
 /**
  * Starts a mock server on free 127.0.0.1 ports, serving on sandgate's runtime. `route_mode`
@@ -1211,11 +1376,11 @@ struct SandgateError *sandgate_signing_keys_key_ids(const struct SandgateSigning
                                                     struct SandgateString *out);
 
 /**
- * Writes the active key id (a character code, for example `'a'`) to `*out`, or 0 when the
- * set has no active key. Nothing to free.
+ * Writes the active key id (a one-character string) to `*out`, owned by the caller: free it
+ * with `sandgate_string_free`; `ptr` is NULL when the set has no active key.
  */
 struct SandgateError *sandgate_signing_keys_active_key_id(const struct SandgateSigningKeys *keys,
-                                                          uint32_t *out);
+                                                          struct SandgateString *out);
 
 /**
  * Frees a signing-key set (its secrets are zeroed). NULL is ignored.
@@ -1232,43 +1397,29 @@ struct SandgateError *sandgate_signer_new(const struct SandgateSigningKeys *keys
                                           struct SandgateSigner **out);
 
 /**
- * Writes the signer's key id (a character code) to `*out`. Nothing to free.
+ * Writes the signer's key id (a one-character string) to `*out`, owned by the caller: free
+ * it with `sandgate_string_free`.
  */
-struct SandgateError *sandgate_signer_key_id(const struct SandgateSigner *signer, uint32_t *out);
-
-/**
- * Signs a route to `port` (1..65535) of `sandbox_id` that expires at `expires` (Unix
- * seconds). On success `*out` is owned by the caller: free it with `sandgate_signed_route_free`.
- */
-struct SandgateError *sandgate_signer_sign(const struct SandgateSigner *signer,
-                                           struct SandgateStr sandbox_id,
-                                           int64_t port,
-                                           uint64_t expires,
-                                           struct SandgateSignedRoute **out);
-
-/**
- * Fills `*out` with the route's parts, borrowed from `route` (nothing to free).
- */
-struct SandgateError *sandgate_signed_route_parts(const struct SandgateSignedRoute *route,
-                                                  struct SandgateSignedRouteParts *out);
-
-/**
- * Writes the wildcard host `{token}.{base_domain}` to `*out`, owned by the caller: free it
- * with `sandgate_string_free`. A base domain that is not a DNS name is `invalid_argument`.
- */
-struct SandgateError *sandgate_signed_route_host(const struct SandgateSignedRoute *route,
-                                                 struct SandgateStr base_domain,
-                                                 struct SandgateString *out);
-
-/**
- * Writes the wildcard host `{token}.{base_domain}` of a route token to `*out`, owned by the
- * caller: free it with `sandgate_string_free`. For consumers that keep a signed route as
- * plain data (its parts) and free the route right after signing. A base domain that is not a
- * DNS name is `invalid_argument`.
- */
-struct SandgateError *sandgate_wildcard_host(struct SandgateStr token,
-                                             struct SandgateStr base_domain,
+struct SandgateError *sandgate_signer_key_id(const struct SandgateSigner *signer,
                                              struct SandgateString *out);
+
+/**
+ * Frees a signer (its secret is zeroed). NULL is ignored.
+ */
+void sandgate_signer_free(struct SandgateSigner *signer);
+
+/**
+ * Signs a route to `port` (1..65535) of `sandbox_id` expiring per `expiry`, a TTL counted
+ * from `now` (Unix seconds; the system clock when `has_now` is 0). On success `*out` is owned
+ * by the caller: free it with `sandgate_signed_route_free`.
+ */
+struct SandgateError *sandgate_sign(const struct SandgateSigner *signer,
+                                    struct SandgateStr sandbox_id,
+                                    int64_t port,
+                                    struct SandgateExpiry expiry,
+                                    uint8_t has_now,
+                                    uint64_t now,
+                                    struct SandgateSignedRoute **out);
 
 /**
  * Frees a signed route. NULL is ignored.
@@ -1276,9 +1427,13 @@ struct SandgateError *sandgate_wildcard_host(struct SandgateStr token,
 void sandgate_signed_route_free(struct SandgateSignedRoute *route);
 
 /**
- * Frees a signer (its secret is zeroed). NULL is ignored.
+ * Writes the wildcard host `{token}.{base_domain}` of a route token to `*out`, owned by the
+ * caller: free it with `sandgate_string_free`. A base domain that is not a DNS name is
+ * `invalid_argument`.
  */
-void sandgate_signer_free(struct SandgateSigner *signer);
+struct SandgateError *sandgate_wildcard_host(struct SandgateStr token,
+                                             struct SandgateStr base_domain,
+                                             struct SandgateString *out);
 
 /**
  * A verifier over a copy of `keys` (`keys` may be freed afterwards; an empty set answers
@@ -1292,17 +1447,6 @@ struct SandgateError *sandgate_verifier_new(const struct SandgateSigningKeys *ke
  * Frees a verifier. NULL is ignored.
  */
 void sandgate_verifier_free(struct SandgateVerifier *verifier);
-
-/**
- * Verifies a signed route token at `now` (Unix seconds; the system clock when `has_now` is
- * 0). Allowed: fills `*out` (nothing to free) and returns NULL. Denied: returns an
- * `access_denied` error with the reason and status. Does not allocate when allowed.
- */
-struct SandgateError *sandgate_verifier_verify(const struct SandgateVerifier *verifier,
-                                               struct SandgateStr token,
-                                               uint8_t has_now,
-                                               uint64_t now,
-                                               struct SandgateVerifiedRoute *out);
 
 /**
  * The full access decision for one gateway request at `now` (the system clock when `has_now`
@@ -1324,7 +1468,7 @@ struct SandgateError *sandgate_verifier_decide(const struct SandgateVerifier *ve
                                                struct SandgateDecision **out);
 
 /**
- * Frees a decision. NULL is ignored.
+ * Frees a decision and its error. NULL is ignored.
  */
 void sandgate_decision_free(struct SandgateDecision *decision);
 
@@ -1341,14 +1485,14 @@ struct SandgateError *sandgate_encode_expires_b36(uint64_t expires, struct Sandg
 struct SandgateError *sandgate_decode_expires_b36(struct SandgateStr b36, uint64_t *out);
 
 /**
- * Asks the call behind `cancel` to stop. If it has not completed yet, its work is aborted
- * and its callback receives a `cancelled` error; after completion this does nothing. Safe to
- * call from any thread, more than once. NULL is ignored.
+ * Asks the operation behind `cancel` to stop. If it has not completed yet, its work is
+ * dropped (closing its request) and its callback receives a `cancelled` error; after
+ * completion this does nothing. Safe to call from any thread, more than once. NULL is ignored.
  */
 void sandgate_cancel(const struct SandgateCancel *cancel);
 
 /**
- * Frees a cancel handle without cancelling the call. NULL is ignored.
+ * Frees a cancel handle without cancelling the operation. NULL is ignored.
  */
 void sandgate_cancel_free(struct SandgateCancel *cancel);
 

@@ -1,6 +1,8 @@
 //! Show-once API-key primitives: generate, hash, verify.
 
-use crate::abi::{flag, guard, guard_free, out_ptr, SandgateError, SandgateStr, SandgateString};
+use crate::abi::{
+    flag, free_owned, guard, optional, out_ptr, owned, SandgateError, SandgateStr, SandgateString,
+};
 use sandgate::keys::{
     generate_api_key, hash_api_key, verify_stored_api_key, StoredKeyView, DEFAULT_API_KEY_PREFIX,
 };
@@ -27,7 +29,7 @@ pub unsafe extern "C" fn sandgate_generate_api_key(
     prefix: SandgateStr,
     out: *mut *mut SandgateGeneratedApiKey,
 ) -> *mut SandgateError {
-    guard("sandgate_generate_api_key", || {
+    guard(|| {
         let out = out_ptr(out, "out", ptr::null_mut())?;
         let prefix = prefix.opt("prefix")?.unwrap_or(DEFAULT_API_KEY_PREFIX);
         let k = generate_api_key(prefix)?;
@@ -43,16 +45,10 @@ pub unsafe extern "C" fn sandgate_generate_api_key(
 /// Frees a generated key, zeroing the raw key. NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sandgate_generated_api_key_free(key: *mut SandgateGeneratedApiKey) {
-    guard_free(|| {
-        if key.is_null() {
-            return;
-        }
-        let mut k = Box::from_raw(key);
-        k.key.release();
-        k.prefix.release();
-        k.hash.release();
-    })
+    free_owned(key)
 }
+
+owned!(SandgateGeneratedApiKey { key, prefix, hash });
 
 /// Writes the lowercase hex SHA-256 of `raw` to `*out`, owned by the caller: free it with
 /// `sandgate_string_free`.
@@ -61,7 +57,7 @@ pub unsafe extern "C" fn sandgate_hash_api_key(
     raw: SandgateStr,
     out: *mut SandgateString,
 ) -> *mut SandgateError {
-    guard("sandgate_hash_api_key", || {
+    guard(|| {
         let out = out_ptr(out, "out", SandgateString::NONE)?;
         *out = SandgateString::new(&hash_api_key(raw.get("raw")?));
         Ok(())
@@ -83,15 +79,18 @@ pub unsafe extern "C" fn sandgate_verify_api_key(
     now: u64,
     out: *mut u8,
 ) -> *mut SandgateError {
-    guard("sandgate_verify_api_key", || {
+    guard(|| {
         let out = out_ptr(out, "out", 0)?;
         let view = StoredKeyView {
             hash: stored_hash.get("stored_hash")?,
             revoked: flag(revoked, "revoked")?,
             expires_at: expires_at.opt("expires_at")?,
         };
-        let now = flag(has_now, "has_now")?.then_some(now);
-        *out = u8::from(verify_stored_api_key(key.get("key")?, &view, now)?);
+        *out = u8::from(verify_stored_api_key(
+            key.get("key")?,
+            &view,
+            optional(has_now, now, "has_now")?,
+        )?);
         Ok(())
     })
 }

@@ -1,8 +1,8 @@
 //! The embeddable mock server, for tests in every language over this ABI.
 
 use crate::abi::{
-    boxed_array, flag, guard, guard_free, handle, out_ptr, unbox_array, SandgateError, SandgateStr,
-    SandgateString,
+    boxed_array, flag, free_box, free_owned, guard, handle, out_ptr, owned, SandgateError,
+    SandgateStr, SandgateString,
 };
 use sandgate::Error;
 use sandgate_mock::{Faults, MockConfig, MockServer, RouteMode};
@@ -28,7 +28,7 @@ pub unsafe extern "C" fn sandgate_mock_start(
     trusted_headers: u8,
     out: *mut *mut SandgateMock,
 ) -> *mut SandgateError {
-    guard("sandgate_mock_start", || {
+    guard(|| {
         let out = out_ptr(out, "out", ptr::null_mut())?;
         let route_mode = match route_mode.opt("route_mode")? {
             Some(m) => m.parse::<RouteMode>()?,
@@ -45,12 +45,11 @@ pub unsafe extern "C" fn sandgate_mock_start(
 }
 
 unsafe fn string_of(
-    func: &str,
     mock: *const SandgateMock,
     out: *mut SandgateString,
     f: impl FnOnce(&MockServer) -> String,
 ) -> *mut SandgateError {
-    guard(func, || {
+    guard(|| {
         let out = out_ptr(out, "out", SandgateString::NONE)?;
         let m = handle(mock, "mock")?;
         *out = SandgateString::new(&f(&m.lock()));
@@ -65,7 +64,7 @@ pub unsafe extern "C" fn sandgate_mock_api_url(
     mock: *const SandgateMock,
     out: *mut SandgateString,
 ) -> *mut SandgateError {
-    string_of("sandgate_mock_api_url", mock, out, MockServer::api_url)
+    string_of(mock, out, MockServer::api_url)
 }
 
 /// Writes the API `host:port` (a client's domain) to `*out`, owned by the caller: free it with
@@ -75,7 +74,7 @@ pub unsafe extern "C" fn sandgate_mock_domain(
     mock: *const SandgateMock,
     out: *mut SandgateString,
 ) -> *mut SandgateError {
-    string_of("sandgate_mock_domain", mock, out, MockServer::domain)
+    string_of(mock, out, MockServer::domain)
 }
 
 /// Writes the gateway base URL to `*out`, owned by the caller: free it with
@@ -85,12 +84,7 @@ pub unsafe extern "C" fn sandgate_mock_gateway_url(
     mock: *const SandgateMock,
     out: *mut SandgateString,
 ) -> *mut SandgateError {
-    string_of(
-        "sandgate_mock_gateway_url",
-        mock,
-        out,
-        MockServer::gateway_url,
-    )
+    string_of(mock, out, MockServer::gateway_url)
 }
 
 /// Writes the admin key (a secret) to `*out`, owned by the caller: free it with
@@ -100,9 +94,7 @@ pub unsafe extern "C" fn sandgate_mock_admin_key(
     mock: *const SandgateMock,
     out: *mut SandgateString,
 ) -> *mut SandgateError {
-    string_of("sandgate_mock_admin_key", mock, out, |m| {
-        m.admin_key().expose().to_owned()
-    })
+    string_of(mock, out, |m| m.admin_key().expose().to_owned())
 }
 
 /// Writes the mock's signing keys as a flag string `a=BASE64,b=BASE64` (secrets) to `*out`,
@@ -112,9 +104,7 @@ pub unsafe extern "C" fn sandgate_mock_signing_keys(
     mock: *const SandgateMock,
     out: *mut SandgateString,
 ) -> *mut SandgateError {
-    string_of("sandgate_mock_signing_keys", mock, out, |m| {
-        m.signing_keys().expose_flag_string()
-    })
+    string_of(mock, out, |m| m.signing_keys().expose_flag_string())
 }
 
 /// Writes the route mode (`header`, `wildcard` or `uri`) to `*out`, owned by the caller: free
@@ -124,9 +114,7 @@ pub unsafe extern "C" fn sandgate_mock_route_mode(
     mock: *const SandgateMock,
     out: *mut SandgateString,
 ) -> *mut SandgateError {
-    string_of("sandgate_mock_route_mode", mock, out, |m| {
-        m.route_mode().as_str().to_owned()
-    })
+    string_of(mock, out, |m| m.route_mode().as_str().to_owned())
 }
 
 /// Writes "now" on the mock clock (Unix seconds) to `*out`. Nothing to free.
@@ -135,7 +123,7 @@ pub unsafe extern "C" fn sandgate_mock_now(
     mock: *const SandgateMock,
     out: *mut u64,
 ) -> *mut SandgateError {
-    guard("sandgate_mock_now", || {
+    guard(|| {
         let out = out_ptr(out, "out", 0)?;
         *out = handle(mock, "mock")?.lock().now();
         Ok(())
@@ -148,7 +136,7 @@ pub unsafe extern "C" fn sandgate_mock_set_now(
     mock: *const SandgateMock,
     now: u64,
 ) -> *mut SandgateError {
-    guard("sandgate_mock_set_now", || {
+    guard(|| {
         handle(mock, "mock")?.lock().set_now(now);
         Ok(())
     })
@@ -160,7 +148,7 @@ pub unsafe extern "C" fn sandgate_mock_advance(
     mock: *const SandgateMock,
     seconds: i64,
 ) -> *mut SandgateError {
-    guard("sandgate_mock_advance", || {
+    guard(|| {
         handle(mock, "mock")?.lock().advance(seconds);
         Ok(())
     })
@@ -196,7 +184,7 @@ pub unsafe extern "C" fn sandgate_mock_set_faults(
     mock: *const SandgateMock,
     faults: *const SandgateFaults,
 ) -> *mut SandgateError {
-    guard("sandgate_mock_set_faults", || {
+    guard(|| {
         let m = handle(mock, "mock")?;
         let f = *handle(faults, "faults")?;
         let faults = Faults {
@@ -220,7 +208,7 @@ pub unsafe extern "C" fn sandgate_mock_set_faults(
 pub unsafe extern "C" fn sandgate_mock_clear_faults(
     mock: *const SandgateMock,
 ) -> *mut SandgateError {
-    guard("sandgate_mock_clear_faults", || {
+    guard(|| {
         handle(mock, "mock")?.lock().clear_faults();
         Ok(())
     })
@@ -229,7 +217,7 @@ pub unsafe extern "C" fn sandgate_mock_clear_faults(
 /// Forgets every sandbox, key, fault, logged request and clock offset.
 #[no_mangle]
 pub unsafe extern "C" fn sandgate_mock_reset(mock: *const SandgateMock) -> *mut SandgateError {
-    guard("sandgate_mock_reset", || {
+    guard(|| {
         handle(mock, "mock")?.lock().reset();
         Ok(())
     })
@@ -267,7 +255,7 @@ pub unsafe extern "C" fn sandgate_mock_requests(
     mock: *const SandgateMock,
     out: *mut *mut SandgateMockRequestList,
 ) -> *mut SandgateError {
-    guard("sandgate_mock_requests", || {
+    guard(|| {
         let out = out_ptr(out, "out", ptr::null_mut())?;
         let requests = handle(mock, "mock")?.lock().requests();
         let items = requests
@@ -288,24 +276,21 @@ pub unsafe extern "C" fn sandgate_mock_requests(
 /// Frees a request list. NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sandgate_mock_request_list_free(list: *mut SandgateMockRequestList) {
-    guard_free(|| {
-        if list.is_null() {
-            return;
-        }
-        let l = Box::from_raw(list);
-        for mut r in unbox_array(l.items, l.len) {
-            r.method.release();
-            r.path.release();
-            r.user_agent.release();
-        }
-    })
+    free_owned(list)
 }
+
+owned!(SandgateMockRequest {
+    method,
+    path,
+    user_agent
+});
+owned!(SandgateMockRequestList {} [items; len]);
 
 /// Stops both listeners and closes open connections; the handle stays valid (free it with
 /// `sandgate_mock_free`). Stopping twice is harmless.
 #[no_mangle]
 pub unsafe extern "C" fn sandgate_mock_stop(mock: *const SandgateMock) -> *mut SandgateError {
-    guard("sandgate_mock_stop", || {
+    guard(|| {
         handle(mock, "mock")?.lock().stop();
         Ok(())
     })
@@ -314,9 +299,5 @@ pub unsafe extern "C" fn sandgate_mock_stop(mock: *const SandgateMock) -> *mut S
 /// Stops and frees a mock server. NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sandgate_mock_free(mock: *mut SandgateMock) {
-    guard_free(|| {
-        if !mock.is_null() {
-            drop(Box::from_raw(mock));
-        }
-    })
+    free_box(mock)
 }

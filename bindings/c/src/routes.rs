@@ -1,41 +1,41 @@
-//! Signing keys, the route signer, signed routes, the verifier and the access decision.
+//! Signing keys, the route signer, signing, the verifier and the access decision.
 
 use crate::abi::{
-    flag, guard, guard_free, handle, out_ptr, reason_code_ptr, reason_number, sandgate_error_free,
-    SandgateError, SandgateStr, SandgateString,
+    boxed_out, free_box, free_owned, grant_code_ptr, guard, handle, optional, out_ptr, owned,
+    reason_code_ptr, reason_number, SandgateError, SandgateStr, SandgateString,
 };
 use sandgate::keys::parse_key_id;
-use sandgate::route::{decode_expires_b36, encode_expires_b36, Grant};
-use sandgate::{
-    AccessRequest, Error, ErrorKind, RouteInfo, RouteSigner, RouteVerifier, SignedRoute,
-    SigningKeys,
-};
-use std::ffi::c_char;
+use sandgate::route::{decode_expires_b36, encode_expires_b36};
+use sandgate::surface::{self, Expiry, RouteView, SignedRouteView};
+use sandgate::{AccessRequest, Error, RouteSigner, RouteVerifier, SigningKeys};
 use std::ptr;
 
 /// A set of signing keys (opaque). Thread-safe; free with `sandgate_signing_keys_free`.
 pub struct SandgateSigningKeys(SigningKeys);
 
 /// A route signer bound to one key (opaque). Thread-safe; free with `sandgate_signer_free`.
-pub struct SandgateSigner(RouteSigner);
+pub struct SandgateSigner(pub(crate) RouteSigner);
 
 /// A route verifier over a set of keys (opaque). Thread-safe; free with `sandgate_verifier_free`.
-pub struct SandgateVerifier(RouteVerifier);
+pub struct SandgateVerifier(pub(crate) RouteVerifier);
 
-/// A signed route (opaque). Read it with `sandgate_signed_route_parts`; free it with
-/// `sandgate_signed_route_free`.
-pub struct SandgateSignedRoute {
-    route: SignedRoute,
-    /// `token\0sandbox_id\0expires_b36\0signature\0uri_prefix\0`, read through `parts`.
-    text: Box<[u8]>,
-    /// Start and length of each string in `text`.
-    spans: [(usize, usize); 5],
+impl SandgateSigner {
+    /// A new handle over a copy of `signer`, for a Rust crate that re-exports this ABI (the
+    /// Kotlin library): free it with `sandgate_signer_free`.
+    pub fn into_raw(signer: &RouteSigner) -> *mut SandgateSigner {
+        Box::into_raw(Box::new(SandgateSigner(signer.clone())))
+    }
 }
 
-/// Reads `s` as Unix seconds "now": the system clock when `has_now` is 0.
-fn now_of(has_now: u8, now: u64) -> Result<Option<u64>, Error> {
-    Ok(flag(has_now, "has_now")?.then_some(now))
+impl SandgateVerifier {
+    /// A new handle over a copy of `verifier`, for a Rust crate that re-exports this ABI (the
+    /// Kotlin library): free it with `sandgate_verifier_free`.
+    pub fn into_raw(verifier: &RouteVerifier) -> *mut SandgateVerifier {
+        Box::into_raw(Box::new(SandgateVerifier(verifier.clone())))
+    }
 }
+
+// ---------------------------------------------------------------- signing keys
 
 /// Parses signing keys from the ingress flag string `a=BASE64,b=BASE64`. On success `*out` is
 /// a new handle owned by the caller: free it with `sandgate_signing_keys_free`.
@@ -44,10 +44,12 @@ pub unsafe extern "C" fn sandgate_signing_keys_from_flag(
     flag: SandgateStr,
     out: *mut *mut SandgateSigningKeys,
 ) -> *mut SandgateError {
-    guard("sandgate_signing_keys_from_flag", || {
+    guard(|| {
         let out = out_ptr(out, "out", ptr::null_mut())?;
-        let keys = SigningKeys::from_flag(flag.get("flag")?)?;
-        *out = Box::into_raw(Box::new(SandgateSigningKeys(keys)));
+        boxed_out(
+            out,
+            SandgateSigningKeys(SigningKeys::from_flag(flag.get("flag")?)?),
+        );
         Ok(())
     })
 }
@@ -59,10 +61,12 @@ pub unsafe extern "C" fn sandgate_signing_keys_from_toml(
     toml: SandgateStr,
     out: *mut *mut SandgateSigningKeys,
 ) -> *mut SandgateError {
-    guard("sandgate_signing_keys_from_toml", || {
+    guard(|| {
         let out = out_ptr(out, "out", ptr::null_mut())?;
-        let keys = SigningKeys::from_toml(toml.get("toml")?)?;
-        *out = Box::into_raw(Box::new(SandgateSigningKeys(keys)));
+        boxed_out(
+            out,
+            SandgateSigningKeys(SigningKeys::from_toml(toml.get("toml")?)?),
+        );
         Ok(())
     })
 }
@@ -78,7 +82,7 @@ pub unsafe extern "C" fn sandgate_signing_keys_from_env(
     active_key: SandgateStr,
     out: *mut *mut SandgateSigningKeys,
 ) -> *mut SandgateError {
-    guard("sandgate_signing_keys_from_env", || {
+    guard(|| {
         let out = out_ptr(out, "out", ptr::null_mut())?;
         let keys = SigningKeys::from_env_vars(keys.opt("keys")?, active_key.opt("active_key")?)?;
         if let Some(keys) = keys {
@@ -95,25 +99,25 @@ pub unsafe extern "C" fn sandgate_signing_keys_key_ids(
     keys: *const SandgateSigningKeys,
     out: *mut SandgateString,
 ) -> *mut SandgateError {
-    guard("sandgate_signing_keys_key_ids", || {
+    guard(|| {
         let out = out_ptr(out, "out", SandgateString::NONE)?;
-        let keys = handle(keys, "keys")?;
-        let ids: String = keys.0.key_ids().iter().collect();
+        let ids: String = handle(keys, "keys")?.0.key_ids().iter().collect();
         *out = SandgateString::new(&ids);
         Ok(())
     })
 }
 
-/// Writes the active key id (a character code, for example `'a'`) to `*out`, or 0 when the
-/// set has no active key. Nothing to free.
+/// Writes the active key id (a one-character string) to `*out`, owned by the caller: free it
+/// with `sandgate_string_free`; `ptr` is NULL when the set has no active key.
 #[no_mangle]
 pub unsafe extern "C" fn sandgate_signing_keys_active_key_id(
     keys: *const SandgateSigningKeys,
-    out: *mut u32,
+    out: *mut SandgateString,
 ) -> *mut SandgateError {
-    guard("sandgate_signing_keys_active_key_id", || {
-        let out = out_ptr(out, "out", 0)?;
-        *out = handle(keys, "keys")?.0.active_key_id().map_or(0, u32::from);
+    guard(|| {
+        let out = out_ptr(out, "out", SandgateString::NONE)?;
+        let id = handle(keys, "keys")?.0.active_key_id().map(String::from);
+        *out = SandgateString::opt(id.as_deref());
         Ok(())
     })
 }
@@ -121,12 +125,10 @@ pub unsafe extern "C" fn sandgate_signing_keys_active_key_id(
 /// Frees a signing-key set (its secrets are zeroed). NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sandgate_signing_keys_free(keys: *mut SandgateSigningKeys) {
-    guard_free(|| {
-        if !keys.is_null() {
-            drop(Box::from_raw(keys));
-        }
-    })
+    free_box(keys)
 }
+
+// ---------------------------------------------------------------- signing
 
 /// A signer using `key_id` (one character), or the set's active key when `key_id.ptr` is
 /// NULL. The signer copies what it needs: `keys` may be freed afterwards. On success `*out` is
@@ -137,164 +139,149 @@ pub unsafe extern "C" fn sandgate_signer_new(
     key_id: SandgateStr,
     out: *mut *mut SandgateSigner,
 ) -> *mut SandgateError {
-    guard("sandgate_signer_new", || {
+    guard(|| {
         let out = out_ptr(out, "out", ptr::null_mut())?;
         let keys = handle(keys, "keys")?;
         let id = key_id.opt("key_id")?.map(parse_key_id).transpose()?;
-        *out = Box::into_raw(Box::new(SandgateSigner(RouteSigner::new(&keys.0, id)?)));
+        boxed_out(out, SandgateSigner(RouteSigner::new(&keys.0, id)?));
         Ok(())
     })
 }
 
-/// Writes the signer's key id (a character code) to `*out`. Nothing to free.
+/// Writes the signer's key id (a one-character string) to `*out`, owned by the caller: free
+/// it with `sandgate_string_free`.
 #[no_mangle]
 pub unsafe extern "C" fn sandgate_signer_key_id(
     signer: *const SandgateSigner,
-    out: *mut u32,
+    out: *mut SandgateString,
 ) -> *mut SandgateError {
-    guard("sandgate_signer_key_id", || {
-        let out = out_ptr(out, "out", 0)?;
-        *out = u32::from(handle(signer, "signer")?.0.key_id());
+    guard(|| {
+        let out = out_ptr(out, "out", SandgateString::NONE)?;
+        *out = SandgateString::new(&handle(signer, "signer")?.0.key_id().to_string());
         Ok(())
     })
 }
 
-/// Signs a route to `port` (1..65535) of `sandbox_id` that expires at `expires` (Unix
-/// seconds). On success `*out` is owned by the caller: free it with `sandgate_signed_route_free`.
+/// Frees a signer (its secret is zeroed). NULL is ignored.
 #[no_mangle]
-pub unsafe extern "C" fn sandgate_signer_sign(
+pub unsafe extern "C" fn sandgate_signer_free(signer: *mut SandgateSigner) {
+    free_box(signer)
+}
+
+/// When a signed route (or a signed endpoint) expires: exactly one of `has_expires` and
+/// `has_ttl` is 1 (core's `Expiry::from_options`). A zeroed value is rejected.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SandgateExpiry {
+    /// 1 when `expires` is set, else 0.
+    pub has_expires: u8,
+    /// Expiry in Unix seconds.
+    pub expires: u64,
+    /// 1 when `ttl_seconds` is set, else 0.
+    pub has_ttl: u8,
+    /// Seconds after "now" (at least 1).
+    pub ttl_seconds: u64,
+}
+
+impl SandgateExpiry {
+    pub(crate) fn get(self) -> Result<Expiry, Error> {
+        Expiry::from_options(
+            optional(self.has_expires, self.expires, "has_expires")?,
+            optional(self.has_ttl, self.ttl_seconds, "has_ttl")?,
+        )
+    }
+}
+
+/// A signed route as plain data: the mirror of core's `SignedRouteView`. Allocated by
+/// sandgate, read-only for the caller, freed with `sandgate_signed_route_free`.
+#[repr(C)]
+#[derive(Debug)]
+pub struct SandgateSignedRoute {
+    /// `{sandbox_id}-{port}-{expires_b36}-{signature}`; also the `OpenSandbox-Ingress-To` value.
+    pub token: SandgateString,
+    /// The sandbox id.
+    pub sandbox_id: SandgateString,
+    /// The port.
+    pub port: u16,
+    /// Expiry in Unix seconds.
+    pub expires: u64,
+    /// Expiry in base 36.
+    pub expires_b36: SandgateString,
+    /// The 9-character signature (8 hex digits and the key id).
+    pub signature: SandgateString,
+    /// The signing key id (a one-character string).
+    pub key_id: SandgateString,
+    /// The uri-mode prefix `/{sandbox_id}/{port}/{expires_b36}/{signature}`.
+    pub uri_prefix: SandgateString,
+}
+
+impl From<&SignedRouteView> for SandgateSignedRoute {
+    fn from(r: &SignedRouteView) -> Self {
+        SandgateSignedRoute {
+            token: SandgateString::new(&r.token),
+            sandbox_id: SandgateString::new(&r.sandbox_id),
+            port: r.port,
+            expires: r.expires,
+            expires_b36: SandgateString::new(&r.expires_b36),
+            signature: SandgateString::new(&r.signature),
+            key_id: SandgateString::new(&r.key_id),
+            uri_prefix: SandgateString::new(&r.uri_prefix),
+        }
+    }
+}
+
+/// Signs a route to `port` (1..65535) of `sandbox_id` expiring per `expiry`, a TTL counted
+/// from `now` (Unix seconds; the system clock when `has_now` is 0). On success `*out` is owned
+/// by the caller: free it with `sandgate_signed_route_free`.
+#[no_mangle]
+pub unsafe extern "C" fn sandgate_sign(
     signer: *const SandgateSigner,
     sandbox_id: SandgateStr,
     port: i64,
-    expires: u64,
+    expiry: SandgateExpiry,
+    has_now: u8,
+    now: u64,
     out: *mut *mut SandgateSignedRoute,
 ) -> *mut SandgateError {
-    guard("sandgate_signer_sign", || {
+    guard(|| {
         let out = out_ptr(out, "out", ptr::null_mut())?;
-        let signer = handle(signer, "signer")?;
-        let port = sandgate::client::check_port(port)?;
-        let route = signer
-            .0
-            .sign(sandbox_id.get("sandbox_id")?, port, expires)?;
-        *out = Box::into_raw(Box::new(signed_route(route)));
+        let route = surface::sign(
+            &handle(signer, "signer")?.0,
+            sandbox_id.get("sandbox_id")?,
+            port,
+            expiry.get()?,
+            optional(has_now, now, "has_now")?,
+        )?;
+        boxed_out(out, SandgateSignedRoute::from(&route));
         Ok(())
     })
 }
 
-fn signed_route(route: SignedRoute) -> SandgateSignedRoute {
-    let token = route.token();
-    let prefix = route.uri_prefix();
-    let parts = [
-        token.as_str(),
-        route.sandbox_id(),
-        route.expires_b36(),
-        route.signature(),
-        prefix.as_str(),
-    ];
-    let mut text = Vec::with_capacity(parts.iter().map(|p| p.len() + 1).sum());
-    let mut spans = [(0, 0); 5];
-    for (span, part) in spans.iter_mut().zip(parts) {
-        *span = (text.len(), part.len());
-        text.extend_from_slice(part.as_bytes());
-        text.push(0);
-    }
-    SandgateSignedRoute {
-        text: text.into_boxed_slice(),
-        spans,
-        route,
-    }
-}
-
-/// The parts of a signed route. The strings are borrowed from the route handle (each is also
-/// NUL-terminated) and stay valid until `sandgate_signed_route_free`.
-#[repr(C)]
-#[derive(Debug)]
-pub struct SandgateSignedRouteParts {
-    /// `{sandbox_id}-{port}-{expires_b36}-{signature}`; also the `OpenSandbox-Ingress-To` value.
-    pub token: SandgateStr,
-    /// The sandbox id.
-    pub sandbox_id: SandgateStr,
-    /// Expiry in base 36.
-    pub expires_b36: SandgateStr,
-    /// The 9-character signature (8 hex digits and the key id).
-    pub signature: SandgateStr,
-    /// The uri-mode prefix `/{sandbox_id}/{port}/{expires_b36}/{signature}`.
-    pub uri_prefix: SandgateStr,
-    /// Expiry in Unix seconds.
-    pub expires: u64,
-    /// The port.
-    pub port: u16,
-    /// The signing key id (a character code).
-    pub key_id: u32,
-}
-
-/// Fills `*out` with the route's parts, borrowed from `route` (nothing to free).
+/// Frees a signed route. NULL is ignored.
 #[no_mangle]
-pub unsafe extern "C" fn sandgate_signed_route_parts(
-    route: *const SandgateSignedRoute,
-    out: *mut SandgateSignedRouteParts,
-) -> *mut SandgateError {
-    guard("sandgate_signed_route_parts", || {
-        let empty = SandgateSignedRouteParts {
-            token: SandgateStr::NONE,
-            sandbox_id: SandgateStr::NONE,
-            expires_b36: SandgateStr::NONE,
-            signature: SandgateStr::NONE,
-            uri_prefix: SandgateStr::NONE,
-            expires: 0,
-            port: 0,
-            key_id: 0,
-        };
-        let out = out_ptr(out, "out", empty)?;
-        let r = handle(route, "route")?;
-        let view = |i: usize| {
-            let (start, len) = r.spans[i];
-            SandgateStr {
-                ptr: r.text[start..].as_ptr(),
-                len,
-            }
-        };
-        *out = SandgateSignedRouteParts {
-            token: view(0),
-            sandbox_id: view(1),
-            expires_b36: view(2),
-            signature: view(3),
-            uri_prefix: view(4),
-            expires: r.route.expires(),
-            port: r.route.port(),
-            key_id: u32::from(r.route.key_id()),
-        };
-        Ok(())
-    })
+pub unsafe extern "C" fn sandgate_signed_route_free(route: *mut SandgateSignedRoute) {
+    free_owned(route)
 }
 
-/// Writes the wildcard host `{token}.{base_domain}` to `*out`, owned by the caller: free it
-/// with `sandgate_string_free`. A base domain that is not a DNS name is `invalid_argument`.
-#[no_mangle]
-pub unsafe extern "C" fn sandgate_signed_route_host(
-    route: *const SandgateSignedRoute,
-    base_domain: SandgateStr,
-    out: *mut SandgateString,
-) -> *mut SandgateError {
-    guard("sandgate_signed_route_host", || {
-        let out = out_ptr(out, "out", SandgateString::NONE)?;
-        let r = handle(route, "route")?;
-        *out = SandgateString::new(&r.route.wildcard_host(base_domain.get("base_domain")?)?);
-        Ok(())
-    })
-}
+owned!(SandgateSignedRoute {
+    token,
+    sandbox_id,
+    expires_b36,
+    signature,
+    key_id,
+    uri_prefix
+});
 
 /// Writes the wildcard host `{token}.{base_domain}` of a route token to `*out`, owned by the
-/// caller: free it with `sandgate_string_free`. For consumers that keep a signed route as
-/// plain data (its parts) and free the route right after signing. A base domain that is not a
-/// DNS name is `invalid_argument`.
+/// caller: free it with `sandgate_string_free`. A base domain that is not a DNS name is
+/// `invalid_argument`.
 #[no_mangle]
 pub unsafe extern "C" fn sandgate_wildcard_host(
     token: SandgateStr,
     base_domain: SandgateStr,
     out: *mut SandgateString,
 ) -> *mut SandgateError {
-    guard("sandgate_wildcard_host", || {
+    guard(|| {
         let out = out_ptr(out, "out", SandgateString::NONE)?;
         let host =
             sandgate::route::wildcard_host(token.get("token")?, base_domain.get("base_domain")?)?;
@@ -303,25 +290,7 @@ pub unsafe extern "C" fn sandgate_wildcard_host(
     })
 }
 
-/// Frees a signed route. NULL is ignored.
-#[no_mangle]
-pub unsafe extern "C" fn sandgate_signed_route_free(route: *mut SandgateSignedRoute) {
-    guard_free(|| {
-        if !route.is_null() {
-            drop(Box::from_raw(route));
-        }
-    })
-}
-
-/// Frees a signer (its secret is zeroed). NULL is ignored.
-#[no_mangle]
-pub unsafe extern "C" fn sandgate_signer_free(signer: *mut SandgateSigner) {
-    guard_free(|| {
-        if !signer.is_null() {
-            drop(Box::from_raw(signer));
-        }
-    })
-}
+// ---------------------------------------------------------------- verifying
 
 /// A verifier over a copy of `keys` (`keys` may be freed afterwards; an empty set answers
 /// `not_configured`). On success `*out` is owned by the caller: free it with
@@ -331,12 +300,10 @@ pub unsafe extern "C" fn sandgate_verifier_new(
     keys: *const SandgateSigningKeys,
     out: *mut *mut SandgateVerifier,
 ) -> *mut SandgateError {
-    guard("sandgate_verifier_new", || {
+    guard(|| {
         let out = out_ptr(out, "out", ptr::null_mut())?;
         let keys = handle(keys, "keys")?;
-        *out = Box::into_raw(Box::new(SandgateVerifier(RouteVerifier::new(
-            keys.0.clone(),
-        ))));
+        boxed_out(out, SandgateVerifier(RouteVerifier::new(keys.0.clone())));
         Ok(())
     })
 }
@@ -344,78 +311,10 @@ pub unsafe extern "C" fn sandgate_verifier_new(
 /// Frees a verifier. NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sandgate_verifier_free(verifier: *mut SandgateVerifier) {
-    guard_free(|| {
-        if !verifier.is_null() {
-            drop(Box::from_raw(verifier));
-        }
-    })
+    free_box(verifier)
 }
 
-/// A verified route. `sandbox_id_offset`/`sandbox_id_len` locate the sandbox id inside the
-/// token the caller passed (no copy is made).
-#[repr(C)]
-#[derive(Debug)]
-pub struct SandgateVerifiedRoute {
-    /// Byte offset of the sandbox id in the token.
-    pub sandbox_id_offset: usize,
-    /// Byte length of the sandbox id.
-    pub sandbox_id_len: usize,
-    /// Expiry in Unix seconds.
-    pub expires: u64,
-    /// The port.
-    pub port: u16,
-    /// The signing key id (a character code).
-    pub key_id: u32,
-}
-
-/// Verifies a signed route token at `now` (Unix seconds; the system clock when `has_now` is
-/// 0). Allowed: fills `*out` (nothing to free) and returns NULL. Denied: returns an
-/// `access_denied` error with the reason and status. Does not allocate when allowed.
-#[no_mangle]
-pub unsafe extern "C" fn sandgate_verifier_verify(
-    verifier: *const SandgateVerifier,
-    token: SandgateStr,
-    has_now: u8,
-    now: u64,
-    out: *mut SandgateVerifiedRoute,
-) -> *mut SandgateError {
-    guard("sandgate_verifier_verify", || {
-        let empty = SandgateVerifiedRoute {
-            sandbox_id_offset: 0,
-            sandbox_id_len: 0,
-            expires: 0,
-            port: 0,
-            key_id: 0,
-        };
-        let out = out_ptr(out, "out", empty)?;
-        let v = handle(verifier, "verifier")?;
-        let token = token.get("token")?;
-        let now = now_of(has_now, now)?.unwrap_or_else(sandgate::now_unix);
-        let route = v.0.verify_at(token, now)?;
-        let signed = route.signed.ok_or_else(|| {
-            Error::new(ErrorKind::Internal, "a verified route carries no signature")
-        })?;
-        let offset = (route.sandbox_id.as_ptr() as usize)
-            .checked_sub(token.as_ptr() as usize)
-            .filter(|o| o + route.sandbox_id.len() <= token.len())
-            .ok_or_else(|| {
-                Error::new(
-                    ErrorKind::Internal,
-                    "the sandbox id is not part of the token",
-                )
-            })?;
-        *out = SandgateVerifiedRoute {
-            sandbox_id_offset: offset,
-            sandbox_id_len: route.sandbox_id.len(),
-            expires: signed.expires,
-            port: route.port,
-            key_id: u32::from(signed.key_id()),
-        };
-        Ok(())
-    })
-}
-
-/// An owned route (inside endpoints and decisions).
+/// An owned route (inside endpoints and decisions): the mirror of core's `RouteView`.
 #[repr(C)]
 #[derive(Debug)]
 pub struct SandgateRoute {
@@ -427,37 +326,35 @@ pub struct SandgateRoute {
     pub is_signed: u8,
     /// Expiry in Unix seconds (signed routes).
     pub expires: u64,
-    /// The signing key id, a character code (signed routes), else 0.
-    pub key_id: u32,
+    /// The signing key id, a one-character string (signed routes); `ptr` NULL otherwise.
+    pub key_id: SandgateString,
 }
 
 impl SandgateRoute {
-    pub(crate) fn of(route: Option<&RouteInfo>) -> Self {
+    pub(crate) fn of(route: Option<&RouteView>) -> Self {
         match route {
             None => SandgateRoute {
                 sandbox_id: SandgateString::NONE,
                 port: 0,
                 is_signed: 0,
                 expires: 0,
-                key_id: 0,
+                key_id: SandgateString::NONE,
             },
             Some(r) => SandgateRoute {
                 sandbox_id: SandgateString::new(&r.sandbox_id),
                 port: r.port,
                 is_signed: u8::from(r.expires.is_some()),
                 expires: r.expires.unwrap_or(0),
-                key_id: r.key_id.map_or(0, u32::from),
+                key_id: SandgateString::opt(r.key_id.as_deref()),
             },
         }
     }
-
-    pub(crate) unsafe fn release(&mut self) {
-        self.sandbox_id.release();
-    }
 }
 
-/// An access decision (SPEC §1.5). Allocated by sandgate, read-only for the caller, freed with
-/// `sandgate_decision_free`.
+owned!(SandgateRoute { sandbox_id, key_id });
+
+/// An access decision (SPEC §1.5): the mirror of core's `Decision`. Allocated by sandgate,
+/// read-only for the caller, freed with `sandgate_decision_free`.
 #[repr(C)]
 #[derive(Debug)]
 pub struct SandgateDecision {
@@ -468,12 +365,12 @@ pub struct SandgateDecision {
     /// A `SandgateDenyReason` value; 0 when allowed.
     pub reason: i32,
     /// The reason's stable code: static, never freed; NULL when allowed.
-    pub reason_code: *const c_char,
+    pub reason_code: *const std::ffi::c_char,
     /// A short explanation of a denial; `ptr` NULL when allowed.
     pub detail: SandgateString,
     /// How access was granted: `"open"`, `"header"` or `"signature"` (static, never freed);
     /// NULL when denied.
-    pub grant: *const c_char,
+    pub grant: *const std::ffi::c_char,
     /// The route (allowed requests); `route.sandbox_id.ptr` NULL when denied.
     pub route: SandgateRoute,
     /// The upstream path (allowed requests).
@@ -481,16 +378,8 @@ pub struct SandgateDecision {
     /// The upstream query without `?` (allowed requests that had one); `ptr` NULL when none.
     pub query: SandgateString,
     /// The denial as an `access_denied` error value (NULL when allowed); owned by the decision
-    /// and freed with it.
+    /// and freed with it: the decision-to-error helper.
     pub error: *mut SandgateError,
-}
-
-fn grant_code(g: Grant) -> *const c_char {
-    match g {
-        Grant::Open => c"open".as_ptr(),
-        Grant::Header => c"header".as_ptr(),
-        Grant::Signature => c"signature".as_ptr(),
-    }
 }
 
 /// The full access decision for one gateway request at `now` (the system clock when `has_now`
@@ -512,7 +401,7 @@ pub unsafe extern "C" fn sandgate_verifier_decide(
     now: u64,
     out: *mut *mut SandgateDecision,
 ) -> *mut SandgateError {
-    guard("sandgate_verifier_decide", || {
+    guard(|| {
         let out = out_ptr(out, "out", ptr::null_mut())?;
         let v = handle(verifier, "verifier")?;
         let req = AccessRequest {
@@ -523,44 +412,43 @@ pub unsafe extern "C" fn sandgate_verifier_decide(
             ..Default::default()
         };
         let token = access_token.opt("access_token")?;
-        let d = v.0.decision(&req, token, now_of(has_now, now)?);
-        *out = Box::into_raw(Box::new(SandgateDecision {
-            allowed: u8::from(d.allowed),
-            status: d.status,
-            reason: reason_number(d.reason),
-            reason_code: if d.reason.is_some() {
-                reason_code_ptr(d.reason)
-            } else {
-                ptr::null()
+        let d = surface::decide(&v.0, &req, token, optional(has_now, now, "has_now")?);
+        boxed_out(
+            out,
+            SandgateDecision {
+                allowed: u8::from(d.allowed),
+                status: d.status,
+                reason: reason_number(d.reason),
+                reason_code: reason_code_ptr(d.reason),
+                detail: SandgateString::opt(d.detail),
+                grant: grant_code_ptr(d.grant),
+                route: SandgateRoute::of(d.route.as_ref()),
+                path: SandgateString::opt(d.path.as_deref()),
+                query: SandgateString::opt(d.query.as_deref()),
+                error: d
+                    .error()
+                    .map_or(ptr::null_mut(), |e| SandgateError::boxed(&e)),
             },
-            detail: SandgateString::opt(d.detail),
-            grant: d.grant.map_or(ptr::null(), grant_code),
-            route: SandgateRoute::of(d.route.as_ref()),
-            path: SandgateString::opt(d.path.as_deref()),
-            query: SandgateString::opt(d.query.as_deref()),
-            error: d
-                .error()
-                .map_or(ptr::null_mut(), |e| SandgateError::boxed(&e)),
-        }));
+        );
         Ok(())
     })
 }
 
-/// Frees a decision. NULL is ignored.
+/// Frees a decision and its error. NULL is ignored.
 #[no_mangle]
 pub unsafe extern "C" fn sandgate_decision_free(decision: *mut SandgateDecision) {
-    guard_free(|| {
-        if decision.is_null() {
-            return;
-        }
-        let mut d = Box::from_raw(decision);
-        d.detail.release();
-        d.route.release();
-        d.path.release();
-        d.query.release();
-        sandgate_error_free(d.error);
-    })
+    free_owned(decision)
 }
+
+owned!(SandgateDecision {
+    detail,
+    route,
+    path,
+    query,
+    error
+});
+
+// ---------------------------------------------------------------- expires_b36
 
 /// Writes the base-36 form of `expires` (Unix seconds) to `*out`, owned by the caller: free it
 /// with `sandgate_string_free`.
@@ -569,7 +457,7 @@ pub unsafe extern "C" fn sandgate_encode_expires_b36(
     expires: u64,
     out: *mut SandgateString,
 ) -> *mut SandgateError {
-    guard("sandgate_encode_expires_b36", || {
+    guard(|| {
         let out = out_ptr(out, "out", SandgateString::NONE)?;
         *out = SandgateString::new(encode_expires_b36(expires).as_str());
         Ok(())
@@ -583,7 +471,7 @@ pub unsafe extern "C" fn sandgate_decode_expires_b36(
     b36: SandgateStr,
     out: *mut u64,
 ) -> *mut SandgateError {
-    guard("sandgate_decode_expires_b36", || {
+    guard(|| {
         let out = out_ptr(out, "out", 0)?;
         *out = decode_expires_b36(b36.get("b36")?)?;
         Ok(())

@@ -36,14 +36,11 @@ namespace Sandgate
         public static unsafe GeneratedApiKey Generate(string prefix = null)
         {
             Library.EnsureLoaded();
-            byte[] b = Utf8.Encode(prefix, "prefix");
             SandgateGeneratedApiKey* k;
-            SandgateError* e;
-            fixed (byte* p = b)
+            using (var pins = new Pins())
             {
-                e = NativeMethods.sandgate_generate_api_key(Utf8.Str(p, b), out k);
+                Errors.Check(NativeMethods.sandgate_generate_api_key(pins.Str(prefix, "prefix"), out k));
             }
-            Errors.Check(e);
             try
             {
                 return new GeneratedApiKey(new Secret(Utf8.Read(k->Key)), Utf8.Read(k->Prefix), Utf8.Read(k->Hash));
@@ -54,54 +51,34 @@ namespace Sandgate
             }
         }
 
-        /// <summary>The lowercase hex SHA-256 of <paramref name="raw"/>: the stored form of a key.</summary>
-        public static unsafe string Hash(string raw)
+        /// <summary>The lowercase hex SHA-256 of <paramref name="raw"/> (a <see cref="Secret"/> or a plain string): the stored form of a key.</summary>
+        public static unsafe string Hash(Secret raw)
         {
             Library.EnsureLoaded();
-            byte[] b = Utf8.Encode(raw, "raw");
             SandgateString s;
-            SandgateError* e;
-            fixed (byte* p = b)
+            using (var pins = new Pins())
             {
-                e = NativeMethods.sandgate_hash_api_key(Utf8.Str(p, b), &s);
+                Errors.Check(NativeMethods.sandgate_hash_api_key(pins.Str(Secret.Text(raw), "raw"), &s));
             }
-            Errors.Check(e);
             return Utf8.Take(&s);
         }
 
         /// <summary>
-        /// Whether <paramref name="key"/> matches <paramref name="storedHash"/> (constant time), is
-        /// not revoked and not expired, against the system clock. <paramref name="expiresAt"/> is
-        /// RFC 3339 or epoch seconds (null: never expires; unparseable counts as expired).
+        /// Whether <paramref name="key"/> (a <see cref="Secret"/> or a plain string) matches
+        /// <paramref name="storedHash"/> (constant time), is not revoked and not expired at
+        /// <paramref name="now"/> (Unix seconds; null: the system clock). <paramref name="expiresAt"/>
+        /// is RFC 3339 or epoch seconds (null: never expires; unparseable counts as expired).
         /// </summary>
         /// <exception cref="InvalidArgumentException">The stored hash is not 64 lowercase hex digits.</exception>
-        public static bool Verify(string key, string storedHash, string expiresAt = null, bool revoked = false)
-        {
-            return VerifyCore(key, storedHash, expiresAt, revoked, 0, 0);
-        }
-
-        /// <summary><see cref="Verify(string, string, string, bool)"/> at <paramref name="now"/> (Unix seconds).</summary>
-        public static bool Verify(string key, string storedHash, string expiresAt, bool revoked, ulong now)
-        {
-            return VerifyCore(key, storedHash, expiresAt, revoked, 1, now);
-        }
-
-        private static unsafe bool VerifyCore(string key, string storedHash, string expiresAt, bool revoked, byte hasNow, ulong now)
+        public static unsafe bool Verify(Secret key, string storedHash, string expiresAt = null, bool revoked = false, ulong? now = null)
         {
             Library.EnsureLoaded();
-            byte[] k = Utf8.Encode(key, "key");
-            byte[] h = Utf8.Encode(storedHash, "storedHash");
-            byte[] x = Utf8.Encode(expiresAt, "expiresAt");
             byte valid;
-            SandgateError* e;
-            fixed (byte* pk = k)
-            fixed (byte* ph = h)
-            fixed (byte* px = x)
+            using (var pins = new Pins())
             {
-                e = NativeMethods.sandgate_verify_api_key(Utf8.Str(pk, k), Utf8.Str(ph, h), Utf8.Str(px, x),
-                    revoked ? (byte)1 : (byte)0, hasNow, now, out valid);
+                Errors.Check(NativeMethods.sandgate_verify_api_key(pins.Str(Secret.Text(key), "key"), pins.Str(storedHash, "storedHash"),
+                    pins.Str(expiresAt, "expiresAt"), revoked ? (byte)1 : (byte)0, now.HasValue ? (byte)1 : (byte)0, now ?? 0, out valid));
             }
-            Errors.Check(e);
             return valid == 1;
         }
     }

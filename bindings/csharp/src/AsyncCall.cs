@@ -1,4 +1,4 @@
-// One _async call of the C ABI as a Task. The ABI calls back exactly once, on a sandgate
+// One client operation of the C ABI as a Task. The ABI calls back exactly once, on a sandgate
 // runtime thread; a GCHandle keeps the call's state alive until then, and a static delegate
 // keeps the callback's function pointer valid for the life of the process. A
 // CancellationToken is wired to the call's cancel handle, so cancelling aborts the request in
@@ -14,7 +14,7 @@ namespace Sandgate
 {
     internal abstract class AsyncCall
     {
-        /// <summary>The callback passed to every _async function; never collected.</summary>
+        /// <summary>The callback passed to every client operation; never collected.</summary>
         internal static readonly SandgateCallback Callback = MakeCallback();
 
         private static unsafe SandgateCallback MakeCallback()
@@ -62,7 +62,7 @@ namespace Sandgate
 
         /// <summary>
         /// Prepares a call whose native result <paramref name="convert"/> copies and frees.
-        /// Pass <see cref="AsyncCall.Callback"/> and <see cref="UserData"/> to the _async
+        /// Pass <see cref="AsyncCall.Callback"/> and <see cref="UserData"/> to the client
         /// function, then hand its outcome to <see cref="Started"/>.
         /// </summary>
         internal AsyncCall(Func<IntPtr, T> convert, CancellationToken token)
@@ -77,7 +77,7 @@ namespace Sandgate
             get { return GCHandle.ToIntPtr(self); }
         }
 
-        /// <summary>The task of a call the _async function accepted (error null) or refused.</summary>
+        /// <summary>The task of a call the operation accepted (error null) or refused.</summary>
         internal unsafe Task<T> Started(SandgateError* error, CancelHandle cancelHandle)
         {
             handedOver = true;

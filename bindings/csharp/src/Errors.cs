@@ -1,6 +1,8 @@
-// Every sandgate error as a .NET exception. The core decides kind, status, code, request id
-// and denial reason; this file is the one place that turns its error value into an exception.
+// Every sandgate error as a .NET exception. The core decides kind, status, code, request id,
+// denial reason, the bare message and the display line; this file is the one place that turns
+// its error value (core's ErrorView) into an exception.
 using System;
+using System.Runtime.InteropServices;
 using Sandgate.Native;
 
 namespace Sandgate
@@ -51,25 +53,40 @@ namespace Sandgate
         UnknownSandbox = 8,
     }
 
+    /// <summary>How an access decision allowed a request (the core's grants).</summary>
+    public enum Grant
+    {
+        /// <summary>Not allowed.</summary>
+        None = 0,
+        /// <summary><c>open</c>: the sandbox does not require secure access.</summary>
+        Open = 1,
+        /// <summary><c>header</c>: <c>OpenSandbox-Secure-Access</c> matched the access token.</summary>
+        Header = 2,
+        /// <summary><c>signature</c>: the signed route verified.</summary>
+        Signature = 3,
+    }
+
     /// <summary>
     /// Every error sandgate raises. Catch the subclass of a kind (<see cref="ApiException"/>,
     /// <see cref="AccessDeniedException"/>, ...) or this class and switch on <see cref="Kind"/>.
-    /// No field ever holds a secret.
+    /// <see cref="Exception.Message"/> is the bare message; <see cref="ToString"/> starts with the
+    /// core's display line. No field ever holds a secret.
     /// </summary>
     public class SandgateException : Exception
     {
-        internal SandgateException(ErrorKind kind, string kindCode, string message, string detail, int? status,
-            string code, string requestId, DenyReason reason, string reasonCode)
-            : base(message)
+        private readonly string display;
+
+        internal SandgateException(ErrorFields f)
+            : base(f.Message)
         {
-            Kind = kind;
-            KindCode = kindCode;
-            Detail = detail;
-            Status = status;
-            Code = code;
-            RequestId = requestId;
-            Reason = reason;
-            ReasonCode = reasonCode;
+            display = f.Display;
+            Kind = f.Kind;
+            KindCode = f.KindCode;
+            Status = f.Status;
+            Code = f.Code;
+            RequestId = f.RequestId;
+            Reason = f.Reason;
+            ReasonCode = f.ReasonCode;
         }
 
         /// <summary>The category.</summary>
@@ -77,9 +94,6 @@ namespace Sandgate
 
         /// <summary>The category's stable code, for example <c>invalid_argument</c>.</summary>
         public string KindCode { get; }
-
-        /// <summary>The message alone, without the kind, status and code that <see cref="Exception.Message"/> adds.</summary>
-        public string Detail { get; }
 
         /// <summary>The HTTP status (API errors and denials), or null.</summary>
         public int? Status { get; }
@@ -95,13 +109,23 @@ namespace Sandgate
 
         /// <summary>The denial reason's stable code (for example <c>expired</c>), or null.</summary>
         public string ReasonCode { get; }
+
+        /// <summary>
+        /// The core's display line, for example <c>API error 404 SANDBOX::NOT_FOUND: no such
+        /// sandbox (request id r1)</c>; once thrown, the stack trace follows on the next lines
+        /// (where .NET's own <c>ToString()</c> puts it).
+        /// </summary>
+        public override string ToString()
+        {
+            string trace = StackTrace;
+            return trace == null ? display : display + Environment.NewLine + trace;
+        }
     }
 
     /// <summary><c>invalid_argument</c>: a value passed in was rejected before any work was done.</summary>
     public sealed class InvalidArgumentException : SandgateException
     {
-        internal InvalidArgumentException(string kindCode, string message, string detail)
-            : base(ErrorKind.InvalidArgument, kindCode, message, detail, null, null, null, DenyReason.None, null)
+        internal InvalidArgumentException(ErrorFields f) : base(f)
         {
         }
     }
@@ -109,8 +133,7 @@ namespace Sandgate
     /// <summary><c>invalid_config</c>: signing keys (flag string or TOML) or client settings are invalid.</summary>
     public sealed class InvalidConfigException : SandgateException
     {
-        internal InvalidConfigException(string kindCode, string message, string detail)
-            : base(ErrorKind.InvalidConfig, kindCode, message, detail, null, null, null, DenyReason.None, null)
+        internal InvalidConfigException(ErrorFields f) : base(f)
         {
         }
     }
@@ -118,8 +141,7 @@ namespace Sandgate
     /// <summary><c>access_denied</c>: a route or credential was denied; see <see cref="SandgateException.Reason"/> and <see cref="SandgateException.Status"/>.</summary>
     public sealed class AccessDeniedException : SandgateException
     {
-        internal AccessDeniedException(string kindCode, string message, string detail, int? status, DenyReason reason, string reasonCode)
-            : base(ErrorKind.AccessDenied, kindCode, message, detail, status, null, null, reason, reasonCode)
+        internal AccessDeniedException(ErrorFields f) : base(f)
         {
         }
     }
@@ -127,8 +149,7 @@ namespace Sandgate
     /// <summary><c>api</c>: the server answered with an error status; see Status, Code and RequestId.</summary>
     public sealed class ApiException : SandgateException
     {
-        internal ApiException(string kindCode, string message, string detail, int? status, string code, string requestId)
-            : base(ErrorKind.Api, kindCode, message, detail, status, code, requestId, DenyReason.None, null)
+        internal ApiException(ErrorFields f) : base(f)
         {
         }
     }
@@ -139,8 +160,7 @@ namespace Sandgate
     /// </summary>
     public sealed class RequestTimeoutException : SandgateException
     {
-        internal RequestTimeoutException(string kindCode, string message, string detail)
-            : base(ErrorKind.Timeout, kindCode, message, detail, null, null, null, DenyReason.None, null)
+        internal RequestTimeoutException(ErrorFields f) : base(f)
         {
         }
     }
@@ -148,8 +168,7 @@ namespace Sandgate
     /// <summary><c>transport</c>: connecting or talking to the server failed (refused, reset, TLS, DNS).</summary>
     public sealed class TransportException : SandgateException
     {
-        internal TransportException(string kindCode, string message, string detail)
-            : base(ErrorKind.Transport, kindCode, message, detail, null, null, null, DenyReason.None, null)
+        internal TransportException(ErrorFields f) : base(f)
         {
         }
     }
@@ -157,8 +176,7 @@ namespace Sandgate
     /// <summary><c>decode</c>: the server's response could not be decoded.</summary>
     public sealed class DecodeException : SandgateException
     {
-        internal DecodeException(string kindCode, string message, string detail, int? status, string requestId)
-            : base(ErrorKind.Decode, kindCode, message, detail, status, null, requestId, DenyReason.None, null)
+        internal DecodeException(ErrorFields f) : base(f)
         {
         }
     }
@@ -170,8 +188,7 @@ namespace Sandgate
     /// </summary>
     public sealed class CancelledException : SandgateException
     {
-        internal CancelledException(string kindCode, string message, string detail)
-            : base(ErrorKind.Cancelled, kindCode, message, detail, null, null, null, DenyReason.None, null)
+        internal CancelledException(ErrorFields f) : base(f)
         {
         }
     }
@@ -179,10 +196,18 @@ namespace Sandgate
     /// <summary><c>internal</c>: a bug in sandgate (for example a panic caught at the native boundary).</summary>
     public sealed class InternalException : SandgateException
     {
-        internal InternalException(string kindCode, string message, string detail)
-            : base(ErrorKind.Internal, kindCode, message, detail, null, null, null, DenyReason.None, null)
+        internal InternalException(ErrorFields f) : base(f)
         {
         }
+    }
+
+    /// <summary>The fields of an error value, as the core gave them.</summary>
+    internal sealed class ErrorFields
+    {
+        internal ErrorKind Kind;
+        internal string KindCode, Message, Display, Code, RequestId, ReasonCode;
+        internal int? Status;
+        internal DenyReason Reason;
     }
 
     internal static unsafe class Errors
@@ -190,36 +215,63 @@ namespace Sandgate
         /// <summary>Copies a native error value into an exception (the value stays owned by the caller).</summary>
         internal static SandgateException From(SandgateError* e)
         {
-            ErrorKind kind = (ErrorKind)e->Kind;
-            string kindCode = Utf8.Static(e->KindCode);
-            string detail = Utf8.Read(e->Message);
-            string message = Utf8.Read(e->Display) ?? (kindCode + ": " + detail);
-            int? status = e->Status == 0 ? (int?)null : e->Status;
-            string code = Utf8.Read(e->Code);
-            string requestId = Utf8.Read(e->RequestId);
-            switch (kind)
+            return Make(new ErrorFields
+            {
+                Kind = (ErrorKind)e->Kind,
+                KindCode = Utf8.Static(e->KindCode),
+                Message = Utf8.Read(e->Message),
+                Display = Utf8.Read(e->Display),
+                Status = e->Status == 0 ? (int?)null : e->Status,
+                Code = Utf8.Read(e->Code),
+                RequestId = Utf8.Read(e->RequestId),
+                Reason = (DenyReason)e->Reason,
+                ReasonCode = Utf8.Static(e->ReasonCode),
+            });
+        }
+
+        /// <summary>
+        /// The error of a hot-path call (<c>sandgate_verify</c>): a denial's reason (1..) or a
+        /// negative kind, with its static message and display line.
+        /// </summary>
+        internal static SandgateException FromCode(int code, ulong status, byte* message, byte* display)
+        {
+            int kind = code > 0 ? (int)ErrorKind.AccessDenied : -code;
+            return Make(new ErrorFields
+            {
+                Kind = (ErrorKind)kind,
+                KindCode = Codes.Of(Codes.Kinds, kind),
+                Message = Utf8.Static(message),
+                Display = Utf8.Static(display),
+                Status = status == 0 ? (int?)null : (int)status,
+                Reason = code > 0 ? (DenyReason)code : DenyReason.None,
+                ReasonCode = code > 0 ? Codes.Of(Codes.Reasons, code) : null,
+            });
+        }
+
+        private static SandgateException Make(ErrorFields f)
+        {
+            switch (f.Kind)
             {
                 case ErrorKind.InvalidArgument:
-                    return new InvalidArgumentException(kindCode, message, detail);
+                    return new InvalidArgumentException(f);
                 case ErrorKind.InvalidConfig:
-                    return new InvalidConfigException(kindCode, message, detail);
+                    return new InvalidConfigException(f);
                 case ErrorKind.AccessDenied:
-                    return new AccessDeniedException(kindCode, message, detail, status, (DenyReason)e->Reason, Utf8.Static(e->ReasonCode));
+                    return new AccessDeniedException(f);
                 case ErrorKind.Api:
-                    return new ApiException(kindCode, message, detail, status, code, requestId);
+                    return new ApiException(f);
                 case ErrorKind.Timeout:
-                    return new RequestTimeoutException(kindCode, message, detail);
+                    return new RequestTimeoutException(f);
                 case ErrorKind.Transport:
-                    return new TransportException(kindCode, message, detail);
+                    return new TransportException(f);
                 case ErrorKind.Decode:
-                    return new DecodeException(kindCode, message, detail, status, requestId);
+                    return new DecodeException(f);
                 case ErrorKind.Cancelled:
-                    return new CancelledException(kindCode, message, detail);
+                    return new CancelledException(f);
                 case ErrorKind.Internal:
-                    return new InternalException(kindCode, message, detail);
+                    return new InternalException(f);
                 default: // a kind newer than this package: keep every field
-                    return new SandgateException(kind, kindCode, message, detail, status, code, requestId,
-                        (DenyReason)e->Reason, Utf8.Static(e->ReasonCode));
+                    return new SandgateException(f);
             }
         }
 
@@ -236,6 +288,16 @@ namespace Sandgate
             }
         }
 
+        /// <summary>Throws the error a native call returned, after disposing the (unset) handle it was to make.</summary>
+        internal static void Check(SandgateError* e, SafeHandle made)
+        {
+            if (e != null)
+            {
+                made.Dispose();
+                throw Take(e);
+            }
+        }
+
         /// <summary>Throws the error a native call returned; null (success) does nothing.</summary>
         internal static void Check(SandgateError* e)
         {
@@ -245,10 +307,16 @@ namespace Sandgate
             }
         }
 
-        /// <summary>A .NET value that has no UTF-8 form: the one error this package makes itself.</summary>
-        internal static InvalidArgumentException Conversion(string detail)
+        /// <summary>
+        /// An error this package reports itself (a .NET value with no native form), made by the
+        /// core so that its display line is the core's.
+        /// </summary>
+        internal static SandgateException Own(ErrorKind kind, string message)
         {
-            return new InvalidArgumentException("invalid_argument", "invalid argument: " + detail, detail);
+            using (var pins = new Pins())
+            {
+                return Take(NativeMethods.sandgate_error_new((int)kind, pins.Str(message, "message")));
+            }
         }
     }
 }

@@ -45,29 +45,11 @@ namespace Sandgate.Native
         }
     }
 
-    internal sealed class SignedRouteHandle : SandgateHandle
-    {
-        protected override bool ReleaseHandle()
-        {
-            NativeMethods.sandgate_signed_route_free(handle);
-            return true;
-        }
-    }
-
     internal sealed class VerifierHandle : SandgateHandle
     {
         protected override bool ReleaseHandle()
         {
             NativeMethods.sandgate_verifier_free(handle);
-            return true;
-        }
-    }
-
-    internal sealed class ClientOptionsHandle : SandgateHandle
-    {
-        protected override bool ReleaseHandle()
-        {
-            NativeMethods.sandgate_client_options_free(handle);
             return true;
         }
     }

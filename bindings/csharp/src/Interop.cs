@@ -1,8 +1,11 @@
-// Conversions at the boundary: .NET strings to borrowed UTF-8 views and back, and the one
-// check that the native library can be loaded at all.
+// Conversions at the boundary: .NET strings to borrowed UTF-8 views and back, pinning for
+// the inputs that point at other inputs, the core's code tables, and the one check that the
+// native library can be loaded at all.
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Sandgate.Native
@@ -51,9 +54,9 @@ namespace Sandgate.Native
             }
         }
 
-        private static InvalidArgumentException Unencodable(string name)
+        private static SandgateException Unencodable(string name)
         {
-            return Errors.Conversion(name + " is not valid text: it holds a lone UTF-16 surrogate, which has no UTF-8 form");
+            return Errors.Own(ErrorKind.InvalidArgument, name + " is not valid text: it holds a lone UTF-16 surrogate, which has no UTF-8 form");
         }
 
         /// <summary>A view of bytes from <see cref="Encode"/>, pinned at <paramref name="pinned"/>.</summary>
@@ -70,12 +73,7 @@ namespace Sandgate.Native
             return s.Ptr == null ? null : Encoding.UTF8.GetString(s.Ptr, checked((int)(ulong)s.Len));
         }
 
-        internal static string Read(SandgateStr s)
-        {
-            return s.Ptr == null ? null : Encoding.UTF8.GetString(s.Ptr, checked((int)(ulong)s.Len));
-        }
-
-        /// <summary>A static NUL-terminated ASCII string from the library (never freed).</summary>
+        /// <summary>A static NUL-terminated UTF-8 string from the library (never freed).</summary>
         internal static string Static(byte* p)
         {
             if (p == null)
@@ -87,7 +85,7 @@ namespace Sandgate.Native
             {
                 n++;
             }
-            return Encoding.ASCII.GetString(p, n);
+            return Encoding.UTF8.GetString(p, n);
         }
 
         /// <summary>Copies an owned top-level string, then frees (and zeroes) it.</summary>
@@ -105,14 +103,97 @@ namespace Sandgate.Native
 
         private static readonly string[] Ascii = Enumerable.Range(0, 128).Select(c => ((char)c).ToString()).ToArray();
 
-        /// <summary>A one-character key id from its character code (0 = none).</summary>
-        internal static string KeyId(uint code)
+        /// <summary>A one-character key id from its character code (the hot path's form), without allocating for ASCII.</summary>
+        internal static string KeyId(ulong code)
         {
-            if (code == 0)
+            return code < 128 ? Ascii[code] : char.ConvertFromUtf32(checked((int)code));
+        }
+    }
+
+    /// <summary>
+    /// Inputs that point at other inputs (option and metadata arrays of string views), pinned
+    /// until disposed. Null strings stay NULL views: absent for optional inputs, and named by
+    /// the core when required.
+    /// </summary>
+    internal sealed unsafe class Pins : IDisposable
+    {
+        private readonly List<GCHandle> handles = new List<GCHandle>();
+
+        internal SandgateStr Str(string value, string name)
+        {
+            byte[] bytes = Utf8.Encode(value, name);
+            return bytes == null ? default(SandgateStr) : Utf8.Str((byte*)Pin(bytes), bytes);
+        }
+
+        /// <summary>Name/value views of <paramref name="pairs"/>, or null when there are none.</summary>
+        internal SandgateStrPair* Pairs(ICollection<KeyValuePair<string, string>> pairs, string what, out UIntPtr count)
+        {
+            count = (UIntPtr)(pairs == null ? 0 : pairs.Count);
+            if (pairs == null || pairs.Count == 0)
             {
                 return null;
             }
-            return code < 128 ? Ascii[code] : char.ConvertFromUtf32(checked((int)code));
+            var array = new SandgateStrPair[pairs.Count];
+            int i = 0;
+            foreach (KeyValuePair<string, string> p in pairs)
+            {
+                array[i].Name = Str(p.Key, what + " name");
+                array[i++].Value = Str(p.Value, what + " value");
+            }
+            return (SandgateStrPair*)Pin(array);
+        }
+
+        private IntPtr Pin(object array)
+        {
+            GCHandle h = GCHandle.Alloc(array, GCHandleType.Pinned);
+            handles.Add(h);
+            return h.AddrOfPinnedObject();
+        }
+
+        public void Dispose()
+        {
+            foreach (GCHandle h in handles)
+            {
+                h.Free();
+            }
+            handles.Clear();
+        }
+    }
+
+    /// <summary>
+    /// The core's code tables, read from the library once: index = the ABI's enum value. The
+    /// enums ErrorKind, DenyReason and Grant mirror them, which tests/MirrorTests.cs checks.
+    /// </summary>
+    internal static unsafe class Codes
+    {
+        internal static readonly string[] Kinds = Table(n => NativeMethods.sandgate_error_kind_code(n), 1);
+        internal static readonly string[] Reasons = Table(n => NativeMethods.sandgate_deny_reason_code(n), 1);
+        internal static readonly string[] Grants = Table(n => NativeMethods.sandgate_grant_code(n), 1);
+        internal static readonly string[] Forms = Table(n => NativeMethods.sandgate_route_form_code(n), 0);
+
+        private delegate byte* Lookup(int n);
+
+        private static string[] Table(Lookup lookup, int first)
+        {
+            var codes = new List<string>();
+            for (int n = 0; n < first; n++)
+            {
+                codes.Add(null);
+            }
+            for (int n = first; ; n++)
+            {
+                byte* code = lookup(n);
+                if (code == null)
+                {
+                    return codes.ToArray();
+                }
+                codes.Add(Utf8.Static(code));
+            }
+        }
+
+        internal static string Of(string[] table, int value)
+        {
+            return value >= 0 && value < table.Length ? table[value] : null;
         }
     }
 

@@ -85,18 +85,13 @@ namespace Sandgate
         public static unsafe MockServer Start(string routeMode = null, bool trustedHeaders = false)
         {
             Library.EnsureLoaded();
-            byte[] mode = Utf8.Encode(routeMode, "routeMode");
             MockHandle h;
             SandgateError* e;
-            fixed (byte* p = mode)
+            using (var pins = new Pins())
             {
-                e = NativeMethods.sandgate_mock_start(Utf8.Str(p, mode), trustedHeaders ? (byte)1 : (byte)0, out h);
+                e = NativeMethods.sandgate_mock_start(pins.Str(routeMode, "routeMode"), trustedHeaders ? (byte)1 : (byte)0, out h);
             }
-            if (e != null)
-            {
-                h.Dispose();
-                throw Errors.Take(e);
-            }
+            Errors.Check(e, h);
             try
             {
                 return new MockServer(h);

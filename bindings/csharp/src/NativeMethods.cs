@@ -1,9 +1,14 @@
-// The P/Invoke declarations of the sandgate C ABI (bindings/c/include/sandgate.h), and the
-// structs it exchanges, field for field. The contract is docs/c-abi.md: every fallible
-// function returns an owned SandgateError* (null on success); handles are SafeHandles
-// (Handles.cs); result structs are read through pointers and freed with their free function.
+// The P/Invoke mirror of the sandgate C ABI (bindings/c/include/sandgate.h; contract in
+// docs/c-abi.md), written by hand and checked by tests/MirrorTests.cs: every struct's size and
+// field offsets against sandgate_layout() at run time, and every declaration below against the
+// header's prototypes. Fallible functions return an owned SandgateError* (null on success);
+// opaque handles are SafeHandles (Handles.cs); result structs are read through pointers and
+// freed with their free function. Field names are the header's, in PascalCase.
 using System;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+
+[assembly: InternalsVisibleTo("Sandgate.Tests")] // the mirror checks read the structs and the tables
 
 namespace Sandgate.Native
 {
@@ -29,6 +34,13 @@ namespace Sandgate.Native
     }
 
     [StructLayout(LayoutKind.Sequential)]
+    internal struct SandgatePair
+    {
+        public SandgateString Name;
+        public SandgateString Value;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
     internal unsafe struct SandgateError
     {
         public int Kind;
@@ -43,11 +55,97 @@ namespace Sandgate.Native
     }
 
     [StructLayout(LayoutKind.Sequential)]
+    internal struct SandgateExpiry
+    {
+        public byte HasExpires;
+        public ulong Expires;
+        public byte HasTtl;
+        public ulong TtlSeconds;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct SandgateSignedRoute
+    {
+        public SandgateString Token;
+        public SandgateString SandboxId;
+        public ushort Port;
+        public ulong Expires;
+        public SandgateString ExpiresB36;
+        public SandgateString Signature;
+        public SandgateString KeyId;
+        public SandgateString UriPrefix;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal unsafe struct SandgateVerified
+    {
+        public ulong Port;
+        public ulong Expires;
+        public ulong KeyId;
+        public ulong SandboxIdOffset;
+        public ulong SandboxIdLen;
+        public ulong Status;
+        public byte* Message;
+        public byte* Display;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct SandgateRoute
+    {
+        public SandgateString SandboxId;
+        public ushort Port;
+        public byte IsSigned;
+        public ulong Expires;
+        public SandgateString KeyId;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal unsafe struct SandgateDecision
+    {
+        public byte Allowed;
+        public ushort Status;
+        public int Reason;
+        public byte* ReasonCode;
+        public SandgateString Detail;
+        public byte* Grant;
+        public SandgateRoute Route;
+        public SandgateString Path;
+        public SandgateString Query;
+        public SandgateError* Error;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
     internal struct SandgateGeneratedApiKey
     {
         public SandgateString Key;
         public SandgateString Prefix;
         public SandgateString Hash;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct SandgateRetryOptions
+    {
+        public byte HasMaxRetries;
+        public uint MaxRetries;
+        public byte HasInitialBackoffMs;
+        public ulong InitialBackoffMs;
+        public byte HasMaxBackoffMs;
+        public ulong MaxBackoffMs;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal unsafe struct SandgateClientOptions
+    {
+        public SandgateStr Domain;
+        public SandgateStr Protocol;
+        public SandgateStr ApiKey;
+        public SandgateStrPair* Headers;
+        public UIntPtr HeadersLen;
+        public byte HasTimeoutMs;
+        public ulong TimeoutMs;
+        public SandgateStr Language;
+        public SandgateRetryOptions Retry;
+        public byte IgnoreEnv;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -59,16 +157,6 @@ namespace Sandgate.Native
     }
 
     [StructLayout(LayoutKind.Sequential)]
-    internal struct SandgateRoute
-    {
-        public SandgateString SandboxId;
-        public ushort Port;
-        public byte IsSigned;
-        public ulong Expires;
-        public uint KeyId;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
     internal unsafe struct SandgateEndpoint
     {
         public SandgateString Endpoint;
@@ -76,13 +164,6 @@ namespace Sandgate.Native
         public SandgateHeader* Headers;
         public UIntPtr HeadersLen;
         public SandgateRoute Route;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct SandgatePair
-    {
-        public SandgateString Name;
-        public SandgateString Value;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -162,44 +243,16 @@ namespace Sandgate.Native
     }
 
     [StructLayout(LayoutKind.Sequential)]
-    internal struct SandgateSignedRouteParts
+    internal unsafe struct SandgateLayoutEntry
     {
-        public SandgateStr Token;
-        public SandgateStr SandboxId;
-        public SandgateStr ExpiresB36;
-        public SandgateStr Signature;
-        public SandgateStr UriPrefix;
-        public ulong Expires;
-        public ushort Port;
-        public uint KeyId;
+        public byte* TypeName;
+        public byte* Field;
+        public UIntPtr Offset;
+        public UIntPtr Size;
+        public UIntPtr Align;
     }
 
-    [StructLayout(LayoutKind.Sequential)]
-    internal struct SandgateVerifiedRoute
-    {
-        public UIntPtr SandboxIdOffset;
-        public UIntPtr SandboxIdLen;
-        public ulong Expires;
-        public ushort Port;
-        public uint KeyId;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    internal unsafe struct SandgateDecision
-    {
-        public byte Allowed;
-        public ushort Status;
-        public int Reason;
-        public byte* ReasonCode;
-        public SandgateString Detail;
-        public byte* Grant;
-        public SandgateRoute Route;
-        public SandgateString Path;
-        public SandgateString Query;
-        public SandgateError* Error;
-    }
-
-    /// <summary>Completion callback of every _async call; runs once on a sandgate runtime thread.</summary>
+    /// <summary>Completion callback of every client operation; runs once on a sandgate runtime thread.</summary>
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     internal unsafe delegate void SandgateCallback(IntPtr userData, SandgateError* error, IntPtr result);
 
@@ -207,248 +260,167 @@ namespace Sandgate.Native
     {
         /// <summary>The library name: libsandgate_ffi.so, libsandgate_ffi.dylib or sandgate_ffi.dll.</summary>
         internal const string Library = "sandgate_ffi";
+        private const CallingConvention C = CallingConvention.Cdecl;
 
-        // ------------------------------------------------------------ errors and strings
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        // ------------------------------------------------------------ errors, strings, tables
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern byte* sandgate_error_kind_code(int kind);
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern byte* sandgate_deny_reason_code(int reason);
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern byte* sandgate_grant_code(int grant);
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern byte* sandgate_route_form_code(int form);
+        [DllImport(Library, CallingConvention = C)]
         internal static extern void sandgate_error_free(SandgateError* error);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_error_new(int kind, SandgateStr message);
+        [DllImport(Library, CallingConvention = C)]
         internal static extern void sandgate_string_free(SandgateString* s);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern byte* sandgate_version();
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateLayoutEntry* sandgate_layout(UIntPtr index);
 
         // ------------------------------------------------------------ API keys
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_generate_api_key(SandgateStr prefix, out SandgateGeneratedApiKey* result);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern void sandgate_generated_api_key_free(SandgateGeneratedApiKey* key);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_hash_api_key(SandgateStr raw, SandgateString* result);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_verify_api_key(SandgateStr key, SandgateStr storedHash,
             SandgateStr expiresAt, byte revoked, byte hasNow, ulong now, out byte valid);
 
         // ------------------------------------------------------------ client
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern ClientOptionsHandle sandgate_client_options_new();
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern void sandgate_client_options_free(IntPtr options);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_client_options_domain(ClientOptionsHandle options, SandgateStr domain);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_client_options_protocol(ClientOptionsHandle options, SandgateStr protocol);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_client_options_api_key(ClientOptionsHandle options, SandgateStr apiKey);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_client_options_timeout_ms(ClientOptionsHandle options, ulong timeoutMs);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_client_options_header(ClientOptionsHandle options, SandgateStr name, SandgateStr value);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_client_options_retries(ClientOptionsHandle options, byte enabled);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_client_options_language(ClientOptionsHandle options, SandgateStr language);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_client_options_ignore_env(ClientOptionsHandle options, byte ignore);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_client_new(ClientOptionsHandle options, out ClientHandle client);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_client_new(SandgateClientOptions* options, out ClientHandle client);
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_client_base_url(ClientHandle client, SandgateString* result);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern void sandgate_client_free(IntPtr client);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern void sandgate_endpoint_free(SandgateEndpoint* endpoint);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern void sandgate_sandbox_free(SandgateSandbox* sandbox);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern void sandgate_sandbox_list_free(SandgateSandboxList* list);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern void sandgate_created_api_key_free(SandgateCreatedApiKey* key);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern void sandgate_api_key_list_free(SandgateApiKeyList* list);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_client_get_endpoint_async(ClientHandle client, SandgateStr sandboxId,
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_client_get_endpoint(ClientHandle client, SandgateStr sandboxId,
             long port, SandgateCallback callback, IntPtr userData, out CancelHandle cancel);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_client_get_signed_endpoint_async(ClientHandle client, SandgateStr sandboxId,
-            long port, ulong expires, SandgateCallback callback, IntPtr userData, out CancelHandle cancel);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_client_get_signed_endpoint_for_async(ClientHandle client, SandgateStr sandboxId,
-            long port, ulong ttlSeconds, SandgateCallback callback, IntPtr userData, out CancelHandle cancel);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_client_create_api_key_async(ClientHandle client, SandgateStr name,
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_client_get_signed_endpoint(ClientHandle client, SandgateStr sandboxId,
+            long port, SandgateExpiry expiry, SandgateCallback callback, IntPtr userData, out CancelHandle cancel);
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_client_create_api_key(ClientHandle client, SandgateStr name,
             byte hasExpiresAt, ulong expiresAt, SandgateCallback callback, IntPtr userData, out CancelHandle cancel);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_client_list_api_keys_async(ClientHandle client,
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_client_list_api_keys(ClientHandle client,
             SandgateCallback callback, IntPtr userData, out CancelHandle cancel);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_client_revoke_api_key_async(ClientHandle client, SandgateStr keyId,
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_client_revoke_api_key(ClientHandle client, SandgateStr keyId,
             SandgateCallback callback, IntPtr userData, out CancelHandle cancel);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_client_create_sandbox_async(ClientHandle client, SandgateStr image,
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_client_create_sandbox(ClientHandle client, SandgateStr image,
             byte secureAccess, SandgateStrPair* metadata, UIntPtr metadataLen, byte hasTimeout, ulong timeoutSeconds,
             SandgateCallback callback, IntPtr userData, out CancelHandle cancel);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_client_get_sandbox_async(ClientHandle client, SandgateStr sandboxId,
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_client_get_sandbox(ClientHandle client, SandgateStr sandboxId,
             SandgateCallback callback, IntPtr userData, out CancelHandle cancel);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_client_list_sandboxes_async(ClientHandle client,
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_client_list_sandboxes(ClientHandle client,
             SandgateCallback callback, IntPtr userData, out CancelHandle cancel);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_client_delete_sandbox_async(ClientHandle client, SandgateStr sandboxId,
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_client_delete_sandbox(ClientHandle client, SandgateStr sandboxId,
             SandgateCallback callback, IntPtr userData, out CancelHandle cancel);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern void sandgate_cancel(CancelHandle cancel);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern void sandgate_cancel_free(IntPtr cancel);
 
         // ------------------------------------------------------------ mock server
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_mock_start(SandgateStr routeMode, byte trustedHeaders, out MockHandle mock);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_mock_api_url(MockHandle mock, SandgateString* result);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_mock_domain(MockHandle mock, SandgateString* result);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_mock_gateway_url(MockHandle mock, SandgateString* result);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_mock_admin_key(MockHandle mock, SandgateString* result);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_mock_signing_keys(MockHandle mock, SandgateString* result);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_mock_route_mode(MockHandle mock, SandgateString* result);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_mock_now(MockHandle mock, out ulong now);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_mock_set_now(MockHandle mock, ulong now);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_mock_advance(MockHandle mock, long seconds);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_mock_set_faults(MockHandle mock, SandgateFaults* faults);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_mock_clear_faults(MockHandle mock);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_mock_reset(MockHandle mock);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_mock_requests(MockHandle mock, out SandgateMockRequestList* list);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern void sandgate_mock_request_list_free(SandgateMockRequestList* list);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_mock_stop(MockHandle mock);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern void sandgate_mock_free(IntPtr mock);
 
         // ------------------------------------------------------------ signing keys and routes
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_signing_keys_from_flag(SandgateStr flag, out SigningKeysHandle keys);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_signing_keys_from_toml(SandgateStr toml, out SigningKeysHandle keys);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_signing_keys_from_env(SandgateStr keys, SandgateStr activeKey, out SigningKeysHandle result);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_signing_keys_key_ids(SigningKeysHandle keys, SandgateString* result);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_signing_keys_active_key_id(SigningKeysHandle keys, out uint keyId);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_signing_keys_active_key_id(SigningKeysHandle keys, SandgateString* result);
+        [DllImport(Library, CallingConvention = C)]
         internal static extern void sandgate_signing_keys_free(IntPtr keys);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_signer_new(SigningKeysHandle keys, SandgateStr keyId, out SignerHandle signer);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_signer_key_id(SignerHandle signer, out uint keyId);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_signer_sign(SignerHandle signer, SandgateStr sandboxId, long port,
-            ulong expires, out SignedRouteHandle route);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_signed_route_parts(SignedRouteHandle route, out SandgateSignedRouteParts parts);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_wildcard_host(SandgateStr token, SandgateStr baseDomain, SandgateString* result);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern void sandgate_signed_route_free(IntPtr route);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_signer_key_id(SignerHandle signer, SandgateString* result);
+        [DllImport(Library, CallingConvention = C)]
         internal static extern void sandgate_signer_free(IntPtr signer);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_sign(SignerHandle signer, SandgateStr sandboxId, long port,
+            SandgateExpiry expiry, byte hasNow, ulong now, out SandgateSignedRoute* route);
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern void sandgate_signed_route_free(SandgateSignedRoute* route);
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_wildcard_host(SandgateStr token, SandgateStr baseDomain, SandgateString* result);
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_verifier_new(SigningKeysHandle keys, out VerifierHandle verifier);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern void sandgate_verifier_free(IntPtr verifier);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
-        internal static extern SandgateError* sandgate_verifier_verify(VerifierHandle verifier, SandgateStr token,
-            byte hasNow, ulong now, out SandgateVerifiedRoute route);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern int sandgate_verify(VerifierHandle verifier, int form, byte* input, UIntPtr inputLen,
+            byte hasNow, ulong now, SandgateVerified* result);
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_verifier_decide(VerifierHandle verifier, SandgateStr ingressTo,
             SandgateStr host, SandgateStr path, SandgateStr secureAccess, SandgateStr accessToken,
             byte hasNow, ulong now, out SandgateDecision* decision);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern void sandgate_decision_free(SandgateDecision* decision);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_encode_expires_b36(ulong expires, SandgateString* result);
-
-        [DllImport(Library, CallingConvention = CallingConvention.Cdecl)]
+        [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_decode_expires_b36(SandgateStr b36, out ulong expires);
     }
 }

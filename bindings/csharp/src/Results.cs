@@ -92,13 +92,13 @@ namespace Sandgate
     /// <summary>A key just minted: <see cref="Key"/> is here, and only here, once.</summary>
     public sealed class CreatedApiKey
     {
-        private CreatedApiKey(string id, string name, string prefix, Secret key, string expiresAt)
+        private unsafe CreatedApiKey(SandgateCreatedApiKey* k)
         {
-            Id = id;
-            Name = name;
-            Prefix = prefix;
-            Key = key;
-            ExpiresAt = expiresAt;
+            Id = Utf8.Read(k->Id);
+            Name = Utf8.Read(k->Name);
+            Prefix = Utf8.Read(k->Prefix);
+            Key = new Secret(Utf8.Read(k->Key));
+            ExpiresAt = Utf8.Read(k->ExpiresAt);
         }
 
         /// <summary>The key id (for revoking it).</summary>
@@ -127,8 +127,7 @@ namespace Sandgate
             var k = (SandgateCreatedApiKey*)result;
             try
             {
-                return new CreatedApiKey(Utf8.Read(k->Id), Utf8.Read(k->Name), Utf8.Read(k->Prefix),
-                    new Secret(Utf8.Read(k->Key)), Utf8.Read(k->ExpiresAt));
+                return new CreatedApiKey(k);
             }
             finally
             {
@@ -140,14 +139,14 @@ namespace Sandgate
     /// <summary>A key as listed: never its secret or hash.</summary>
     public sealed class ApiKeyInfo
     {
-        private ApiKeyInfo(string id, string name, string prefix, string createdAt, string expiresAt, bool revoked)
+        private unsafe ApiKeyInfo(SandgateApiKeyInfo* k)
         {
-            Id = id;
-            Name = name;
-            Prefix = prefix;
-            CreatedAt = createdAt;
-            ExpiresAt = expiresAt;
-            Revoked = revoked;
+            Id = Utf8.Read(k->Id);
+            Name = Utf8.Read(k->Name);
+            Prefix = Utf8.Read(k->Prefix);
+            CreatedAt = Utf8.Read(k->CreatedAt);
+            ExpiresAt = Utf8.Read(k->ExpiresAt);
+            Revoked = k->Revoked == 1;
         }
 
         /// <summary>The key id.</summary>
@@ -183,9 +182,7 @@ namespace Sandgate
                 var list = new List<ApiKeyInfo>();
                 for (ulong i = 0; i < (ulong)l->Len; i++)
                 {
-                    SandgateApiKeyInfo* k = l->Items + i;
-                    list.Add(new ApiKeyInfo(Utf8.Read(k->Id), Utf8.Read(k->Name), Utf8.Read(k->Prefix),
-                        Utf8.Read(k->CreatedAt), Utf8.Read(k->ExpiresAt), k->Revoked == 1));
+                    list.Add(new ApiKeyInfo(l->Items + i));
                 }
                 return list.AsReadOnly();
             }
@@ -199,16 +196,20 @@ namespace Sandgate
     /// <summary>A sandbox as the server describes it.</summary>
     public sealed class Sandbox
     {
-        private Sandbox(string id, string image, string state, IReadOnlyDictionary<string, string> metadata,
-            bool secureAccess, string createdAt, string expiresAt)
+        private unsafe Sandbox(SandgateSandbox* s)
         {
-            Id = id;
-            Image = image;
-            State = state;
-            Metadata = metadata;
-            SecureAccess = secureAccess;
-            CreatedAt = createdAt;
-            ExpiresAt = expiresAt;
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+            for (ulong i = 0; i < (ulong)s->MetadataLen; i++)
+            {
+                metadata[Utf8.Read(s->Metadata[i].Name)] = Utf8.Read(s->Metadata[i].Value);
+            }
+            Id = Utf8.Read(s->Id);
+            Image = Utf8.Read(s->Image);
+            State = Utf8.Read(s->State);
+            Metadata = new ReadOnlyDictionary<string, string>(metadata);
+            SecureAccess = s->SecureAccess == 1;
+            CreatedAt = Utf8.Read(s->CreatedAt);
+            ExpiresAt = Utf8.Read(s->ExpiresAt);
         }
 
         /// <summary>The sandbox id.</summary>
@@ -239,24 +240,12 @@ namespace Sandgate
                 string.Join(", ", Metadata.OrderBy(m => m.Key, StringComparer.Ordinal).Select(m => m.Key + ": " + m.Value)));
         }
 
-        private static unsafe Sandbox From(SandgateSandbox* s)
-        {
-            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-            for (ulong i = 0; i < (ulong)s->MetadataLen; i++)
-            {
-                SandgatePair* m = s->Metadata + i;
-                metadata[Utf8.Read(m->Name)] = Utf8.Read(m->Value);
-            }
-            return new Sandbox(Utf8.Read(s->Id), Utf8.Read(s->Image), Utf8.Read(s->State),
-                new ReadOnlyDictionary<string, string>(metadata), s->SecureAccess == 1, Utf8.Read(s->CreatedAt), Utf8.Read(s->ExpiresAt));
-        }
-
         internal static unsafe Sandbox Take(IntPtr result)
         {
             var s = (SandgateSandbox*)result;
             try
             {
-                return From(s);
+                return new Sandbox(s);
             }
             finally
             {
@@ -272,7 +261,7 @@ namespace Sandgate
                 var list = new List<Sandbox>();
                 for (ulong i = 0; i < (ulong)l->Len; i++)
                 {
-                    list.Add(From(l->Items + i));
+                    list.Add(new Sandbox(l->Items + i));
                 }
                 return list.AsReadOnly();
             }

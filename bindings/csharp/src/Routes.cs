@@ -47,7 +47,7 @@ namespace Sandgate
                 return null;
             }
             bool signed = r.IsSigned == 1;
-            return new RouteInfo(id, r.Port, signed, signed ? r.Expires : (ulong?)null, signed ? Utf8.KeyId(r.KeyId) : null);
+            return new RouteInfo(id, r.Port, signed, signed ? r.Expires : (ulong?)null, signed ? Utf8.Read(r.KeyId) : null);
         }
     }
 
@@ -68,60 +68,61 @@ namespace Sandgate
                 throw new ArgumentNullException(nameof(keys));
             }
             keys.Handle.ThrowIfClosed(nameof(SigningKeys));
-            byte[] id = Utf8.Encode(keyId, "keyId");
             SandgateError* e;
-            fixed (byte* p = id)
+            using (var pins = new Pins())
             {
-                e = NativeMethods.sandgate_signer_new(keys.Handle, Utf8.Str(p, id), out handle);
+                e = NativeMethods.sandgate_signer_new(keys.Handle, pins.Str(keyId, "keyId"), out handle);
             }
-            if (e != null)
-            {
-                handle.Dispose();
-                throw Errors.Take(e);
-            }
-            uint code;
-            e = NativeMethods.sandgate_signer_key_id(handle, out code);
-            if (e != null)
-            {
-                handle.Dispose();
-                throw Errors.Take(e);
-            }
-            KeyId = Utf8.KeyId(code);
+            Errors.Check(e, handle);
+            SandgateString key;
+            Errors.Check(NativeMethods.sandgate_signer_key_id(handle, &key), handle);
+            KeyId = Utf8.Take(&key);
         }
 
-        /// <summary>The id of the key this signer signs with.</summary>
+        /// <summary>The id of the key this signer signs with (one character).</summary>
         public string KeyId { get; }
 
         /// <summary>Signs a route to <paramref name="port"/> (1..65535) of a sandbox, expiring at <paramref name="expires"/> (Unix seconds).</summary>
         /// <exception cref="InvalidArgumentException">An empty sandbox id or a port out of range.</exception>
-        public unsafe SignedRoute Sign(string sandboxId, int port, ulong expires)
+        public SignedRoute Sign(string sandboxId, int port, ulong expires)
         {
-            handle.ThrowIfClosed(nameof(RouteSigner));
-            byte[] id = Utf8.Encode(sandboxId, "sandboxId");
-            SignedRouteHandle route;
-            SandgateError* e;
-            fixed (byte* p = id)
-            {
-                e = NativeMethods.sandgate_signer_sign(handle, Utf8.Str(p, id), port, expires, out route);
-            }
-            if (e != null)
-            {
-                route.Dispose();
-                throw Errors.Take(e);
-            }
-            // Copy the parts out and free the native route at once: a SignedRoute is a plain value.
-            using (route)
-            {
-                SandgateSignedRouteParts parts;
-                Errors.Check(NativeMethods.sandgate_signed_route_parts(route, out parts));
-                return new SignedRoute(parts);
-            }
+            return SignCore(sandboxId, port, Expiry.At(expires), null);
         }
 
         /// <summary>Signs a route expiring at <paramref name="expires"/> (whole seconds).</summary>
         public SignedRoute Sign(string sandboxId, int port, DateTimeOffset expires)
         {
-            return Sign(sandboxId, port, UnixTime.Seconds(expires));
+            return SignCore(sandboxId, port, Expiry.At(UnixTime.Seconds(expires)), null);
+        }
+
+        /// <summary>
+        /// Signs a route expiring <paramref name="ttl"/> (whole seconds, at least one) after
+        /// <paramref name="now"/> (Unix seconds; null: the system clock).
+        /// </summary>
+        public SignedRoute Sign(string sandboxId, int port, TimeSpan ttl, ulong? now = null)
+        {
+            return SignCore(sandboxId, port, Expiry.Ttl(ttl), now);
+        }
+
+        private unsafe SignedRoute SignCore(string sandboxId, int port, SandgateExpiry expiry, ulong? now)
+        {
+            handle.ThrowIfClosed(nameof(RouteSigner));
+            byte[] id = Utf8.Encode(sandboxId, "sandboxId");
+            SandgateSignedRoute* route;
+            SandgateError* e;
+            fixed (byte* p = id)
+            {
+                e = NativeMethods.sandgate_sign(handle, Utf8.Str(p, id), port, expiry, now.HasValue ? (byte)1 : (byte)0, now ?? 0, out route);
+            }
+            Errors.Check(e);
+            try
+            {
+                return new SignedRoute(route);
+            }
+            finally
+            {
+                NativeMethods.sandgate_signed_route_free(route);
+            }
         }
 
         /// <summary>The key id, never the secret.</summary>
@@ -138,21 +139,21 @@ namespace Sandgate
     }
 
     /// <summary>
-    /// A signed route in every form a gateway accepts (SPEC §1.4). It holds a native handle for
-    /// <see cref="Host"/>: dispose it when done.
+    /// A signed route in every form a gateway accepts (SPEC §1.4): plain data, copied out of the
+    /// core in one call; nothing to dispose.
     /// </summary>
-    public sealed class SignedRoute : IDisposable
+    public sealed class SignedRoute
     {
-        internal SignedRoute(SandgateSignedRouteParts parts)
+        internal unsafe SignedRoute(SandgateSignedRoute* r)
         {
-            Token = Utf8.Read(parts.Token);
-            SandboxId = Utf8.Read(parts.SandboxId);
-            ExpiresB36 = Utf8.Read(parts.ExpiresB36);
-            Signature = Utf8.Read(parts.Signature);
-            UriPrefix = Utf8.Read(parts.UriPrefix);
-            Expires = parts.Expires;
-            Port = parts.Port;
-            KeyId = Utf8.KeyId(parts.KeyId);
+            Token = Utf8.Read(r->Token);
+            SandboxId = Utf8.Read(r->SandboxId);
+            Port = r->Port;
+            Expires = r->Expires;
+            ExpiresB36 = Utf8.Read(r->ExpiresB36);
+            Signature = Utf8.Read(r->Signature);
+            KeyId = Utf8.Read(r->KeyId);
+            UriPrefix = Utf8.Read(r->UriPrefix);
         }
 
         /// <summary><c>{sandbox_id}-{port}-{expires_b36}-{signature}</c>.</summary>
@@ -173,7 +174,7 @@ namespace Sandgate
         /// <summary>The 9-character signature: 8 hex digits and the key id.</summary>
         public string Signature { get; }
 
-        /// <summary>The signing key id.</summary>
+        /// <summary>The signing key id (one character).</summary>
         public string KeyId { get; }
 
         /// <summary>The uri-mode prefix <c>/{sandbox_id}/{port}/{expires_b36}/{signature}</c>.</summary>
@@ -189,16 +190,11 @@ namespace Sandgate
         /// <exception cref="InvalidArgumentException">The base domain is not a DNS name.</exception>
         public unsafe string Host(string baseDomain)
         {
-            byte[] t = Utf8.Encode(Token, "token");
-            byte[] b = Utf8.Encode(baseDomain, "baseDomain");
             SandgateString result;
-            SandgateError* e;
-            fixed (byte* pt = t)
-            fixed (byte* p = b)
+            using (var pins = new Pins())
             {
-                e = NativeMethods.sandgate_wildcard_host(Utf8.Str(pt, t), Utf8.Str(p, b), &result);
+                Errors.Check(NativeMethods.sandgate_wildcard_host(pins.Str(Token, "token"), pins.Str(baseDomain, "baseDomain"), &result));
             }
-            Errors.Check(e);
             return Utf8.Take(&result);
         }
 
@@ -206,11 +202,6 @@ namespace Sandgate
         public override string ToString()
         {
             return Token;
-        }
-
-        /// <summary>Does nothing: a signed route holds no native memory. Kept so code that disposes routes keeps compiling.</summary>
-        public void Dispose()
-        {
         }
     }
 
@@ -251,7 +242,8 @@ namespace Sandgate
             Reason = (DenyReason)d->Reason;
             ReasonCode = Utf8.Static(d->ReasonCode);
             Detail = Utf8.Read(d->Detail);
-            Grant = Utf8.Static(d->Grant);
+            GrantCode = Utf8.Static(d->Grant);
+            Grant = (Grant)Math.Max(0, Array.IndexOf(Codes.Grants, GrantCode));
             Route = RouteInfo.From(d->Route);
             Path = Utf8.Read(d->Path);
             Query = Utf8.Read(d->Query);
@@ -273,8 +265,11 @@ namespace Sandgate
         /// <summary>A short explanation of a denial, or null.</summary>
         public string Detail { get; }
 
-        /// <summary>How access was granted: <c>open</c>, <c>header</c> or <c>signature</c>; null when denied.</summary>
-        public string Grant { get; }
+        /// <summary>How access was granted, else <see cref="Sandgate.Grant.None"/>.</summary>
+        public Grant Grant { get; }
+
+        /// <summary>The grant's stable code: <c>open</c>, <c>header</c> or <c>signature</c>; null when denied.</summary>
+        public string GrantCode { get; }
 
         /// <summary>The route of an allowed request, else null.</summary>
         public RouteInfo Route { get; }
@@ -288,7 +283,7 @@ namespace Sandgate
         /// <summary>The denial as an exception (not thrown), or null when allowed.</summary>
         public AccessDeniedException Error { get; }
 
-        /// <summary>Throws <see cref="Error"/> when the request was denied.</summary>
+        /// <summary>Throws <see cref="Error"/> (the denial as <see cref="AccessDeniedException"/>) when the request was denied.</summary>
         public void ThrowIfDenied()
         {
             if (Error != null)
@@ -301,7 +296,7 @@ namespace Sandgate
         public override string ToString()
         {
             return Allowed
-                ? string.Format("AccessDecision(allowed by {0}, {1}, path {2}{3})", Grant, Route, Path, Query == null ? "" : "?" + Query)
+                ? string.Format("AccessDecision(allowed by {0}, {1}, path {2}{3})", GrantCode, Route, Path, Query == null ? "" : "?" + Query)
                 : string.Format("AccessDecision(denied {0} {1}: {2})", Status, ReasonCode, Detail);
         }
     }
@@ -322,102 +317,99 @@ namespace Sandgate
                 throw new ArgumentNullException(nameof(keys));
             }
             keys.Handle.ThrowIfClosed(nameof(SigningKeys));
-            SandgateError* e = NativeMethods.sandgate_verifier_new(keys.Handle, out handle);
-            if (e != null)
-            {
-                handle.Dispose();
-                throw Errors.Take(e);
-            }
-        }
-
-        /// <summary>Verifies a signed route token against the system clock.</summary>
-        /// <exception cref="AccessDeniedException">The route is denied (see its Reason and Status).</exception>
-        public RouteInfo Verify(string token)
-        {
-            return VerifyCore(token, 0, 0);
-        }
-
-        /// <summary>Verifies a signed route token at <paramref name="now"/> (Unix seconds).</summary>
-        /// <exception cref="AccessDeniedException">The route is denied (see its Reason and Status).</exception>
-        public RouteInfo Verify(string token, ulong now)
-        {
-            return VerifyCore(token, 1, now);
-        }
-
-        private unsafe RouteInfo VerifyCore(string token, byte hasNow, ulong now)
-        {
-            handle.ThrowIfClosed(nameof(RouteVerifier));
-            if (token == null || token.Length > 256)
-            {
-                return VerifyBytes(token, Utf8.Encode(token, "token"), hasNow, now);
-            }
-            // The hot path: the token's UTF-8 on the stack, no allocation but the result (one
-            // spare byte keeps the pointer of an empty token non-NULL: present, not absent).
-            byte* buf = stackalloc byte[token.Length * 3 + 1];
-            int n = Utf8.EncodeTo(token, buf, token.Length * 3, "token");
-            SandgateStr str;
-            str.Ptr = buf;
-            str.Len = (UIntPtr)n;
-            SandgateVerifiedRoute r;
-            Errors.Check(NativeMethods.sandgate_verifier_verify(handle, str, hasNow, now, out r));
-            int offset = checked((int)(ulong)r.SandboxIdOffset), length = checked((int)(ulong)r.SandboxIdLen);
-            string id = n == token.Length ? token.Substring(offset, length) : Encoding.UTF8.GetString(buf + offset, length);
-            return new RouteInfo(id, r.Port, true, r.Expires, Utf8.KeyId(r.KeyId));
-        }
-
-        private unsafe RouteInfo VerifyBytes(string token, byte[] b, byte hasNow, ulong now)
-        {
-            SandgateVerifiedRoute r;
-            SandgateError* e;
-            fixed (byte* p = b)
-            {
-                e = NativeMethods.sandgate_verifier_verify(handle, Utf8.Str(p, b), hasNow, now, out r);
-            }
-            Errors.Check(e);
-            string id = Encoding.UTF8.GetString(b, checked((int)(ulong)r.SandboxIdOffset), checked((int)(ulong)r.SandboxIdLen));
-            return new RouteInfo(id, r.Port, true, r.Expires, Utf8.KeyId(r.KeyId));
+            Errors.Check(NativeMethods.sandgate_verifier_new(keys.Handle, out handle), handle);
         }
 
         /// <summary>
-        /// The full access decision for <paramref name="request"/> against the system clock.
-        /// <paramref name="accessToken"/> is the sandbox's access token, or null when the sandbox
-        /// does not require secure access. Exceptions are for bad input only.
+        /// Verifies a signed route token (the <c>OpenSandbox-Ingress-To</c> value) at
+        /// <paramref name="now"/> (Unix seconds; null: the system clock).
         /// </summary>
-        public AccessDecision Decide(AccessRequest request, string accessToken = null)
+        /// <exception cref="AccessDeniedException">The route is denied (see its Reason and Status).</exception>
+        public RouteInfo Verify(string token, ulong? now = null)
         {
-            return DecideCore(request, accessToken, 0, 0);
+            return VerifyCore(RouteForm.Token, token, "token", now);
         }
 
-        /// <summary>The access decision at <paramref name="now"/> (Unix seconds).</summary>
-        public AccessDecision Decide(AccessRequest request, string accessToken, ulong now)
+        /// <summary><see cref="Verify"/> for a wildcard <c>Host</c> value (<c>{token}.{domain}[:port]</c>).</summary>
+        /// <exception cref="AccessDeniedException">The route is denied (see its Reason and Status).</exception>
+        public RouteInfo VerifyHost(string host, ulong? now = null)
         {
-            return DecideCore(request, accessToken, 1, now);
+            return VerifyCore(RouteForm.Host, host, "host", now);
         }
 
-        private unsafe AccessDecision DecideCore(AccessRequest request, string accessToken, byte hasNow, ulong now)
+        /// <summary><see cref="Verify"/> for a uri-mode path (<c>/{id}/{port}/{expires_b36}/{signature}[/rest]</c>).</summary>
+        /// <exception cref="AccessDeniedException">The route is denied (see its Reason and Status).</exception>
+        public RouteInfo VerifyPath(string path, ulong? now = null)
+        {
+            return VerifyCore(RouteForm.Path, path, "path", now);
+        }
+
+        /// <summary>
+        /// One sandgate_verify call: the input's UTF-8 on the stack (on the heap past 256
+        /// characters), the route or the denial's reason and message back in the same call, and
+        /// the sandbox id cut from the input. Allocates the result only (and the exception).
+        /// </summary>
+        private unsafe RouteInfo VerifyCore(RouteForm form, string input, string name, ulong? now)
+        {
+            handle.ThrowIfClosed(nameof(RouteVerifier));
+            if (input == null)
+            {
+                throw Errors.Own(ErrorKind.InvalidArgument, name + " must not be null");
+            }
+            byte hasNow = now.HasValue ? (byte)1 : (byte)0;
+            SandgateVerified v;
+            int rc, n;
+            byte[] heap = null;
+            byte* stack = stackalloc byte[input.Length <= 256 ? input.Length * 3 + 1 : 1];
+            if (input.Length <= 256)
+            {
+                n = input.Length == 0 ? 0 : Utf8.EncodeTo(input, stack, input.Length * 3, name);
+                rc = NativeMethods.sandgate_verify(handle, (int)form, stack, (UIntPtr)n, hasNow, now ?? 0, &v);
+            }
+            else
+            {
+                heap = Utf8.Encode(input, name);
+                n = heap.Length - 1;
+                fixed (byte* p = heap)
+                {
+                    rc = NativeMethods.sandgate_verify(handle, (int)form, p, (UIntPtr)n, hasNow, now ?? 0, &v);
+                }
+            }
+            if (rc != 0)
+            {
+                throw Errors.FromCode(rc, v.Status, v.Message, v.Display);
+            }
+            int offset = checked((int)v.SandboxIdOffset), length = checked((int)v.SandboxIdLen);
+            string id = n == input.Length ? input.Substring(offset, length)
+                : heap != null ? Encoding.UTF8.GetString(heap, offset, length) : Encoding.UTF8.GetString(stack + offset, length);
+            return new RouteInfo(id, checked((int)v.Port), true, v.Expires, Utf8.KeyId(v.KeyId));
+        }
+
+        /// <summary>
+        /// The full access decision for <paramref name="request"/> at <paramref name="now"/>
+        /// (Unix seconds; null: the system clock). <paramref name="accessToken"/> is the
+        /// sandbox's access token, or null when the sandbox does not require secure access.
+        /// A denial is a decision, not an exception; exceptions are for bad input only.
+        /// </summary>
+        public AccessDecision Decide(AccessRequest request, Secret accessToken = null, ulong? now = null)
+        {
+            return DecideCore(request, accessToken, now);
+        }
+
+        private unsafe AccessDecision DecideCore(AccessRequest request, Secret accessToken, ulong? now)
         {
             if (request == null)
             {
                 throw new ArgumentNullException(nameof(request));
             }
             handle.ThrowIfClosed(nameof(RouteVerifier));
-            byte[] ingress = Utf8.Encode(request.IngressTo, "IngressTo");
-            byte[] host = Utf8.Encode(request.Host, "Host");
-            byte[] path = Utf8.Encode(request.Path, "Path");
-            byte[] secure = Utf8.Encode(request.SecureAccess, "SecureAccess");
-            byte[] token = Utf8.Encode(accessToken, "accessToken");
             SandgateDecision* d;
-            SandgateError* e;
-            fixed (byte* pi = ingress)
-            fixed (byte* ph = host)
-            fixed (byte* pp = path)
-            fixed (byte* ps = secure)
-            fixed (byte* pt = token)
+            using (var pins = new Pins())
             {
-                e = NativeMethods.sandgate_verifier_decide(handle, Utf8.Str(pi, ingress), Utf8.Str(ph, host),
-                    Utf8.Str(pp, path), Utf8.Str(ps, secure), Utf8.Str(pt, token), hasNow, now, out d);
+                Errors.Check(NativeMethods.sandgate_verifier_decide(handle, pins.Str(request.IngressTo, "IngressTo"),
+                    pins.Str(request.Host, "Host"), pins.Str(request.Path, "Path"), pins.Str(request.SecureAccess, "SecureAccess"),
+                    pins.Str(Secret.Text(accessToken), "accessToken"), now.HasValue ? (byte)1 : (byte)0, now ?? 0, out d));
             }
-            Errors.Check(e);
             try
             {
                 return new AccessDecision(d);
@@ -452,15 +444,35 @@ namespace Sandgate
         public static unsafe ulong Decode(string b36)
         {
             Library.EnsureLoaded();
-            byte[] b = Utf8.Encode(b36, "b36");
             ulong v;
-            SandgateError* e;
-            fixed (byte* p = b)
+            using (var pins = new Pins())
             {
-                e = NativeMethods.sandgate_decode_expires_b36(Utf8.Str(p, b), out v);
+                Errors.Check(NativeMethods.sandgate_decode_expires_b36(pins.Str(b36, "b36"), out v));
             }
-            Errors.Check(e);
             return v;
+        }
+    }
+
+    /// <summary>Where sandgate_verify reads a route from: the ABI's SandgateRouteForm (checked by tests/MirrorTests.cs).</summary>
+    internal enum RouteForm
+    {
+        Token = 0,
+        Host = 1,
+        Path = 2,
+    }
+
+    /// <summary>The ABI's expiry value: an instant, or a TTL the core checks (at least one second).</summary>
+    internal static class Expiry
+    {
+        internal static SandgateExpiry At(ulong expires)
+        {
+            return new SandgateExpiry { HasExpires = 1, Expires = expires };
+        }
+
+        /// <summary>Whole seconds of <paramref name="ttl"/> (fractions dropped; under one second is 0, which the core rejects).</summary>
+        internal static SandgateExpiry Ttl(TimeSpan ttl)
+        {
+            return new SandgateExpiry { HasTtl = 1, TtlSeconds = ttl > TimeSpan.Zero ? (ulong)(ttl.Ticks / TimeSpan.TicksPerSecond) : 0 };
         }
     }
 

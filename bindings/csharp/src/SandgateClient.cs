@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Sandgate.Native;
@@ -9,9 +8,32 @@ using Sandgate.Native;
 namespace Sandgate
 {
     /// <summary>
+    /// How the client retries idempotent requests (the core's policy: exponential backoff with
+    /// jitter, <c>Retry-After</c> honoured). Anything left null keeps the core's default.
+    /// </summary>
+    public sealed class RetryOptions
+    {
+        /// <summary>Retries after the first attempt; 0 turns retrying off.</summary>
+        public int? MaxRetries { get; set; }
+
+        /// <summary>The delay before the first retry (rounded up to whole milliseconds).</summary>
+        public TimeSpan? InitialBackoff { get; set; }
+
+        /// <summary>The longest delay between attempts (rounded up to whole milliseconds).</summary>
+        public TimeSpan? MaxBackoff { get; set; }
+
+        /// <inheritdoc/>
+        public override string ToString()
+        {
+            return string.Format("RetryOptions(MaxRetries: {0}, InitialBackoff: {1}, MaxBackoff: {2})",
+                (object)MaxRetries ?? "default", (object)InitialBackoff ?? "default", (object)MaxBackoff ?? "default");
+        }
+    }
+
+    /// <summary>
     /// Settings of a <see cref="SandgateClient"/>. Anything left unset comes from the environment
     /// (<c>OPEN_SANDBOX_DOMAIN</c>, <c>OPEN_SANDBOX_API_KEY</c>, <c>OPEN_SANDBOX_PROTOCOL</c>) and
-    /// then from the defaults (<c>localhost:8080</c>, <c>http</c>, 30 s, retries on).
+    /// then from the defaults (<c>localhost:8080</c>, <c>http</c>, 30 s, the core's retries).
     /// </summary>
     public sealed class SandgateClientOptions
     {
@@ -21,17 +43,17 @@ namespace Sandgate
         /// <summary><c>http</c> or <c>https</c>.</summary>
         public string Protocol { get; set; }
 
-        /// <summary>The API key (a secret), sent as <c>OPEN-SANDBOX-API-KEY</c>.</summary>
-        public string ApiKey { get; set; }
+        /// <summary>The API key (a <see cref="Secret"/> or a plain string), sent as <c>OPEN-SANDBOX-API-KEY</c>.</summary>
+        public Secret ApiKey { get; set; }
 
-        /// <summary>The per-request timeout (rounded up to whole milliseconds; zero or negative is rejected).</summary>
+        /// <summary>The per-request timeout (rounded up to whole milliseconds; zero is rejected).</summary>
         public TimeSpan? Timeout { get; set; }
 
         /// <summary>Headers sent on every request (for example <c>X-OpenSandbox-User</c>).</summary>
         public IDictionary<string, string> Headers { get; } = new Dictionary<string, string>();
 
-        /// <summary>Whether idempotent requests are retried (the core's default policy). Default true.</summary>
-        public bool Retries { get; set; } = true;
+        /// <summary>How idempotent requests are retried; null keeps the defaults.</summary>
+        public RetryOptions Retry { get; set; }
 
         /// <summary>When true, the <c>OPEN_SANDBOX_*</c> environment variables are not read.</summary>
         public bool IgnoreEnvironment { get; set; }
@@ -39,10 +61,10 @@ namespace Sandgate
         /// <summary>Prints the settings with the API key as <c>***</c> and header names only.</summary>
         public override string ToString()
         {
-            return string.Format("SandgateClientOptions(Domain: {0}, Protocol: {1}, ApiKey: {2}, Timeout: {3}, Headers: [{4}], Retries: {5}, IgnoreEnvironment: {6})",
+            return string.Format("SandgateClientOptions(Domain: {0}, Protocol: {1}, ApiKey: {2}, Timeout: {3}, Headers: [{4}], Retry: {5}, IgnoreEnvironment: {6})",
                 Domain ?? "unset", Protocol ?? "unset", ApiKey == null ? "unset" : "***",
                 Timeout.HasValue ? Timeout.Value.ToString() : "unset",
-                string.Join(", ", Headers.Keys.OrderBy(k => k, StringComparer.Ordinal)), Retries, IgnoreEnvironment);
+                string.Join(", ", Headers.Keys.OrderBy(k => k, StringComparer.Ordinal)), (object)Retry ?? "default", IgnoreEnvironment);
         }
     }
 
@@ -66,45 +88,29 @@ namespace Sandgate
         {
             Library.EnsureLoaded();
             options = options ?? new SandgateClientOptions();
-            using (ClientOptionsHandle o = NativeMethods.sandgate_client_options_new())
+            RetryOptions retry = options.Retry ?? new RetryOptions();
+            var o = default(Native.SandgateClientOptions);
+            using (var pins = new Pins())
             {
-                Set(o, "csharp", "language", (h, s) => NativeMethods.sandgate_client_options_language(h, s));
-                if (options.Domain != null)
+                o.Domain = pins.Str(options.Domain, "Domain");
+                o.Protocol = pins.Str(options.Protocol, "Protocol");
+                o.ApiKey = pins.Str(Secret.Text(options.ApiKey), "ApiKey");
+                o.Headers = pins.Pairs(options.Headers, "header", out o.HeadersLen);
+                o.TimeoutMs = Millis(options.Timeout, "Timeout", out o.HasTimeoutMs);
+                o.Language = pins.Str("csharp", "language");
+                if (retry.MaxRetries.HasValue)
                 {
-                    Set(o, options.Domain, "Domain", (h, s) => NativeMethods.sandgate_client_options_domain(h, s));
-                }
-                if (options.Protocol != null)
-                {
-                    Set(o, options.Protocol, "Protocol", (h, s) => NativeMethods.sandgate_client_options_protocol(h, s));
-                }
-                if (options.ApiKey != null)
-                {
-                    Set(o, options.ApiKey, "ApiKey", (h, s) => NativeMethods.sandgate_client_options_api_key(h, s));
-                }
-                if (options.Timeout.HasValue)
-                {
-                    // Zero or negative goes in as 0, which the core rejects when the client is built.
-                    double ms = Math.Ceiling(options.Timeout.Value.TotalMilliseconds);
-                    Errors.Check(NativeMethods.sandgate_client_options_timeout_ms(o, ms > 0 ? (ulong)ms : 0));
-                }
-                foreach (KeyValuePair<string, string> h in options.Headers)
-                {
-                    byte[] name = Utf8.Encode(h.Key, "header name");
-                    byte[] value = Utf8.Encode(h.Value, "header value");
-                    fixed (byte* pn = name)
-                    fixed (byte* pv = value)
+                    if (retry.MaxRetries < 0)
                     {
-                        Errors.Check(NativeMethods.sandgate_client_options_header(o, Utf8.Str(pn, name), Utf8.Str(pv, value)));
+                        throw Errors.Own(ErrorKind.InvalidConfig, "retry MaxRetries must not be negative, got " + retry.MaxRetries);
                     }
+                    o.Retry.HasMaxRetries = 1;
+                    o.Retry.MaxRetries = (uint)retry.MaxRetries.Value;
                 }
-                Errors.Check(NativeMethods.sandgate_client_options_retries(o, options.Retries ? (byte)1 : (byte)0));
-                Errors.Check(NativeMethods.sandgate_client_options_ignore_env(o, options.IgnoreEnvironment ? (byte)1 : (byte)0));
-                SandgateError* e = NativeMethods.sandgate_client_new(o, out handle);
-                if (e != null)
-                {
-                    handle.Dispose();
-                    throw Errors.Take(e);
-                }
+                o.Retry.InitialBackoffMs = Millis(retry.InitialBackoff, "retry InitialBackoff", out o.Retry.HasInitialBackoffMs);
+                o.Retry.MaxBackoffMs = Millis(retry.MaxBackoff, "retry MaxBackoff", out o.Retry.HasMaxBackoffMs);
+                o.IgnoreEnv = options.IgnoreEnvironment ? (byte)1 : (byte)0;
+                Errors.Check(NativeMethods.sandgate_client_new(&o, out handle), handle);
             }
             try
             {
@@ -119,17 +125,19 @@ namespace Sandgate
             }
         }
 
-        private unsafe delegate SandgateError* Setter(ClientOptionsHandle options, SandgateStr value);
-
-        private static unsafe void Set(ClientOptionsHandle options, string value, string name, Setter setter)
+        /// <summary>Whole milliseconds of a span, rounded up; a negative span has none and is an invalid_config error.</summary>
+        private static ulong Millis(TimeSpan? span, string name, out byte has)
         {
-            byte[] b = Utf8.Encode(value, name);
-            SandgateError* e;
-            fixed (byte* p = b)
+            has = span.HasValue ? (byte)1 : (byte)0;
+            if (!span.HasValue)
             {
-                e = setter(options, Utf8.Str(p, b));
+                return 0;
             }
-            Errors.Check(e);
+            if (span.Value < TimeSpan.Zero)
+            {
+                throw Errors.Own(ErrorKind.InvalidConfig, name + " must not be negative, got " + span.Value);
+            }
+            return (ulong)Math.Ceiling(span.Value.TotalMilliseconds);
         }
 
         /// <summary>The server root, <c>protocol://domain</c>.</summary>
@@ -151,7 +159,7 @@ namespace Sandgate
         public unsafe Task<Endpoint> GetEndpointAsync(string sandboxId, int port, CancellationToken cancellationToken = default(CancellationToken))
         {
             return Start(Endpoint.Take, cancellationToken, sandboxId, "sandboxId", (SandgateStr id, IntPtr ud, out CancelHandle cancel) =>
-                NativeMethods.sandgate_client_get_endpoint_async(handle, id, port, AsyncCall.Callback, ud, out cancel));
+                NativeMethods.sandgate_client_get_endpoint(handle, id, port, AsyncCall.Callback, ud, out cancel));
         }
 
         /// <summary>An endpoint whose signed route expires at <paramref name="expires"/> (whole seconds, in the future).</summary>
@@ -159,7 +167,7 @@ namespace Sandgate
             CancellationToken cancellationToken = default(CancellationToken))
         {
             return Start(Endpoint.Take, cancellationToken, sandboxId, "sandboxId", (SandgateStr id, IntPtr ud, out CancelHandle cancel) =>
-                NativeMethods.sandgate_client_get_signed_endpoint_async(handle, id, port, UnixTime.Seconds(expires),
+                NativeMethods.sandgate_client_get_signed_endpoint(handle, id, port, Expiry.At(UnixTime.Seconds(expires)),
                     AsyncCall.Callback, ud, out cancel));
         }
 
@@ -167,10 +175,9 @@ namespace Sandgate
         public unsafe Task<Endpoint> GetSignedEndpointAsync(string sandboxId, int port, TimeSpan ttl,
             CancellationToken cancellationToken = default(CancellationToken))
         {
-            // Fractions of a second are dropped; a ttl under one second goes in as 0, which the core rejects.
-            ulong seconds = WholeSeconds(ttl);
+            SandgateExpiry expiry = Expiry.Ttl(ttl);
             return Start(Endpoint.Take, cancellationToken, sandboxId, "sandboxId", (SandgateStr id, IntPtr ud, out CancelHandle cancel) =>
-                NativeMethods.sandgate_client_get_signed_endpoint_for_async(handle, id, port, seconds, AsyncCall.Callback, ud, out cancel));
+                NativeMethods.sandgate_client_get_signed_endpoint(handle, id, port, expiry, AsyncCall.Callback, ud, out cancel));
         }
 
         /// <summary>
@@ -182,7 +189,7 @@ namespace Sandgate
             CancellationToken cancellationToken = default(CancellationToken))
         {
             return Start(CreatedApiKey.Take, cancellationToken, name, "name", (SandgateStr n, IntPtr ud, out CancelHandle cancel) =>
-                NativeMethods.sandgate_client_create_api_key_async(handle, n,
+                NativeMethods.sandgate_client_create_api_key(handle, n,
                     expiresAt.HasValue ? (byte)1 : (byte)0, expiresAt.HasValue ? UnixTime.Seconds(expiresAt.Value) : 0,
                     AsyncCall.Callback, ud, out cancel));
         }
@@ -191,14 +198,14 @@ namespace Sandgate
         public unsafe Task<IReadOnlyList<ApiKeyInfo>> ListApiKeysAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
             return Start(ApiKeyInfo.TakeList, cancellationToken, null, null, (SandgateStr none, IntPtr ud, out CancelHandle cancel) =>
-                NativeMethods.sandgate_client_list_api_keys_async(handle, AsyncCall.Callback, ud, out cancel));
+                NativeMethods.sandgate_client_list_api_keys(handle, AsyncCall.Callback, ud, out cancel));
         }
 
         /// <summary>Revokes one of the calling user's keys.</summary>
         public unsafe Task RevokeApiKeyAsync(string keyId, CancellationToken cancellationToken = default(CancellationToken))
         {
             return Start(NoResult, cancellationToken, keyId, "keyId", (SandgateStr id, IntPtr ud, out CancelHandle cancel) =>
-                NativeMethods.sandgate_client_revoke_api_key_async(handle, id, AsyncCall.Callback, ud, out cancel));
+                NativeMethods.sandgate_client_revoke_api_key(handle, id, AsyncCall.Callback, ud, out cancel));
         }
 
         /// <summary>
@@ -211,71 +218,42 @@ namespace Sandgate
             CancellationToken cancellationToken = default(CancellationToken))
         {
             // Zero or a negative timeout goes in as 0, which the core rejects.
-            ulong seconds = timeout.HasValue ? WholeSeconds(timeout.Value) : 0;
+            ulong seconds = timeout.HasValue ? Expiry.Ttl(timeout.Value).TtlSeconds : 0;
             return Start(Sandbox.Take, cancellationToken, image, "image", (SandgateStr img, IntPtr ud, out CancelHandle cancel) =>
             {
-                // The metadata array points at the strings' bytes: pin them for the call.
-                var pins = new List<GCHandle>();
-                try
+                using (var pins = new Pins()) // the metadata array points at the strings' bytes
                 {
-                    KeyValuePair<string, string>[] items = metadata == null ? new KeyValuePair<string, string>[0] : metadata.ToArray();
-                    var pairs = new SandgateStrPair[items.Length];
-                    for (int i = 0; i < items.Length; i++)
-                    {
-                        pairs[i].Name = Pin(pins, Utf8.Encode(items[i].Key, "metadata key"));
-                        pairs[i].Value = Pin(pins, Utf8.Encode(items[i].Value, "metadata value"));
-                    }
-                    fixed (SandgateStrPair* meta = pairs)
-                    {
-                        return NativeMethods.sandgate_client_create_sandbox_async(handle, img, secureAccess ? (byte)1 : (byte)0,
-                            meta, (UIntPtr)pairs.Length, timeout.HasValue ? (byte)1 : (byte)0, seconds,
-                            AsyncCall.Callback, ud, out cancel);
-                    }
-                }
-                finally
-                {
-                    foreach (GCHandle pin in pins)
-                    {
-                        pin.Free();
-                    }
+                    UIntPtr count;
+                    SandgateStrPair* meta = pins.Pairs(metadata, "metadata", out count);
+                    return NativeMethods.sandgate_client_create_sandbox(handle, img, secureAccess ? (byte)1 : (byte)0,
+                        meta, count, timeout.HasValue ? (byte)1 : (byte)0, seconds, AsyncCall.Callback, ud, out cancel);
                 }
             });
-        }
-
-        private static unsafe SandgateStr Pin(List<GCHandle> pins, byte[] bytes)
-        {
-            if (bytes == null)
-            {
-                return default(SandgateStr); // NULL: the core names the missing value
-            }
-            GCHandle pin = GCHandle.Alloc(bytes, GCHandleType.Pinned);
-            pins.Add(pin);
-            return Utf8.Str((byte*)pin.AddrOfPinnedObject(), bytes);
         }
 
         /// <summary>Gets one sandbox.</summary>
         public unsafe Task<Sandbox> GetSandboxAsync(string sandboxId, CancellationToken cancellationToken = default(CancellationToken))
         {
             return Start(Sandbox.Take, cancellationToken, sandboxId, "sandboxId", (SandgateStr id, IntPtr ud, out CancelHandle cancel) =>
-                NativeMethods.sandgate_client_get_sandbox_async(handle, id, AsyncCall.Callback, ud, out cancel));
+                NativeMethods.sandgate_client_get_sandbox(handle, id, AsyncCall.Callback, ud, out cancel));
         }
 
         /// <summary>Lists the sandboxes the caller may see.</summary>
         public unsafe Task<IReadOnlyList<Sandbox>> ListSandboxesAsync(CancellationToken cancellationToken = default(CancellationToken))
         {
             return Start(Sandbox.TakeList, cancellationToken, null, null, (SandgateStr none, IntPtr ud, out CancelHandle cancel) =>
-                NativeMethods.sandgate_client_list_sandboxes_async(handle, AsyncCall.Callback, ud, out cancel));
+                NativeMethods.sandgate_client_list_sandboxes(handle, AsyncCall.Callback, ud, out cancel));
         }
 
         /// <summary>Deletes a sandbox.</summary>
         public unsafe Task DeleteSandboxAsync(string sandboxId, CancellationToken cancellationToken = default(CancellationToken))
         {
             return Start(NoResult, cancellationToken, sandboxId, "sandboxId", (SandgateStr id, IntPtr ud, out CancelHandle cancel) =>
-                NativeMethods.sandgate_client_delete_sandbox_async(handle, id, AsyncCall.Callback, ud, out cancel));
+                NativeMethods.sandgate_client_delete_sandbox(handle, id, AsyncCall.Callback, ud, out cancel));
         }
 
         /// <summary>
-        /// Calls one _async function: <paramref name="arg"/> goes in as UTF-8 pinned for the call
+        /// Calls one client operation: <paramref name="arg"/> goes in as UTF-8 pinned for the call
         /// (null stays NULL), <paramref name="userData"/> names the pending call, and the native
         /// result is copied and freed by <paramref name="convert"/> when the callback runs.
         /// </summary>
@@ -291,12 +269,11 @@ namespace Sandgate
             try
             {
                 handle.ThrowIfClosed(nameof(SandgateClient));
-                byte[] bytes = Utf8.Encode(arg, argName);
                 CancelHandle cancel;
                 SandgateError* e;
-                fixed (byte* p = bytes)
+                using (var pins = new Pins())
                 {
-                    e = start(Utf8.Str(p, bytes), call.UserData, out cancel);
+                    e = start(pins.Str(arg, argName), call.UserData, out cancel);
                 }
                 return call.Started(e, cancel);
             }
@@ -304,12 +281,6 @@ namespace Sandgate
             {
                 return call.Failed(ex);
             }
-        }
-
-        /// <summary>Whole seconds of a positive span (fractions dropped); 0 otherwise.</summary>
-        private static ulong WholeSeconds(TimeSpan span)
-        {
-            return span > TimeSpan.Zero ? (ulong)(span.Ticks / TimeSpan.TicksPerSecond) : 0;
         }
 
         private static bool NoResult(IntPtr result)

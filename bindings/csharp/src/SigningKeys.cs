@@ -20,32 +20,33 @@ namespace Sandgate
             ActiveKeyId = activeKeyId;
         }
 
-        /// <summary>Parses the ingress flag string <c>a=BASE64,b=BASE64</c>; a blank string is an empty set.</summary>
+        /// <summary>
+        /// Parses the ingress flag string <c>a=BASE64,b=BASE64</c> (a <see cref="Secret"/> or a
+        /// plain string); a blank string is an empty set.
+        /// </summary>
         /// <exception cref="InvalidConfigException">The string is not a valid key set.</exception>
-        public static unsafe SigningKeys FromFlag(string flag)
+        public static unsafe SigningKeys FromFlag(Secret flag)
         {
-            Library.EnsureLoaded();
-            byte[] b = Utf8.Encode(flag, "flag");
-            SigningKeysHandle h;
-            SandgateError* e;
-            fixed (byte* p = b)
-            {
-                e = NativeMethods.sandgate_signing_keys_from_flag(Utf8.Str(p, b), out h);
-            }
-            return Wrap(e, h);
+            return Parse(flag, "flag", (SandgateStr s, out SigningKeysHandle h) => NativeMethods.sandgate_signing_keys_from_flag(s, out h));
         }
 
-        /// <summary>Parses the server TOML table <c>[ingress.secure_access]</c>.</summary>
+        /// <summary>Parses the server TOML table <c>[ingress.secure_access]</c> (a <see cref="Secret"/> or a plain string).</summary>
         /// <exception cref="InvalidConfigException">The TOML is not a valid key set.</exception>
-        public static unsafe SigningKeys FromToml(string toml)
+        public static unsafe SigningKeys FromToml(Secret toml)
+        {
+            return Parse(toml, "toml", (SandgateStr s, out SigningKeysHandle h) => NativeMethods.sandgate_signing_keys_from_toml(s, out h));
+        }
+
+        private unsafe delegate SandgateError* Parser(SandgateStr text, out SigningKeysHandle handle);
+
+        private static unsafe SigningKeys Parse(Secret text, string name, Parser parse)
         {
             Library.EnsureLoaded();
-            byte[] b = Utf8.Encode(toml, "toml");
             SigningKeysHandle h;
             SandgateError* e;
-            fixed (byte* p = b)
+            using (var pins = new Pins())
             {
-                e = NativeMethods.sandgate_signing_keys_from_toml(Utf8.Str(p, b), out h);
+                e = parse(pins.Str(Secret.Text(text), name), out h);
             }
             return Wrap(e, h);
         }
@@ -60,7 +61,7 @@ namespace Sandgate
         {
             if (env == null)
             {
-                throw Errors.Conversion("env must not be null");
+                throw Errors.Own(ErrorKind.InvalidArgument, "env must not be null");
             }
             string keys, active;
             env.TryGetValue(EnvKeys, out keys);
@@ -85,14 +86,11 @@ namespace Sandgate
         private static unsafe SigningKeys FromEnvValues(string keys, string active)
         {
             Library.EnsureLoaded();
-            byte[] k = Utf8.Encode(keys, EnvKeys);
-            byte[] a = Utf8.Encode(active, EnvActiveKey);
             SigningKeysHandle h;
             SandgateError* e;
-            fixed (byte* pk = k)
-            fixed (byte* pa = a)
+            using (var pins = new Pins())
             {
-                e = NativeMethods.sandgate_signing_keys_from_env(Utf8.Str(pk, k), Utf8.Str(pa, a), out h);
+                e = NativeMethods.sandgate_signing_keys_from_env(pins.Str(keys, EnvKeys), pins.Str(active, EnvActiveKey), out h);
             }
             if (e == null && h.IsInvalid)
             {
@@ -104,11 +102,7 @@ namespace Sandgate
 
         private static unsafe SigningKeys Wrap(SandgateError* e, SigningKeysHandle h)
         {
-            if (e != null)
-            {
-                h.Dispose();
-                throw Errors.Take(e);
-            }
+            Errors.Check(e, h);
             try
             {
                 SandgateString ids;
@@ -119,9 +113,9 @@ namespace Sandgate
                 {
                     list.Add(c.ToString());
                 }
-                uint active;
-                Errors.Check(NativeMethods.sandgate_signing_keys_active_key_id(h, out active));
-                return new SigningKeys(h, new ReadOnlyCollection<string>(list), Utf8.KeyId(active));
+                SandgateString active;
+                Errors.Check(NativeMethods.sandgate_signing_keys_active_key_id(h, &active));
+                return new SigningKeys(h, new ReadOnlyCollection<string>(list), Utf8.Take(&active));
             }
             catch
             {

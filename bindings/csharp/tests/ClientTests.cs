@@ -218,13 +218,7 @@ namespace Sandgate.Tests
             using (var signer = new RouteSigner(keys, "b"))
             using (var verifier = new RouteVerifier(keys))
             {
-                var tokens = Enumerable.Range(0, 8).Select(t =>
-                {
-                    using (SignedRoute r = signer.Sign("sbx-" + t, 1000 + t, 2000000000UL))
-                    {
-                        return r.Token;
-                    }
-                }).ToArray();
+                var tokens = Enumerable.Range(0, 8).Select(t => signer.Sign("sbx-" + t, 1000 + t, 2000000000UL).Token).ToArray();
                 var failures = new ConcurrentQueue<string>();
                 Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, t =>
                 {
@@ -262,7 +256,7 @@ namespace Sandgate.Tests
             var signer = new RouteSigner(keys, "a");
             SignedRoute route = signer.Sign("sbx-001", 8080, 2000000000UL);
             var verifier = new RouteVerifier(keys);
-            var disposables = new IDisposable[] { route, signer, verifier, keys, client, mock };
+            var disposables = new IDisposable[] { signer, verifier, keys, client, mock };
             foreach (IDisposable d in disposables)
             {
                 d.Dispose();
@@ -370,8 +364,8 @@ namespace Sandgate.Tests
                 var noActive = Expect.Throws<InvalidConfigException>(() => new RouteSigner(keys));
                 Assert.AreEqual(ErrorKind.InvalidConfig, noActive.Kind);
                 using (var signer = new RouteSigner(keys, "a"))
-                using (SignedRoute r = signer.Sign("sbx-001", 8080, DateTimeOffset.FromUnixTimeSeconds(2000000000)))
                 {
+                    SignedRoute r = signer.Sign("sbx-001", 8080, DateTimeOffset.FromUnixTimeSeconds(2000000000));
                     Assert.AreEqual("sbx-001-8080-x2qxvk-0ff8cd39a", r.Token);
                     Assert.AreEqual(r.Token, r.HeaderValue);
                     Assert.AreEqual(r.Token, r.ToString());
@@ -380,7 +374,8 @@ namespace Sandgate.Tests
                     Assert.AreEqual("sbx-001-8080-x2qxvk-0ff8cd39a.localhost", host);
                     AccessDecision d = verifier.Decide(new AccessRequest { Host = host, Path = "/x?y" }, "tok", 1900000000UL);
                     Assert.IsTrue(d.Allowed);
-                    Assert.AreEqual("signature", d.Grant);
+                    Assert.AreEqual("signature", d.GrantCode);
+                    Assert.AreEqual(Grant.Signature, d.Grant);
                     Assert.AreEqual("/x", d.Path);
                     Assert.AreEqual("y", d.Query);
                     AccessDecision byPath = verifier.Decide(new AccessRequest { Path = r.UriPrefix + "/ping" }, "tok", 1900000000UL);
@@ -414,7 +409,7 @@ namespace Sandgate.Tests
                 Assert.That(now, Is.InRange(4600UL, 4700UL));
                 Expect.Throws<InvalidArgumentException>(() => mock.SetFaults(new MockFaults { FailNext = -1 }));
                 mock.SetFaults(new MockFaults { FailNext = 1, Status = 502 });
-                using (SandgateClient admin = Mock.Admin(mock, o => o.Retries = false))
+                using (SandgateClient admin = Mock.Admin(mock, o => o.Retry = new RetryOptions { MaxRetries = 0 }))
                 {
                     var e = Expect.Throws<ApiException>(() => admin.ListSandboxesAsync().Wait());
                     Assert.AreEqual(502, e.Status);

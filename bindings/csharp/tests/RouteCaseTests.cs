@@ -1,6 +1,7 @@
 // sdk-tests/cases/parse.json and access.json: access decisions through RouteVerifier.Decide.
 using System.Collections.Generic;
 using NUnit.Framework;
+using Sandgate.Native;
 
 namespace Sandgate.Tests
 {
@@ -47,7 +48,8 @@ namespace Sandgate.Tests
             Assert.AreEqual(reason, d.ReasonCode);
             Assert.AreEqual(status, d.Status);
             Assert.IsNull(d.Route);
-            Assert.IsNull(d.Grant);
+            Assert.IsNull(d.GrantCode);
+            Assert.AreEqual(Grant.None, d.Grant);
             Assert.IsNotEmpty(d.Detail);
             Assert.IsNotNull(d.Error);
             Assert.AreEqual(ErrorKind.AccessDenied, d.Error.Kind);
@@ -105,7 +107,8 @@ namespace Sandgate.Tests
                 {
                     Assert.IsTrue(d.Allowed, d.ToString());
                     Assert.AreEqual(200, d.Status);
-                    Assert.AreEqual("open", d.Grant);
+                    Assert.AreEqual("open", d.GrantCode);
+                    Assert.AreEqual(Grant.Open, d.Grant);
                     RouteChecks.AllowedRoute(d, want);
                 }
                 else
@@ -143,13 +146,11 @@ namespace Sandgate.Tests
                 // ASCII, non-ASCII (UTF-8 offsets differ from UTF-16 ones) and longer than the stack buffer.
                 foreach (string id in new[] { "sbx-001", "sbx-\u00e9t\u00e9-\u6c99\u7bb1-\U0001F512", "long-" + new string('x', 400) })
                 {
-                    using (SignedRoute route = signer.Sign(id, 443, 2000000000UL))
-                    {
-                        RouteInfo info = verifier.Verify(route.Token, 1900000000UL);
-                        Assert.AreEqual(id, info.SandboxId);
-                        Assert.AreEqual(443, info.Port);
-                        Assert.AreEqual("a", info.KeyId);
-                    }
+                    SignedRoute route = signer.Sign(id, 443, 2000000000UL);
+                    RouteInfo info = verifier.Verify(route.Token, 1900000000UL);
+                    Assert.AreEqual(id, info.SandboxId);
+                    Assert.AreEqual(443, info.Port);
+                    Assert.AreEqual("a", info.KeyId);
                 }
                 var empty = Expect.Throws<AccessDeniedException>(() => verifier.Verify("", 0));
                 Assert.AreEqual(DenyReason.Malformed, empty.Reason, "an empty token is present and malformed, not absent");
@@ -180,7 +181,8 @@ namespace Sandgate.Tests
                 {
                     Assert.IsTrue(d.Allowed, d.ToString());
                     Assert.AreEqual(want.Int("status"), d.Status);
-                    Assert.AreEqual(want.Str("grant"), d.Grant);
+                    Assert.AreEqual(want.Str("grant"), d.GrantCode);
+                    Assert.AreEqual(want.Str("grant"), Codes.Grants[(int)d.Grant]);
                     RouteChecks.AllowedRoute(d, want);
                 }
                 else

@@ -1,9 +1,11 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Net.Http;
 using System.Text.RegularExpressions;
+using System.Threading.Tasks;
 using NUnit.Framework;
 
 namespace Sandgate.Tests
@@ -55,6 +57,34 @@ namespace Sandgate.Tests
         public static string Clean(string s)
         {
             return Regex.Replace(s, @"[^A-Za-z0-9 _\-.:=,]", "_");
+        }
+    }
+
+    internal static class Programs
+    {
+        /// <summary>
+        /// Runs <c>mono exe</c> in the exe's folder, with no LD_LIBRARY_PATH or MONO_PATH (the
+        /// native library is found next to Sandgate.dll or not at all); returns the exit code.
+        /// </summary>
+        public static int Mono(string exe, out string output, out string errors)
+        {
+            var psi = new ProcessStartInfo("mono", "\"" + exe + "\"")
+            {
+                UseShellExecute = false,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                WorkingDirectory = Path.GetDirectoryName(exe),
+            };
+            psi.EnvironmentVariables.Remove("LD_LIBRARY_PATH");
+            psi.EnvironmentVariables.Remove("MONO_PATH");
+            using (Process p = Process.Start(psi))
+            {
+                Task<string> err = p.StandardError.ReadToEndAsync();
+                output = p.StandardOutput.ReadToEnd();
+                Assert.IsTrue(p.WaitForExit(60000), exe + " did not exit");
+                errors = err.Result;
+                return p.ExitCode;
+            }
         }
     }
 

@@ -45,9 +45,9 @@ namespace Sandgate.Tests
             int port = (int)v.Int("port");
             using (var keys = SigningKeys.FromFlag(keyId + "=" + v.Str("secret_b64")))
             using (var signer = new RouteSigner(keys, keyId))
-            using (var route = signer.Sign(v.Str("sandbox_id"), port, expires))
             using (var verifier = new RouteVerifier(keys))
             {
+                SignedRoute route = signer.Sign(v.Str("sandbox_id"), port, expires);
                 Assert.AreEqual(v.Str("token"), route.Token);
                 Assert.AreEqual(v.Str("signature"), route.Signature);
                 Assert.AreEqual(v.Str("expires_b36"), route.ExpiresB36);

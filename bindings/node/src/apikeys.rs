@@ -1,7 +1,7 @@
 //! Show-once API-key primitives (SPEC §3.1) over `sandgate::keys`.
 
 use crate::routes::{with_text, TextOrSecret};
-use crate::{seconds_arg, IntoJs, Secret};
+use crate::{opt_seconds, IntoJs, Secret};
 use napi::bindgen_prelude::{BigInt, Either};
 use napi_derive::napi;
 use sandgate::keys::{StoredKeyView, DEFAULT_API_KEY_PREFIX};
@@ -9,8 +9,11 @@ use sandgate::keys::{StoredKeyView, DEFAULT_API_KEY_PREFIX};
 /// A freshly generated key: the raw key (a `Secret`), its display prefix and its hash.
 #[napi(object, object_from_js = false)]
 pub struct GeneratedApiKeyData {
+    /// The raw key: show it once, store only `hash`.
     pub key: Secret,
+    /// The display prefix (the first 12 characters).
     pub prefix: String,
+    /// Lowercase hex SHA-256 of the key: the form to store.
     pub hash: String,
 }
 
@@ -33,9 +36,11 @@ pub fn hash_api_key(#[napi(ts_arg_type = "string | Secret")] raw: TextOrSecret) 
 
 /// What is stored for a key, and when to check it.
 #[napi(object, object_to_js = false)]
+#[derive(Default)]
 pub struct VerifyApiKeyOptions {
     /// The stored expiry (RFC 3339, or epoch seconds/milliseconds); unparseable fails closed.
     pub expires_at: Option<String>,
+    /// Whether the key was revoked (default false).
     pub revoked: Option<bool>,
     /// Unix seconds (default: the system clock).
     pub now: Option<Either<f64, BigInt>>,
@@ -48,17 +53,8 @@ pub fn verify_api_key(
     hash: String,
     options: Option<VerifyApiKeyOptions>,
 ) -> napi::Result<bool> {
-    let options = options.unwrap_or(VerifyApiKeyOptions {
-        expires_at: None,
-        revoked: None,
-        now: None,
-    });
-    let now = options
-        .now
-        .as_ref()
-        .map(|n| seconds_arg("now", n))
-        .transpose()
-        .js()?;
+    let options = options.unwrap_or_default();
+    let now = opt_seconds("now", options.now.as_ref())?;
     let stored = StoredKeyView {
         hash: &hash,
         revoked: options.revoked.unwrap_or(false),

@@ -1,148 +1,205 @@
-//! The Promise-based client over `sandgate::client::Client`.
+//! The Promise-based client over `sandgate::client::Client`, with its options and results
+//! shaped by `sandgate::surface`.
 
-use crate::routes::{route_info, with_text, RouteInfoData, TextOrSecret};
-use crate::{count_arg, port_arg, promise, seconds_arg, CancelToken, IntoJs, Secret};
+use crate::routes::{with_text, RouteInfoData, TextOrSecret};
+use crate::{opt_count, opt_seconds, port_arg, promise, CancelToken, IntoJs, Secret, ToData};
 use napi::bindgen_prelude::{BigInt, Either, Env, PromiseRaw};
 use napi_derive::napi;
-use sandgate::client::{ApiKeyInfo, CreateSandbox, RetryPolicy, Sandbox};
+use sandgate::client::{ApiKeyInfo, CreateSandbox, CreatedApiKey, Sandbox};
+use sandgate::route::check_port;
+use sandgate::surface::{self, EndpointView, Expiry};
 use sandgate::Error;
 use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
+use std::future::Future;
 
-/// Retry settings; unset fields keep the defaults (3 attempts, 500 ms doubling to 8 s).
+/// Retry options (core's `RetryOptions`); unset fields keep the defaults (2 retries, 500 ms
+/// doubling to 8 s).
 #[napi(object, object_to_js = false)]
 pub struct RetryOptions {
-    pub max_attempts: Option<f64>,
+    /// Retries after the first attempt; 0 turns retrying off.
+    pub max_retries: Option<f64>,
+    /// Delay before the first retry, in milliseconds.
     pub initial_backoff_ms: Option<f64>,
+    /// Longest delay between attempts, in milliseconds.
     pub max_backoff_ms: Option<f64>,
 }
 
-/// Client options; unset ones come from `OPEN_SANDBOX_*` env and then the defaults.
+/// Client options (core's `ClientOptions`); unset ones come from `OPEN_SANDBOX_*` env and then
+/// the defaults.
 #[napi(object, object_to_js = false)]
+#[derive(Default)]
 pub struct ClientOptions {
+    /// `host:port`; a scheme written here wins over `protocol`.
     pub domain: Option<String>,
+    /// `http` or `https`.
     pub protocol: Option<String>,
+    /// Per-request timeout in whole milliseconds (at least 1).
     pub timeout_ms: Option<f64>,
+    /// Headers sent with every request.
     pub headers: Option<HashMap<String, String>>,
-    /// `false` turns retries off; an object tunes them.
+    /// An object tunes retries; `false` is `{ maxRetries: 0 }`, `true` the defaults.
     pub retries: Option<Either<bool, RetryOptions>>,
 }
 
-fn config_error(e: Error) -> Error {
-    Error::invalid_config(e.message())
+/// An optional whole number for an option: an `invalid_config` error otherwise.
+fn option_count(what: &str, n: Option<f64>) -> sandgate::Result<Option<u64>> {
+    opt_count(what, n, u32::MAX).map_err(|e| Error::invalid_config(e.message()))
 }
 
-fn millis(what: &str, ms: f64) -> sandgate::Result<Duration> {
-    Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| {
-        Error::invalid_config(format!(
-            "{what} must be a non-negative number of milliseconds, got {ms}"
-        ))
+fn client_options(
+    o: ClientOptions,
+    api_key: Option<&TextOrSecret>,
+) -> sandgate::Result<surface::ClientOptions> {
+    let retry = match o.retries {
+        None | Some(Either::A(true)) => surface::RetryOptions::default(),
+        Some(Either::A(false)) => surface::RetryOptions::off(),
+        Some(Either::B(r)) => surface::RetryOptions {
+            max_retries: option_count("retries.maxRetries", r.max_retries)?.map(|n| n as u32),
+            initial_backoff_ms: option_count("retries.initialBackoffMs", r.initial_backoff_ms)?,
+            max_backoff_ms: option_count("retries.maxBackoffMs", r.max_backoff_ms)?,
+        },
+    };
+    Ok(surface::ClientOptions {
+        domain: o.domain,
+        protocol: o.protocol,
+        api_key: api_key.map(|k| with_text(k, |k| k.into())),
+        timeout_ms: option_count("timeoutMs", o.timeout_ms)?,
+        headers: o.headers.unwrap_or_default().into_iter().collect(),
+        language: Some("node".to_owned()),
+        retry,
+        ignore_env: false,
     })
 }
 
-fn retry_policy(r: &Either<bool, RetryOptions>) -> sandgate::Result<RetryPolicy> {
-    match r {
-        Either::A(true) => Ok(RetryPolicy::default()),
-        Either::A(false) => Ok(RetryPolicy::none()),
-        Either::B(o) => {
-            let mut p = RetryPolicy::default();
-            if let Some(n) = o.max_attempts {
-                p.max_attempts = count_arg("retries.maxAttempts", n, u64::from(u32::MAX))
-                    .map_err(config_error)? as u32;
-            }
-            if let Some(ms) = o.initial_backoff_ms {
-                p.initial_backoff = millis("retries.initialBackoffMs", ms)?;
-            }
-            if let Some(ms) = o.max_backoff_ms {
-                p.max_backoff = millis("retries.maxBackoffMs", ms)?;
-            }
-            Ok(p)
-        }
-    }
-}
-
-/// An endpoint: where to send requests and the headers to send with them.
+/// An endpoint (core's `EndpointView`): where to send requests and the headers to send.
 #[napi(object, object_from_js = false, use_nullable = true)]
 pub struct EndpointData {
+    /// The endpoint as the server returned it (no scheme).
     pub endpoint: String,
+    /// `protocol://endpoint`.
     pub url: String,
+    /// Headers to send with every request to `url` (may hold the access token).
     pub headers: BTreeMap<String, String>,
     /// `headers` with the access token replaced by `***`.
     pub redacted_headers: BTreeMap<String, String>,
+    /// The signed route, for a signed endpoint.
     pub route: Option<RouteInfoData>,
 }
 
-fn endpoint_data(e: sandgate::Endpoint) -> EndpointData {
-    EndpointData {
-        redacted_headers: e.redacted_headers(),
-        route: e.route.as_ref().map(route_info),
-        endpoint: e.endpoint,
-        url: e.url,
-        headers: e.headers,
+impl ToData for EndpointView {
+    type Data = EndpointData;
+    fn data(self) -> EndpointData {
+        EndpointData {
+            endpoint: self.endpoint,
+            url: self.url,
+            headers: self.headers,
+            redacted_headers: self.redacted_headers,
+            route: self.route.map(RouteInfoData::from),
+        }
     }
 }
 
 /// A key just minted; `key` is the raw key, shown this one time.
 #[napi(object, object_from_js = false, use_nullable = true)]
 pub struct CreatedApiKeyData {
+    /// The key id (to revoke it).
     pub id: String,
+    /// The name given at creation.
     pub name: String,
+    /// The display prefix (the first 12 characters of the key).
     pub prefix: String,
+    /// The raw key.
     pub key: Secret,
+    /// When the key expires (RFC 3339).
     pub expires_at: Option<String>,
 }
 
 /// A key as listed: never its secret or hash.
 #[napi(object, object_from_js = false, use_nullable = true)]
 pub struct ApiKeyInfoData {
+    /// The key id.
     pub id: String,
+    /// The name given at creation.
     pub name: String,
+    /// The display prefix.
     pub prefix: String,
+    /// When the key was created (RFC 3339).
     pub created_at: Option<String>,
+    /// When the key expires (RFC 3339).
     pub expires_at: Option<String>,
+    /// Whether the key was revoked.
     pub revoked: bool,
 }
 
-fn key_info(k: ApiKeyInfo) -> ApiKeyInfoData {
-    ApiKeyInfoData {
-        id: k.id,
-        name: k.name,
-        prefix: k.prefix,
-        created_at: k.created_at,
-        expires_at: k.expires_at,
-        revoked: k.revoked,
+impl ToData for ApiKeyInfo {
+    type Data = ApiKeyInfoData;
+    fn data(self) -> ApiKeyInfoData {
+        ApiKeyInfoData {
+            id: self.id,
+            name: self.name,
+            prefix: self.prefix,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+            revoked: self.revoked,
+        }
+    }
+}
+
+impl ToData for CreatedApiKey {
+    type Data = CreatedApiKeyData;
+    fn data(self) -> CreatedApiKeyData {
+        CreatedApiKeyData {
+            id: self.id,
+            name: self.name,
+            prefix: self.prefix,
+            key: Secret::new(self.key),
+            expires_at: self.expires_at,
+        }
     }
 }
 
 /// A sandbox.
 #[napi(object, object_from_js = false, use_nullable = true)]
 pub struct SandboxData {
+    /// The sandbox id.
     pub id: String,
+    /// The image URI.
     pub image: Option<String>,
+    /// The lifecycle state, e.g. `Running`.
     pub state: String,
+    /// Metadata, including `access.owner`.
     pub metadata: BTreeMap<String, String>,
+    /// Whether routes to it must be signed or carry its access token.
     pub secure_access: bool,
+    /// When it was created (RFC 3339).
     pub created_at: Option<String>,
+    /// When it expires (RFC 3339).
     pub expires_at: Option<String>,
 }
 
-fn sandbox_data(s: Sandbox) -> SandboxData {
-    SandboxData {
-        id: s.id,
-        image: s.image,
-        state: s.state,
-        metadata: s.metadata,
-        secure_access: s.secure_access,
-        created_at: s.created_at,
-        expires_at: s.expires_at,
+impl ToData for Sandbox {
+    type Data = SandboxData;
+    fn data(self) -> SandboxData {
+        SandboxData {
+            id: self.id,
+            image: self.image,
+            state: self.state,
+            metadata: self.metadata,
+            secure_access: self.secure_access,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+        }
     }
 }
 
 /// What to create.
 #[napi(object, object_to_js = false)]
 pub struct CreateSandboxOptions {
+    /// Image URI.
     pub image: String,
+    /// Require signed routes or the access token header.
     pub secure_access: Option<bool>,
+    /// Metadata to attach.
     pub metadata: Option<HashMap<String, String>>,
     /// Lifetime in seconds (default: the server's).
     pub timeout_seconds: Option<f64>,
@@ -154,37 +211,30 @@ pub struct Client {
     inner: sandgate::Client,
 }
 
+impl Client {
+    /// `work` on a clone of the core client, as a Promise.
+    fn call<'env, V: ToData, W: Future<Output = sandgate::Result<V>> + Send + 'static>(
+        &self,
+        env: &'env Env,
+        cancel: Option<&CancelToken>,
+        work: impl FnOnce(sandgate::Client) -> W,
+    ) -> napi::Result<PromiseRaw<'env, V::Data>> {
+        promise(env, cancel, work(self.inner.clone()))
+    }
+}
+
 #[napi]
 impl Client {
+    /// A client from `options` and `apiKey`, each falling back to the env, then the defaults.
     #[napi(constructor, catch_unwind)]
     pub fn new(
         options: Option<ClientOptions>,
         #[napi(ts_arg_type = "string | Secret")] api_key: Option<TextOrSecret>,
     ) -> napi::Result<Self> {
-        let mut b = sandgate::Client::builder().language("node");
-        if let Some(o) = options {
-            if let Some(d) = o.domain {
-                b = b.domain(d);
-            }
-            if let Some(p) = o.protocol {
-                b = b.protocol(p);
-            }
-            if let Some(ms) = o.timeout_ms {
-                b = b.timeout(millis("timeoutMs", ms).js()?);
-            }
-            for (k, v) in o.headers.unwrap_or_default() {
-                b = b.header(k, v);
-            }
-            if let Some(r) = &o.retries {
-                b = b.retry(retry_policy(r).js()?);
-            }
-        }
-        if let Some(k) = &api_key {
-            b = with_text(k, |k| b.api_key(k));
-        }
-        Ok(Client {
-            inner: b.build().js()?,
-        })
+        let inner = client_options(options.unwrap_or_default(), api_key.as_ref())
+            .and_then(|o| o.build())
+            .js()?;
+        Ok(Client { inner })
     }
 
     /// `protocol://domain`.
@@ -199,6 +249,7 @@ impl Client {
         self.inner.user_agent().to_owned()
     }
 
+    /// The endpoint of `port` of a sandbox, with the headers to send to it.
     #[napi(catch_unwind)]
     pub fn get_endpoint<'env>(
         &self,
@@ -207,14 +258,12 @@ impl Client {
         port: f64,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, EndpointData>> {
-        let port = port_arg(port).js()?;
-        let c = self.inner.clone();
-        promise(
-            env,
-            cancel,
-            async move { c.get_endpoint(&sandbox_id, port).await },
-            |_, e| Ok(endpoint_data(e)),
-        )
+        let port = port_arg(port).and_then(check_port).js()?;
+        self.call(env, cancel, |c| async move {
+            c.get_endpoint(&sandbox_id, port)
+                .await
+                .map(EndpointView::from)
+        })
     }
 
     /// A signed endpoint expiring at `expires` (Unix seconds) or in `ttlSeconds`: exactly one.
@@ -228,33 +277,13 @@ impl Client {
         ttl_seconds: Option<f64>,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, EndpointData>> {
-        let port = port_arg(port).js()?;
-        let c = self.inner.clone();
-        match (expires, ttl_seconds) {
-            (Some(e), None) => {
-                let expires = seconds_arg("expires", &e).js()?;
-                promise(
-                    env,
-                    cancel,
-                    async move { c.get_signed_endpoint(&sandbox_id, port, expires).await },
-                    |_, e| Ok(endpoint_data(e)),
-                )
-            }
-            (None, Some(t)) => {
-                let ttl =
-                    Duration::from_secs(count_arg("ttlSeconds", t, u64::from(u32::MAX)).js()?);
-                promise(
-                    env,
-                    cancel,
-                    async move { c.get_signed_endpoint_for(&sandbox_id, port, ttl).await },
-                    |_, e| Ok(endpoint_data(e)),
-                )
-            }
-            _ => Err(Error::invalid_argument(
-                "a signed endpoint needs exactly one of expires or ttlSeconds",
-            ))
-            .js(),
-        }
+        let port = port_arg(port).and_then(check_port).js()?;
+        let expires = opt_seconds("expires", expires.as_ref())?;
+        let ttl = opt_count("ttlSeconds", ttl_seconds, u32::MAX).js()?;
+        let expiry = Expiry::from_options(expires, ttl).js()?;
+        self.call(env, cancel, |c| async move {
+            surface::get_signed_endpoint(&c, &sandbox_id, port, expiry).await
+        })
     }
 
     /// Mints an API key for the calling user; `expiresAt` is Unix seconds.
@@ -266,43 +295,23 @@ impl Client {
         expires_at: Option<Either<f64, BigInt>>,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, CreatedApiKeyData>> {
-        let expires_at = expires_at
-            .as_ref()
-            .map(|e| seconds_arg("expiresAt", e))
-            .transpose()
-            .js()?;
-        let c = self.inner.clone();
-        promise(
-            env,
-            cancel,
-            async move { c.create_api_key(name.as_deref(), expires_at).await },
-            |_, k| {
-                Ok(CreatedApiKeyData {
-                    id: k.id,
-                    name: k.name,
-                    prefix: k.prefix,
-                    key: Secret::new(k.key),
-                    expires_at: k.expires_at,
-                })
-            },
-        )
+        let expires_at = opt_seconds("expiresAt", expires_at.as_ref())?;
+        self.call(env, cancel, |c| async move {
+            c.create_api_key(name.as_deref(), expires_at).await
+        })
     }
 
+    /// The calling user's keys.
     #[napi(catch_unwind)]
     pub fn list_api_keys<'env>(
         &self,
         env: &'env Env,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, Vec<ApiKeyInfoData>>> {
-        let c = self.inner.clone();
-        promise(
-            env,
-            cancel,
-            async move { c.list_api_keys().await },
-            |_, keys| Ok(keys.into_iter().map(key_info).collect()),
-        )
+        self.call(env, cancel, |c| async move { c.list_api_keys().await })
     }
 
+    /// Revokes a key by its id.
     #[napi(catch_unwind)]
     pub fn revoke_api_key<'env>(
         &self,
@@ -310,15 +319,14 @@ impl Client {
         key_id: String,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let c = self.inner.clone();
-        promise(
+        self.call(
             env,
             cancel,
-            async move { c.revoke_api_key(&key_id).await },
-            |_, ()| Ok(()),
+            |c| async move { c.revoke_api_key(&key_id).await },
         )
     }
 
+    /// Creates a sandbox (never retried once sent).
     #[napi(catch_unwind)]
     pub fn create_sandbox<'env>(
         &self,
@@ -326,26 +334,17 @@ impl Client {
         options: CreateSandboxOptions,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, SandboxData>> {
-        let timeout = options
-            .timeout_seconds
-            .map(|t| count_arg("timeoutSeconds", t, u64::from(u32::MAX)))
-            .transpose()
-            .js()?;
+        let timeout = opt_count("timeoutSeconds", options.timeout_seconds, u32::MAX).js()?;
         let req = CreateSandbox {
             image: options.image,
             secure_access: options.secure_access.unwrap_or(false),
             metadata: options.metadata.unwrap_or_default().into_iter().collect(),
             timeout,
         };
-        let c = self.inner.clone();
-        promise(
-            env,
-            cancel,
-            async move { c.create_sandbox(&req).await },
-            |_, s| Ok(sandbox_data(s)),
-        )
+        self.call(env, cancel, |c| async move { c.create_sandbox(&req).await })
     }
 
+    /// One sandbox by id.
     #[napi(catch_unwind)]
     pub fn get_sandbox<'env>(
         &self,
@@ -353,30 +352,24 @@ impl Client {
         sandbox_id: String,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, SandboxData>> {
-        let c = self.inner.clone();
-        promise(
+        self.call(
             env,
             cancel,
-            async move { c.get_sandbox(&sandbox_id).await },
-            |_, s| Ok(sandbox_data(s)),
+            |c| async move { c.get_sandbox(&sandbox_id).await },
         )
     }
 
+    /// Every sandbox the caller may see.
     #[napi(catch_unwind)]
     pub fn list_sandboxes<'env>(
         &self,
         env: &'env Env,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, Vec<SandboxData>>> {
-        let c = self.inner.clone();
-        promise(
-            env,
-            cancel,
-            async move { c.list_sandboxes().await },
-            |_, list| Ok(list.into_iter().map(sandbox_data).collect()),
-        )
+        self.call(env, cancel, |c| async move { c.list_sandboxes().await })
     }
 
+    /// Deletes a sandbox.
     #[napi(catch_unwind)]
     pub fn delete_sandbox<'env>(
         &self,
@@ -384,12 +377,8 @@ impl Client {
         sandbox_id: String,
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, ()>> {
-        let c = self.inner.clone();
-        promise(
-            env,
-            cancel,
-            async move { c.delete_sandbox(&sandbox_id).await },
-            |_, ()| Ok(()),
-        )
+        self.call(env, cancel, |c| async move {
+            c.delete_sandbox(&sandbox_id).await
+        })
     }
 }

@@ -1,6 +1,6 @@
 //! The in-process mock server (`sandgate-mock`) for tests.
 
-use crate::{count_arg, seconds_arg, seconds_js, IntoJs, Secret};
+use crate::{opt_count, seconds_arg, seconds_js, IntoJs, Secret};
 use napi::bindgen_prelude::{BigInt, Either};
 use napi_derive::napi;
 use sandgate::{Error, SecretString};
@@ -18,22 +18,30 @@ pub struct MockOptions {
 /// Faults for the next API requests; they replace the pending ones.
 #[napi(object, object_to_js = false)]
 pub struct FaultOptions {
+    /// How many of the next API requests fail.
     pub fail_next: Option<f64>,
     /// Status of injected failures (default 503).
     pub status: Option<f64>,
+    /// `Retry-After` seconds sent with injected failures.
     pub retry_after: Option<f64>,
+    /// Delay before every API answer, in milliseconds.
     pub latency_ms: Option<f64>,
+    /// How many of the next API requests get their connection dropped.
     pub drop_next: Option<f64>,
+    /// How many of the next API answers are not JSON.
     pub corrupt_next: Option<f64>,
 }
 
 /// One API request the mock received.
 #[napi(object, object_from_js = false, use_nullable = true)]
 pub struct RequestRecordData {
+    /// The HTTP method.
     pub method: String,
+    /// The request path.
     pub path: String,
     /// 0 when the connection was dropped by a fault.
     pub status: u32,
+    /// The `User-Agent` sent.
     pub user_agent: Option<String>,
 }
 
@@ -41,12 +49,6 @@ pub struct RequestRecordData {
 #[napi]
 pub struct MockServer {
     inner: sandgate_mock::MockServer,
-}
-
-fn u32_opt(what: &str, v: Option<f64>) -> sandgate::Result<u32> {
-    Ok(v.map(|n| count_arg(what, n, u64::from(u32::MAX)))
-        .transpose()?
-        .unwrap_or(0) as u32)
 }
 
 #[napi]
@@ -66,11 +68,13 @@ impl MockServer {
         })
     }
 
+    /// `http://127.0.0.1:PORT` of the API.
     #[napi(getter, catch_unwind)]
     pub fn api_url(&self) -> String {
         self.inner.api_url()
     }
 
+    /// `http://127.0.0.1:PORT` of the verifying gateway.
     #[napi(getter, catch_unwind)]
     pub fn gateway_url(&self) -> String {
         self.inner.gateway_url()
@@ -96,6 +100,7 @@ impl MockServer {
         ))
     }
 
+    /// `header`, `wildcard` or `uri`.
     #[napi(getter, catch_unwind)]
     pub fn route_mode(&self) -> String {
         self.inner.route_mode().as_str().to_owned()
@@ -113,6 +118,7 @@ impl MockServer {
         seconds_js(self.inner.now())
     }
 
+    /// Sets the mock clock to `now` (Unix seconds).
     #[napi(catch_unwind)]
     pub fn set_now(&self, now: Either<f64, BigInt>) -> napi::Result<()> {
         self.inner.set_now(seconds_arg("now", &now).js()?);
@@ -133,33 +139,23 @@ impl MockServer {
         Ok(())
     }
 
+    /// Faults for the next API requests; they replace the pending ones.
     #[napi(catch_unwind)]
     pub fn set_faults(&self, faults: FaultOptions) -> napi::Result<()> {
+        let count = |what, n, max| opt_count(what, n, max).js();
+        let n = |what, v| Ok::<_, napi::Error>(count(what, v, u32::MAX)?.unwrap_or(0) as u32);
         let f = Faults {
-            fail_next: u32_opt("failNext", faults.fail_next).js()?,
-            status: faults
-                .status
-                .map(|s| count_arg("status", s, u64::from(u16::MAX)))
-                .transpose()
-                .js()?
-                .unwrap_or(0) as u16,
-            retry_after: faults
-                .retry_after
-                .map(|s| count_arg("retryAfter", s, u64::from(u32::MAX)))
-                .transpose()
-                .js()?,
-            latency_ms: faults
-                .latency_ms
-                .map(|s| count_arg("latencyMs", s, u64::from(u32::MAX)))
-                .transpose()
-                .js()?
-                .unwrap_or(0),
-            drop_next: u32_opt("dropNext", faults.drop_next).js()?,
-            corrupt_next: u32_opt("corruptNext", faults.corrupt_next).js()?,
+            fail_next: n("failNext", faults.fail_next)?,
+            status: count("status", faults.status, u16::MAX.into())?.unwrap_or(0) as u16,
+            retry_after: count("retryAfter", faults.retry_after, u32::MAX)?,
+            latency_ms: count("latencyMs", faults.latency_ms, u32::MAX)?.unwrap_or(0),
+            drop_next: n("dropNext", faults.drop_next)?,
+            corrupt_next: n("corruptNext", faults.corrupt_next)?,
         };
         self.inner.set_faults(f).js()
     }
 
+    /// Drops the pending faults.
     #[napi(catch_unwind)]
     pub fn clear_faults(&self) {
         self.inner.clear_faults();

@@ -1,11 +1,13 @@
-//! Signing keys, route signing and verification: thin wrappers over `sandgate::route` and
-//! `sandgate::keys`.
+//! Signing keys, route signing and verification: conversions to and from `sandgate::surface`.
 
-use crate::{port_arg, seconds_arg, seconds_js, IntoJs, Secret};
+use crate::{
+    error_data, opt_seconds, port_arg, seconds_arg, seconds_js, ErrorData, IntoJs, Secret,
+};
 use napi::bindgen_prelude::{BigInt, ClassInstance, Either};
 use napi_derive::napi;
 use sandgate::keys::parse_key_id;
-use sandgate::{AccessRequest, RouteInfo};
+use sandgate::surface::{self, Decision, Expiry, RouteForm, RouteView};
+use sandgate::AccessRequest;
 
 /// Text given either as a plain string or as a `Secret`.
 pub(crate) type TextOrSecret<'a> = Either<String, ClassInstance<'a, Secret>>;
@@ -76,22 +78,27 @@ impl SigningKeys {
     }
 }
 
-/// What a route names (SPEC §1.3).
+/// What a route names (SPEC §1.3): core's `RouteView`.
 #[napi(object, object_from_js = false, use_nullable = true)]
 pub struct RouteInfoData {
+    /// The sandbox id.
     pub sandbox_id: String,
+    /// The sandbox port.
     pub port: u32,
     /// Unix seconds: a number, or a bigint above 2^53-1. Null for an unsigned route.
     pub expires: Option<Either<f64, BigInt>>,
+    /// One character. Null for an unsigned route.
     pub key_id: Option<String>,
 }
 
-pub(crate) fn route_info(r: &RouteInfo) -> RouteInfoData {
-    RouteInfoData {
-        sandbox_id: r.sandbox_id.clone(),
-        port: u32::from(r.port),
-        expires: r.expires.map(seconds_js),
-        key_id: r.key_id.map(String::from),
+impl From<RouteView> for RouteInfoData {
+    fn from(r: RouteView) -> Self {
+        RouteInfoData {
+            sandbox_id: r.sandbox_id,
+            port: u32::from(r.port),
+            expires: r.expires.map(seconds_js),
+            key_id: r.key_id,
+        }
     }
 }
 
@@ -117,7 +124,7 @@ impl RouteSigner {
         self.inner.key_id().to_string()
     }
 
-    /// Signs `(sandboxId, port, expires)`.
+    /// Signs `(sandboxId, port)` expiring at `expires`.
     #[napi(catch_unwind)]
     pub fn sign(
         &self,
@@ -126,34 +133,43 @@ impl RouteSigner {
         expires: Either<f64, BigInt>,
     ) -> napi::Result<SignedRouteData> {
         let port = port_arg(port).js()?;
-        let expires = seconds_arg("expires", &expires).js()?;
-        let r = self.inner.sign(&sandbox_id, port, expires).js()?;
+        let expiry = Expiry::At(seconds_arg("expires", &expires).js()?);
+        let r = surface::sign(&self.inner, &sandbox_id, port, expiry, None).js()?;
         Ok(SignedRouteData {
-            token: r.token(),
-            sandbox_id: r.sandbox_id().to_owned(),
-            port: u32::from(r.port()),
-            expires: seconds_js(r.expires()),
-            expires_b36: r.expires_b36().to_owned(),
-            signature: r.signature().to_owned(),
-            key_id: r.key_id().to_string(),
-            uri_prefix: r.uri_prefix(),
-            header_value: r.header_value(),
+            header_value: r.token.clone(),
+            token: r.token,
+            sandbox_id: r.sandbox_id,
+            port: u32::from(r.port),
+            expires: seconds_js(r.expires),
+            expires_b36: r.expires_b36,
+            signature: r.signature,
+            key_id: r.key_id,
+            uri_prefix: r.uri_prefix,
         })
     }
 }
 
-/// A signed route (SPEC §1.2), as plain data: every form is rendered by core at signing time.
+/// A signed route (SPEC §1.2): core's `SignedRouteView`, plus its header value (the token).
 #[napi(object, object_from_js = false)]
 pub struct SignedRouteData {
+    /// The token `{sandboxId}-{port}-{expiresB36}-{signature}`.
     pub token: String,
+    /// The sandbox id.
     pub sandbox_id: String,
+    /// The sandbox port.
     pub port: u32,
+    /// Expiry, Unix seconds: a number, or a bigint above 2^53-1.
     pub expires: Either<f64, BigInt>,
+    /// Expiry in base 36.
     #[napi(js_name = "expiresB36")]
     pub expires_b36: String,
+    /// The 9-character signature (8 hex digits and the key id).
     pub signature: String,
+    /// The signing key id (one character).
     pub key_id: String,
+    /// The uri-mode prefix `/{sandboxId}/{port}/{expiresB36}/{signature}`.
     pub uri_prefix: String,
+    /// The `OpenSandbox-Ingress-To` value (the token).
     pub header_value: String,
 }
 
@@ -167,24 +183,53 @@ pub fn wildcard_host(token: String, base_domain: String) -> napi::Result<String>
 /// Where a request's route comes from (SPEC §1.4) and the access header it carried.
 #[napi(object, object_to_js = false)]
 pub struct AccessRequestData {
+    /// The `OpenSandbox-Ingress-To` header.
     pub ingress_to: Option<String>,
+    /// The `Host` header.
     pub host: Option<String>,
+    /// Path and query (the route itself in uri mode).
     pub path: Option<String>,
     /// `OpenSandbox-Secure-Access` as sent (an empty string counts as sent).
     pub secure_access: Option<String>,
 }
 
-/// The full access decision of SPEC §1.5.
+/// The full access decision of SPEC §1.5: core's `Decision`, with its denial as an error.
 #[napi(object, object_from_js = false, use_nullable = true)]
 pub struct AccessDecisionData {
+    /// Whether the request may pass.
     pub allowed: bool,
+    /// The denial reason code (denied requests).
     pub reason: Option<String>,
+    /// The HTTP status a gateway answers: 200 when allowed.
     pub status: u32,
+    /// A short explanation (denied requests).
     pub detail: Option<String>,
+    /// How access was granted: `open`, `header` or `signature` (allowed requests).
     pub grant: Option<String>,
+    /// The route (allowed requests).
     pub route: Option<RouteInfoData>,
+    /// The upstream path, starting with `/` (allowed requests).
     pub path: Option<String>,
+    /// The upstream query without `?` (allowed requests that had one).
     pub query: Option<String>,
+    /// The denial as core's `access_denied` error (denied requests).
+    pub error: Option<ErrorData>,
+}
+
+impl From<Decision> for AccessDecisionData {
+    fn from(d: Decision) -> Self {
+        AccessDecisionData {
+            error: d.error().as_ref().map(error_data),
+            allowed: d.allowed,
+            reason: d.reason_code().map(str::to_owned),
+            status: u32::from(d.status),
+            detail: d.detail.map(str::to_owned),
+            grant: d.grant_code().map(str::to_owned),
+            route: d.route.map(RouteInfoData::from),
+            path: d.path,
+            query: d.query,
+        }
+    }
 }
 
 /// Verifies routes and takes access decisions.
@@ -195,6 +240,7 @@ pub struct RouteVerifier {
 
 #[napi]
 impl RouteVerifier {
+    /// A verifier that accepts routes signed with any of `keys`.
     #[napi(constructor, catch_unwind)]
     pub fn new(keys: &SigningKeys) -> Self {
         RouteVerifier {
@@ -202,19 +248,19 @@ impl RouteVerifier {
         }
     }
 
-    /// Verifies a route token at `now` (default: the system clock).
+    /// Verifies the route in `input` read as `form` (`token`, `host` or `path`) at `now`
+    /// (default: the system clock).
     #[napi(catch_unwind)]
     pub fn verify(
         &self,
-        token: String,
+        form: String,
+        input: String,
         now: Option<Either<f64, BigInt>>,
     ) -> napi::Result<RouteInfoData> {
-        let now = match &now {
-            Some(n) => seconds_arg("now", n).js()?,
-            None => sandgate::now_unix(),
-        };
-        let route = self.inner.verify_at(&token, now).js()?;
-        Ok(route_info(&route.to_info()))
+        let form = RouteForm::from_code(&form).js()?;
+        let now = opt_seconds("now", now.as_ref())?;
+        let route = surface::verify_owned(&self.inner, form, &input, now).js()?;
+        Ok(route.into())
     }
 
     /// The decision for `request` to a sandbox whose access token is `accessToken` (none for
@@ -223,14 +269,12 @@ impl RouteVerifier {
     pub fn decide(
         &self,
         request: AccessRequestData,
-        access_token: Option<String>,
+        #[napi(ts_arg_type = "string | Secret | undefined | null")] access_token: Option<
+            TextOrSecret,
+        >,
         now: Option<Either<f64, BigInt>>,
     ) -> napi::Result<AccessDecisionData> {
-        let now = now
-            .as_ref()
-            .map(|n| seconds_arg("now", n))
-            .transpose()
-            .js()?;
+        let now = opt_seconds("now", now.as_ref())?;
         let req = AccessRequest {
             ingress_to: request.ingress_to.as_deref(),
             host: request.host.as_deref(),
@@ -238,16 +282,10 @@ impl RouteVerifier {
             secure_access: request.secure_access.as_deref(),
             ..Default::default()
         };
-        let d = self.inner.decision(&req, access_token.as_deref(), now);
-        Ok(AccessDecisionData {
-            allowed: d.allowed,
-            reason: d.reason.map(|r| r.code().to_owned()),
-            status: u32::from(d.status),
-            detail: d.detail.map(str::to_owned),
-            grant: d.grant.map(|g| g.code().to_owned()),
-            route: d.route.as_ref().map(route_info),
-            path: d.path,
-            query: d.query,
-        })
+        let d = match &access_token {
+            Some(t) => with_text(t, |t| surface::decide(&self.inner, &req, Some(t), now)),
+            None => surface::decide(&self.inner, &req, None, now),
+        };
+        Ok(d.into())
     }
 }

@@ -162,14 +162,14 @@ describe('client', () => {
   test('client: secrets print *** (created key, admin key, access token)', async () => {
     const user = new Client({ domain: mock.domain, headers: { 'X-OpenSandbox-User': 'p', 'X-OpenSandbox-Roles': 'operator' } });
     const created = await user.createApiKey({ name: 'print' });
-    const raw = created.key.reveal();
+    const raw = created.key.expose();
     assert.ok(raw.startsWith('osk_') && raw.length === 47);
-    const adminRaw = mock.adminKey.reveal();
+    const adminRaw = mock.adminKey.expose();
     const sb = await admin.createSandbox({ image: 'x', secureAccess: true });
     const ep = await admin.getEndpoint(sb.id, 80);
     const token = ep.headers['OpenSandbox-Secure-Access'];
     assert.ok(token.length > 20, 'the header value is there to send');
-    const keysFlag = mock.signingKeys.reveal();
+    const keysFlag = mock.signingKeys.expose();
 
     for (const [value, secret] of [
       [created, raw],

@@ -152,7 +152,7 @@ describe('errors', () => {
     const client = new Client({ domain: '127.0.0.1:9' });
     await assert.rejects(client.getEndpoint('sbx', '80'), (e) => e instanceof sandgate.InvalidArgument && /port/.test(e.message));
     await assert.rejects(client.getEndpoint('sbx', 80, { signal: 'x' }), /signal must be an AbortSignal/);
-    await assert.rejects(client.getSignedEndpoint('sbx', 80, {}), /exactly one of expires or ttlSeconds/);
+    await assert.rejects(client.getSignedEndpoint('sbx', 80, {}), /give exactly one of expires \(Unix seconds\) and ttl \(seconds\)/);
     await assert.rejects(client.getSignedEndpoint('sbx', 80, { expires: 1, ttlSeconds: 2 }), /exactly one/);
   });
 
@@ -160,8 +160,10 @@ describe('errors', () => {
     const checks = [
       [{ timeout: 5 }, /unknown client option "timeout"/],
       [{ timeoutMs: -1 }, /timeoutMs/],
-      [{ timeoutMs: 0 }, /timeout must be greater than zero/],
-      [{ retries: { maxAttempts: 0 } }, /max_attempts must be at least 1/],
+      [{ timeoutMs: 0 }, /timeout_ms must be at least 1/],
+      [{ retries: { maxAttempts: 0 } }, /unknown retries option "maxAttempts"/],
+      [{ retries: { maxRetries: -1 } }, /retries\.maxRetries must be a whole number/],
+      [{ retries: { initialBackoffMs: 9000, maxBackoffMs: 10 } }, /initial_backoff_ms \(9000 ms\) must not exceed max_backoff_ms \(10 ms\)/],
       [{ headers: { 'bad header': 'x' } }, /not a valid header name/],
       [{ apiKey: 'line\nbreak' }, /API key/],
     ];

@@ -131,14 +131,14 @@ for (const mode of scenario.modes) {
         switch (step.op) {
           case 'create_api_key': {
             assert.equal(result.name, e.name);
-            const raw = result.key.reveal();
+            const raw = result.key.expose();
             if (e.prefix_is_key_start) assert.equal(result.prefix, raw.slice(0, 12));
             break;
           }
           case 'list_api_keys':
             assert.equal(result.length, e.count);
             if (e.never_contains_key) {
-              const raw = saved[e.never_contains_key].key.reveal();
+              const raw = saved[e.never_contains_key].key.expose();
               for (const k of result) for (const v of Object.values(k)) assert.ok(!String(v).includes(raw));
             }
             break;

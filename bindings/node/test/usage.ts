@@ -35,10 +35,10 @@ export async function flow(signal: AbortSignal): Promise<number> {
   const user = new Client({
     domain: mock.domain,
     headers: { 'X-OpenSandbox-User': 'ts', 'X-OpenSandbox-Roles': 'operator' },
-    retries: { maxAttempts: 2, initialBackoffMs: 10 },
+    retries: { maxRetries: 1, initialBackoffMs: 10, maxBackoffMs: 100 },
   });
   const created: CreatedApiKey = await user.createApiKey({ name: 'ts', expiresAt: 4_000_000_000 }, { signal });
-  const raw: string = created.key.reveal();
+  const raw: string = created.key.expose();
   const withKey = new Client({ apiKey: created.key });
   const sb: Sandbox = await withKey.createSandbox({ image: 'python:3.11', secureAccess: true, metadata: { a: 'b' } });
   const owner: string | undefined = sb.metadata['access.owner'];

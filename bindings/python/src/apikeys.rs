@@ -40,7 +40,7 @@ pub fn generate_api_key(py: Python<'_>, prefix: &str) -> PyResult<GeneratedApiKe
         .detach(move || sandgate::generate_api_key(&prefix))
         .py(py)?;
     Ok(GeneratedApiKey {
-        key: Py::new(py, Secret::from_core(g.key))?,
+        key: Py::new(py, Secret(g.key))?,
         prefix: g.prefix,
         hash: g.hash,
     })

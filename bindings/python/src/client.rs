@@ -1,21 +1,19 @@
-//! `Client` (blocking, GIL released) and `_AsyncClient` (asyncio futures; the public
-//! `AsyncClient` in `sandgate/_async.py` wraps it in coroutines), and the results they return.
+//! `Client` (blocking, GIL released) and `AsyncClient` (coroutines), their options
+//! (`surface::ClientOptions`, `RetryOptions`) and the results they return.
 
-use crate::bridge::{awaitable, block_on};
-use crate::convert::{dict, duration, repr, str_map, unix_seconds};
-use crate::errors::{conversion_as, to_py};
-use crate::route::RouteInfo;
+use crate::convert::{dict, int, opt_millis, opt_unix_seconds, repr, str_map};
+use crate::errors::IntoPyResult;
+use crate::route::{expiry, RouteInfo};
 use crate::secret::{Secret, SecretArg};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict};
-use pyo3::IntoPyObjectExt;
-use sandgate::client::{ClientBuilder, CreateSandbox, RetryPolicy};
+use pyo3::types::PyDict;
+use sandgate::client::CreateSandbox;
+use sandgate::surface::{self, EndpointView};
 use sandgate::ErrorKind;
-use std::future::Future;
 
 /// An endpoint of a sandbox port. Send `headers` with every request to `url`.
 #[pyclass(frozen, module = "sandgate")]
-pub struct Endpoint(sandgate::Endpoint);
+pub struct Endpoint(EndpointView);
 
 #[pymethods]
 impl Endpoint {
@@ -37,13 +35,13 @@ impl Endpoint {
     /// The signed route this endpoint carries, or `None` for an unsigned endpoint.
     #[getter]
     fn route(&self) -> Option<RouteInfo> {
-        self.0.route.clone().map(RouteInfo::from)
+        self.0.route.clone().map(RouteInfo)
     }
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         Ok(format!(
             "Endpoint(url={}, headers={}, route={})",
             repr(py, &self.0.url),
-            repr(py, dict(py, &self.0.redacted_headers())?),
+            repr(py, dict(py, &self.0.redacted_headers)?),
             self.route()
                 .map_or_else(|| "None".to_owned(), |r| repr(py, r)),
         ))
@@ -56,10 +54,12 @@ pub struct CreatedApiKey(sandgate::CreatedApiKey);
 
 #[pymethods]
 impl CreatedApiKey {
+    /// The key's id (use it to revoke the key).
     #[getter]
     fn id(&self) -> &str {
         &self.0.id
     }
+    /// The key's name.
     #[getter]
     fn name(&self) -> &str {
         &self.0.name
@@ -69,10 +69,10 @@ impl CreatedApiKey {
     fn prefix(&self) -> &str {
         &self.0.prefix
     }
-    /// The raw key as a `Secret`: `key.reveal()` gives the text.
+    /// The raw key as a `Secret`: `key.expose()` gives the text.
     #[getter]
     fn key(&self) -> Secret {
-        Secret::from_core(self.0.key.clone())
+        Secret(self.0.key.clone())
     }
     /// Expiry (RFC 3339), if any.
     #[getter]
@@ -97,26 +97,32 @@ pub struct ApiKeyInfo(sandgate::client::ApiKeyInfo);
 
 #[pymethods]
 impl ApiKeyInfo {
+    /// The key's id.
     #[getter]
     fn id(&self) -> &str {
         &self.0.id
     }
+    /// The key's name.
     #[getter]
     fn name(&self) -> &str {
         &self.0.name
     }
+    /// Display prefix: the first 12 characters of the key.
     #[getter]
     fn prefix(&self) -> &str {
         &self.0.prefix
     }
+    /// Creation time (RFC 3339), if the server sent it.
     #[getter]
     fn created_at(&self) -> Option<&str> {
         self.0.created_at.as_deref()
     }
+    /// Expiry (RFC 3339), if any.
     #[getter]
     fn expires_at(&self) -> Option<&str> {
         self.0.expires_at.as_deref()
     }
+    /// Whether the key was revoked.
     #[getter]
     fn revoked(&self) -> bool {
         self.0.revoked
@@ -141,10 +147,12 @@ pub struct Sandbox(sandgate::client::Sandbox);
 
 #[pymethods]
 impl Sandbox {
+    /// The sandbox id.
     #[getter]
     fn id(&self) -> &str {
         &self.0.id
     }
+    /// The image the sandbox runs, if the server sent it.
     #[getter]
     fn image(&self) -> Option<&str> {
         self.0.image.as_deref()
@@ -159,14 +167,17 @@ impl Sandbox {
     fn metadata<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         dict(py, &self.0.metadata)
     }
+    /// Whether the sandbox requires secure access (an access token or a signed route).
     #[getter]
     fn secure_access(&self) -> bool {
         self.0.secure_access
     }
+    /// Creation time (RFC 3339), if the server sent it.
     #[getter]
     fn created_at(&self) -> Option<&str> {
         self.0.created_at.as_deref()
     }
+    /// Expiry (RFC 3339), if any.
     #[getter]
     fn expires_at(&self) -> Option<&str> {
         self.0.expires_at.as_deref()
@@ -184,8 +195,65 @@ impl Sandbox {
     }
 }
 
-/// Builds a core client from the Python options. Unset options come from `OPEN_SANDBOX_*`
-/// and then the core's defaults.
+/// Retry options of a client: `max_retries` retries after the first attempt (0 turns
+/// retrying off), backing off from `initial_backoff` up to `max_backoff` (seconds as a number
+/// or a `timedelta`). An option left `None` keeps sandgate's default.
+#[pyclass(frozen, eq, module = "sandgate")]
+#[derive(Clone, PartialEq)]
+pub struct RetryOptions(surface::RetryOptions);
+
+#[pymethods]
+impl RetryOptions {
+    #[new]
+    #[pyo3(signature = (max_retries = None, initial_backoff = None, max_backoff = None))]
+    fn new(
+        py: Python<'_>,
+        max_retries: Option<&Bound<'_, PyAny>>,
+        initial_backoff: Option<&Bound<'_, PyAny>>,
+        max_backoff: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let kind = ErrorKind::InvalidConfig;
+        let options = surface::RetryOptions {
+            max_retries: max_retries
+                .map(|n| int(n, "max_retries", kind))
+                .transpose()?,
+            initial_backoff_ms: opt_millis(py, initial_backoff, "initial_backoff", kind)?,
+            max_backoff_ms: opt_millis(py, max_backoff, "max_backoff", kind)?,
+        };
+        options.policy().py(py)?;
+        Ok(RetryOptions(options))
+    }
+    /// Retries after the first attempt (0 = off), or `None` for the default.
+    #[getter]
+    fn max_retries(&self) -> Option<u32> {
+        self.0.max_retries
+    }
+    /// Delay before the first retry in seconds, or `None` for the default.
+    #[getter]
+    fn initial_backoff(&self) -> Option<f64> {
+        self.0.initial_backoff_ms.map(seconds)
+    }
+    /// Longest delay between attempts in seconds, or `None` for the default.
+    #[getter]
+    fn max_backoff(&self) -> Option<f64> {
+        self.0.max_backoff_ms.map(seconds)
+    }
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "RetryOptions(max_retries={}, initial_backoff={}, max_backoff={})",
+            repr(py, self.max_retries()),
+            repr(py, self.initial_backoff()),
+            repr(py, self.max_backoff())
+        )
+    }
+}
+
+fn seconds(ms: u64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+/// A core client from the Python options through `surface::ClientOptions`: unset options come
+/// from `OPEN_SANDBOX_*` and then the core's defaults.
 fn build(
     py: Python<'_>,
     domain: Option<String>,
@@ -193,74 +261,42 @@ fn build(
     api_key: Option<SecretArg>,
     timeout: Option<&Bound<'_, PyAny>>,
     headers: Option<&Bound<'_, PyAny>>,
-    retries: Option<&Bound<'_, PyAny>>,
+    retry: Option<RetryOptions>,
 ) -> PyResult<sandgate::Client> {
-    let mut b = ClientBuilder::default().language("python");
-    if let Some(d) = domain {
-        b = b.domain(d);
+    surface::ClientOptions {
+        domain,
+        protocol,
+        api_key: api_key.map(|k| k.0),
+        timeout_ms: opt_millis(py, timeout, "timeout", ErrorKind::InvalidConfig)?,
+        headers: headers
+            .map(str_map)
+            .transpose()?
+            .unwrap_or_default()
+            .into_iter()
+            .collect(),
+        language: Some("python".to_owned()),
+        retry: retry.map(|r| r.0).unwrap_or_default(),
+        ignore_env: false,
     }
-    if let Some(p) = protocol {
-        b = b.protocol(p);
-    }
-    if let Some(k) = api_key {
-        b = b.api_key(k.0);
-    }
-    if let Some(t) = timeout {
-        b = b.timeout(duration(py, t, "timeout", ErrorKind::InvalidConfig)?);
-    }
-    for (name, value) in headers.map(str_map).transpose()?.unwrap_or_default() {
-        b = b.header(name, value);
-    }
-    let retry = match retries {
-        None => RetryPolicy::default(),
-        Some(r) => match r.cast::<PyBool>() {
-            Ok(on) if on.is_true() => RetryPolicy::default(),
-            Ok(_) => RetryPolicy::none(),
-            Err(_) => RetryPolicy {
-                max_attempts: r
-                    .extract()
-                    .map_err(|e| conversion_as(py, ErrorKind::InvalidConfig, "retries", e))?,
-                ..RetryPolicy::default()
-            },
-        },
+    .build()
+    .py(py)
+}
+
+/// `work` run to its end: blocking with the GIL released (`[]`), or awaited (`[async]`).
+macro_rules! run {
+    ([] $work:expr) => {
+        Python::attach(|py| crate::bridge::block_on(py, $work))
     };
-    b.retry(retry).build().map_err(|e| to_py(py, &e))
+    ([async] $work:expr) => {
+        crate::bridge::awaited($work).await
+    };
 }
 
-fn run_blocking<T, F>(py: Python<'_>, fut: F) -> PyResult<Py<PyAny>>
-where
-    F: Future<Output = sandgate::Result<T>> + Send + 'static,
-    T: for<'a> IntoPyObject<'a> + Send + 'static,
-{
-    block_on(py, fut)?.into_py_any(py)
-}
-
-fn run_async<T, F>(py: Python<'_>, fut: F) -> PyResult<Py<PyAny>>
-where
-    F: Future<Output = sandgate::Result<T>> + Send + 'static,
-    T: for<'a> IntoPyObject<'a> + Send + 'static,
-{
-    awaitable(py, fut).map(Bound::unbind)
-}
-
-fn one_expiry(
-    py: Python<'_>,
-    expires: Option<&Bound<'_, PyAny>>,
-    ttl: Option<&Bound<'_, PyAny>>,
-) -> PyResult<Result<u64, std::time::Duration>> {
-    match (expires, ttl) {
-        (Some(e), None) => Ok(Ok(unix_seconds(py, e, "expires")?)),
-        (None, Some(t)) => Ok(Err(duration(py, t, "ttl", ErrorKind::InvalidArgument)?)),
-        _ => Err(to_py(
-            py,
-            &sandgate::Error::invalid_argument("give exactly one of expires or ttl"),
-        )),
-    }
-}
-
-/// The operations, once for each client class: `$run` blocks or returns an asyncio future.
+/// The operations, once for each client class: plain methods that block (`Client`), or
+/// `async` methods whose coroutines await the work (`AsyncClient`). Arguments are converted
+/// when the call runs; nothing is sent before they are all valid.
 macro_rules! client_class {
-    ($ty:ident, $name:literal, $run:ident, $doc:literal) => {
+    ($ty:ident, $name:literal, [$($async:ident)?], $doc:literal) => {
         #[doc = $doc]
         #[pyclass(frozen, module = "sandgate", name = $name)]
         pub struct $ty(sandgate::Client);
@@ -269,8 +305,7 @@ macro_rules! client_class {
         impl $ty {
             #[new]
             #[pyo3(
-                signature = (domain = None, protocol = None, api_key = None, timeout = None, headers = None, retries = None),
-                text_signature = "(domain=None, protocol=None, api_key=None, timeout=None, headers=None, retries=True)"
+                signature = (domain = None, protocol = None, api_key = None, timeout = None, headers = None, retry = None)
             )]
             fn new(
                 py: Python<'_>,
@@ -279,18 +314,9 @@ macro_rules! client_class {
                 api_key: Option<SecretArg>,
                 timeout: Option<&Bound<'_, PyAny>>,
                 headers: Option<&Bound<'_, PyAny>>,
-                retries: Option<&Bound<'_, PyAny>>,
+                retry: Option<RetryOptions>,
             ) -> PyResult<Self> {
-                build(
-                    py,
-                    domain,
-                    protocol,
-                    api_key,
-                    timeout,
-                    headers,
-                    retries,
-                )
-                .map($ty)
+                build(py, domain, protocol, api_key, timeout, headers, retry).map($ty)
             }
 
             /// `protocol://domain`, the server root.
@@ -306,123 +332,114 @@ macro_rules! client_class {
             }
 
             /// The unsigned endpoint of `port` of a sandbox.
-            fn get_endpoint(
+            $($async)? fn get_endpoint(
                 &self,
-                py: Python<'_>,
                 sandbox_id: String,
-                port: &Bound<'_, PyAny>,
-            ) -> PyResult<Py<PyAny>> {
-                let port = crate::convert::port(py, port)?;
+                port: Py<PyAny>,
+            ) -> PyResult<Endpoint> {
+                let port = Python::attach(|py| crate::convert::port(py, port.bind(py)))?;
                 let c = self.0.clone();
-                $run(py, async move {
-                    c.get_endpoint(&sandbox_id, port).await.map(Endpoint)
+                run!([$($async)?] async move {
+                    c.get_endpoint(&sandbox_id, port).await.map(|e| Endpoint(e.into()))
                 })
             }
 
             /// An endpoint with a signed route expiring at `expires` (Unix seconds or a
-            /// `datetime`) or `ttl` from now (seconds or a `timedelta`).
+            /// `datetime`) or `ttl` from now (seconds or a `timedelta`); give exactly one.
             #[pyo3(signature = (sandbox_id, port, expires = None, *, ttl = None))]
-            fn get_signed_endpoint(
+            $($async)? fn get_signed_endpoint(
                 &self,
-                py: Python<'_>,
                 sandbox_id: String,
-                port: &Bound<'_, PyAny>,
-                expires: Option<&Bound<'_, PyAny>>,
-                ttl: Option<&Bound<'_, PyAny>>,
-            ) -> PyResult<Py<PyAny>> {
-                let port = crate::convert::port(py, port)?;
-                let when = one_expiry(py, expires, ttl)?;
+                port: Py<PyAny>,
+                expires: Option<Py<PyAny>>,
+                ttl: Option<Py<PyAny>>,
+            ) -> PyResult<Endpoint> {
+                let (port, expiry) = Python::attach(|py| -> PyResult<_> {
+                    let expiry = expiry(py, bound(py, &expires), bound(py, &ttl));
+                    Ok((crate::convert::port(py, port.bind(py))?, expiry?))
+                })?;
                 let c = self.0.clone();
-                $run(py, async move {
-                    match when {
-                        Ok(e) => c.get_signed_endpoint(&sandbox_id, port, e).await,
-                        Err(t) => c.get_signed_endpoint_for(&sandbox_id, port, t).await,
-                    }
-                    .map(Endpoint)
+                run!([$($async)?] async move {
+                    surface::get_signed_endpoint(&c, &sandbox_id, port, expiry)
+                        .await
+                        .map(Endpoint)
                 })
             }
 
             /// Mints an API key for the calling user; the raw key is in the result once.
             #[pyo3(signature = (name = None, expires_at = None))]
-            fn create_api_key(
+            $($async)? fn create_api_key(
                 &self,
-                py: Python<'_>,
                 name: Option<String>,
-                expires_at: Option<&Bound<'_, PyAny>>,
-            ) -> PyResult<Py<PyAny>> {
-                let expires_at = expires_at
-                    .map(|e| unix_seconds(py, e, "expires_at"))
-                    .transpose()?;
+                expires_at: Option<Py<PyAny>>,
+            ) -> PyResult<CreatedApiKey> {
+                let expires_at = Python::attach(|py| {
+                    opt_unix_seconds(py, bound(py, &expires_at), "expires_at")
+                })?;
                 let c = self.0.clone();
-                $run(py, async move {
-                    c.create_api_key(name.as_deref(), expires_at)
-                        .await
-                        .map(CreatedApiKey)
+                run!([$($async)?] async move {
+                    c.create_api_key(name.as_deref(), expires_at).await.map(CreatedApiKey)
                 })
             }
 
             /// The calling user's keys (never a secret or hash).
-            fn list_api_keys(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+            $($async)? fn list_api_keys(&self) -> PyResult<Vec<ApiKeyInfo>> {
                 let c = self.0.clone();
-                $run(py, async move {
-                    c.list_api_keys()
-                        .await
-                        .map(|v| v.into_iter().map(ApiKeyInfo).collect::<Vec<_>>())
+                run!([$($async)?] async move {
+                    c.list_api_keys().await.map(|v| v.into_iter().map(ApiKeyInfo).collect())
                 })
             }
 
             /// Revokes one of the calling user's keys.
-            fn revoke_api_key(&self, py: Python<'_>, key_id: String) -> PyResult<Py<PyAny>> {
+            $($async)? fn revoke_api_key(&self, key_id: String) -> PyResult<()> {
                 let c = self.0.clone();
-                $run(py, async move { c.revoke_api_key(&key_id).await })
+                run!([$($async)?] async move { c.revoke_api_key(&key_id).await })
             }
 
-            /// Creates a sandbox running `image`.
+            /// Creates a sandbox running `image`; `timeout` is its lifetime in seconds.
             #[pyo3(signature = (image, *, secure_access = false, metadata = None, timeout = None))]
-            fn create_sandbox(
+            $($async)? fn create_sandbox(
                 &self,
-                py: Python<'_>,
                 image: String,
                 secure_access: bool,
-                metadata: Option<&Bound<'_, PyAny>>,
-                timeout: Option<&Bound<'_, PyAny>>,
-            ) -> PyResult<Py<PyAny>> {
-                let timeout = timeout
-                    .map(|t| {
-                        t.extract::<u64>()
-                            .map_err(|e| crate::errors::conversion(py, "timeout", e))
+                metadata: Option<Py<PyAny>>,
+                timeout: Option<Py<PyAny>>,
+            ) -> PyResult<Sandbox> {
+                let req = Python::attach(|py| -> PyResult<_> {
+                    Ok(CreateSandbox {
+                        image,
+                        secure_access,
+                        metadata: bound(py, &metadata)
+                            .map(str_map)
+                            .transpose()?
+                            .unwrap_or_default(),
+                        timeout: bound(py, &timeout)
+                            .map(|t| int(t, "timeout", ErrorKind::InvalidArgument))
+                            .transpose()?,
                     })
-                    .transpose()?;
-                let req = CreateSandbox {
-                    image,
-                    secure_access,
-                    metadata: metadata.map(str_map).transpose()?.unwrap_or_default(),
-                    timeout,
-                };
+                })?;
                 let c = self.0.clone();
-                $run(py, async move { c.create_sandbox(&req).await.map(Sandbox) })
+                run!([$($async)?] async move { c.create_sandbox(&req).await.map(Sandbox) })
             }
 
             /// Gets a sandbox.
-            fn get_sandbox(&self, py: Python<'_>, sandbox_id: String) -> PyResult<Py<PyAny>> {
+            $($async)? fn get_sandbox(&self, sandbox_id: String) -> PyResult<Sandbox> {
                 let c = self.0.clone();
-                $run(py, async move { c.get_sandbox(&sandbox_id).await.map(Sandbox) })
+                run!([$($async)?] async move { c.get_sandbox(&sandbox_id).await.map(Sandbox) })
             }
 
             /// The sandboxes the caller may see.
-            fn list_sandboxes(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+            $($async)? fn list_sandboxes(&self) -> PyResult<Vec<Sandbox>> {
                 let c = self.0.clone();
-                $run(py, async move {
-                    c.list_sandboxes()
-                        .await
-                        .map(|v| v.into_iter().map(Sandbox).collect::<Vec<_>>())
+                run!([$($async)?] async move {
+                    c.list_sandboxes().await.map(|v| v.into_iter().map(Sandbox).collect())
                 })
             }
 
             /// Deletes a sandbox.
-            fn delete_sandbox(&self, py: Python<'_>, sandbox_id: String) -> PyResult<Py<PyAny>> {
+            $($async)? fn delete_sandbox(&self, sandbox_id: String) -> PyResult<()> {
                 let c = self.0.clone();
-                $run(py, async move { c.delete_sandbox(&sandbox_id).await })
+                run!([$($async)?] async move { c.delete_sandbox(&sandbox_id).await })
             }
 
             fn __repr__(&self, py: Python<'_>) -> String {
@@ -432,16 +449,24 @@ macro_rules! client_class {
     };
 }
 
+fn bound<'py>(py: Python<'py>, value: &'py Option<Py<PyAny>>) -> Option<&'py Bound<'py, PyAny>> {
+    value.as_ref().map(|v| v.bind(py))
+}
+
 client_class!(
     Client,
     "Client",
-    run_blocking,
-    "A blocking client for the OpenSandbox lifecycle and keys APIs. Calls release the GIL; one \
-     client can be shared by many threads."
+    [],
+    "A blocking client for the OpenSandbox lifecycle and keys APIs. Calls release the GIL (Ctrl-C \
+     aborts a call); one client can be shared by many threads. Options: `domain`, `protocol`, \
+     `api_key` (a `str` or a `Secret`), `timeout` (seconds or a `timedelta`), `headers` and \
+     `retry` (a `RetryOptions`); unset options come from `OPEN_SANDBOX_DOMAIN`, \
+     `OPEN_SANDBOX_API_KEY` and `OPEN_SANDBOX_PROTOCOL`."
 );
 client_class!(
-    AsyncClientCore,
-    "_AsyncClient",
-    run_async,
-    "The native half of `sandgate.AsyncClient`: every call returns an asyncio future."
+    AsyncClient,
+    "AsyncClient",
+    [async],
+    "An asyncio client with the operations and options of `Client`: every operation is a \
+     coroutine running on sandgate's runtime, and cancelling its task cancels the request."
 );

@@ -1,16 +1,28 @@
-//! Python values to the types the core takes, and small repr helpers.
+//! Python values to the plain values the core takes, and small repr helpers. Every rule on
+//! those values (port range, expiry, retry bounds) is the core's.
 
 use crate::errors::{conversion, to_py};
 use pyo3::prelude::*;
 use pyo3::types::{PyDateTime, PyDelta, PyDict};
 use pyo3::IntoPyObjectExt;
+use sandgate::ErrorKind;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// A port given as any Python int; the core decides what is in range.
+/// An integer argument: out of the type's range is an error of `kind` naming `what`.
+pub fn int<'py, T>(value: &Bound<'py, PyAny>, what: &str, kind: ErrorKind) -> PyResult<T>
+where
+    T: for<'a> FromPyObject<'a, 'py, Error = PyErr>,
+{
+    value
+        .extract()
+        .map_err(|e| conversion(value.py(), kind, what, e))
+}
+
+/// A port given as any Python int, checked by the core's port rule.
 pub fn port(py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<u16> {
-    let n: i64 = value.extract().map_err(|e| conversion(py, "port", e))?;
-    sandgate::client::check_port(n).map_err(|e| to_py(py, &e))
+    let n = int(value, "port", ErrorKind::InvalidArgument)?;
+    sandgate::route::check_port(n).map_err(|e| to_py(py, &e))
 }
 
 /// Unix seconds from an int or a `datetime` (its `timestamp()`, rounded down).
@@ -25,7 +37,16 @@ pub fn unix_seconds(py: Python<'_>, value: &Bound<'_, PyAny>, what: &str) -> PyR
         }
         return Ok(ts.floor() as u64);
     }
-    value.extract().map_err(|e| conversion(py, what, e))
+    int(value, what, ErrorKind::InvalidArgument)
+}
+
+/// An optional [`unix_seconds`].
+pub fn opt_unix_seconds(
+    py: Python<'_>,
+    value: Option<&Bound<'_, PyAny>>,
+    what: &str,
+) -> PyResult<Option<u64>> {
+    value.map(|v| unix_seconds(py, v, what)).transpose()
 }
 
 /// A duration from seconds (int or float) or a `timedelta`. A negative or non-finite value is
@@ -34,7 +55,7 @@ pub fn duration(
     py: Python<'_>,
     value: &Bound<'_, PyAny>,
     what: &str,
-    kind: sandgate::ErrorKind,
+    kind: ErrorKind,
 ) -> PyResult<Duration> {
     let secs: f64 = if value.cast::<PyDelta>().is_ok() {
         value.call_method0("total_seconds")?.extract()?
@@ -50,6 +71,22 @@ pub fn duration(
             ),
         )
     })
+}
+
+/// An optional duration in whole milliseconds, rounded up (a positive duration never
+/// becomes zero).
+pub fn opt_millis(
+    py: Python<'_>,
+    value: Option<&Bound<'_, PyAny>>,
+    what: &str,
+    kind: ErrorKind,
+) -> PyResult<Option<u64>> {
+    value
+        .map(|v| {
+            let d = duration(py, v, what, kind)?;
+            Ok(u64::try_from(d.as_nanos().div_ceil(1_000_000)).unwrap_or(u64::MAX))
+        })
+        .transpose()
 }
 
 /// The Python `repr()` of a value, for building reprs that read like Python.

@@ -1,18 +1,21 @@
 //! The one place where a `sandgate::Error` becomes a Python exception.
 //!
-//! The exception classes live in `sandgate/_errors.py` (so they can also subclass `ValueError`
-//! and the builtin `TimeoutError`); `_from_native` there picks the class for each kind code.
+//! Core's [`ErrorView`] gives every field; the exception classes live in `sandgate/_errors.py`
+//! (so they can also subclass `ValueError` and the builtin `TimeoutError`), where
+//! `_from_native` picks the class for each kind code. `.message` is the bare message and
+//! `str(e)` the display.
 
 use pyo3::exceptions::{PyOverflowError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
+use sandgate::surface::ErrorView;
 use sandgate::ErrorKind;
 
 static FACTORY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-/// The Python exception for a core error: a `sandgate.SandgateError` subclass carrying the
-/// kind code, message, status, server code, request id and denial reason.
+/// The Python exception for a core error: a `sandgate.SandgateError` subclass.
 pub fn to_py(py: Python<'_>, err: &sandgate::Error) -> PyErr {
+    let v = ErrorView::from(err);
     let build = || -> PyResult<PyErr> {
         let factory = FACTORY.get_or_try_init(py, || {
             py.import("sandgate._errors")?
@@ -20,20 +23,20 @@ pub fn to_py(py: Python<'_>, err: &sandgate::Error) -> PyErr {
                 .map(Bound::unbind)
         })?;
         let exc = factory.bind(py).call1((
-            err.kind().code(),
-            err.to_string(),
-            err.message(),
-            err.status(),
-            err.code(),
-            err.request_id(),
-            err.reason().map(|r| r.code()),
+            v.kind_code(),
+            &v.display,
+            &v.message,
+            v.status,
+            &v.code,
+            &v.request_id,
+            v.reason_code(),
         ))?;
         Ok(PyErr::from_value(exc))
     };
     build().unwrap_or_else(|e| e)
 }
 
-/// Runs `f` and maps its core error.
+/// Maps a core result's error to its Python exception.
 pub trait IntoPyResult<T> {
     /// Converts a core result into a Python result.
     fn py(self, py: Python<'_>) -> PyResult<T>;
@@ -45,14 +48,9 @@ impl<T> IntoPyResult<T> for sandgate::Result<T> {
     }
 }
 
-/// An `invalid_argument` error for a Python value that cannot be converted to what the core
-/// takes (an int out of range). Type errors stay `TypeError`.
-pub fn conversion(py: Python<'_>, what: &str, err: PyErr) -> PyErr {
-    conversion_as(py, ErrorKind::InvalidArgument, what, err)
-}
-
-/// [`conversion`] with another kind (`invalid_config` for client options).
-pub fn conversion_as(py: Python<'_>, kind: ErrorKind, what: &str, err: PyErr) -> PyErr {
+/// An error of `kind` for a Python value that cannot be converted to what the core takes
+/// (an int out of range, a negative duration). Type errors stay `TypeError`.
+pub fn conversion(py: Python<'_>, kind: ErrorKind, what: &str, err: PyErr) -> PyErr {
     if err.is_instance_of::<PyOverflowError>(py) || err.is_instance_of::<PyValueError>(py) {
         let detail = err
             .value(py)
@@ -63,15 +61,4 @@ pub fn conversion_as(py: Python<'_>, kind: ErrorKind, what: &str, err: PyErr) ->
     } else {
         err
     }
-}
-
-/// An `internal` error for a Rust panic caught before it reached Python.
-pub fn internal(py: Python<'_>, what: &str) -> PyErr {
-    to_py(
-        py,
-        &sandgate::Error::new(
-            ErrorKind::Internal,
-            format!("sandgate panicked during {what} (a bug; please report it)"),
-        ),
-    )
 }

@@ -30,8 +30,9 @@ fn sandgate_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(apikeys::hash_api_key, m)?)?;
     m.add_function(wrap_pyfunction!(apikeys::verify_api_key, m)?)?;
     m.add_class::<client::Client>()?;
-    m.add_class::<client::AsyncClientCore>()?;
+    m.add_class::<client::AsyncClient>()?;
     m.add_class::<client::Endpoint>()?;
+    m.add_class::<client::RetryOptions>()?;
     m.add_class::<client::CreatedApiKey>()?;
     m.add_class::<client::ApiKeyInfo>()?;
     m.add_class::<client::Sandbox>()?;

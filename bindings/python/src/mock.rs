@@ -1,7 +1,7 @@
 //! `sandgate.testing.MockServer`: the embeddable mock platform and gateway, in-process.
 
-use crate::convert::{repr, unix_seconds};
-use crate::errors::{conversion, IntoPyResult};
+use crate::convert::{int, repr, unix_seconds};
+use crate::errors::IntoPyResult;
 use crate::secret::Secret;
 use pyo3::prelude::*;
 use sandgate_mock::{Faults, MockConfig, RouteMode};
@@ -14,6 +14,7 @@ pub struct MockRequest(sandgate_mock::RequestRecord);
 
 #[pymethods]
 impl MockRequest {
+    /// The HTTP method.
     #[getter]
     fn method(&self) -> &str {
         &self.0.method
@@ -28,6 +29,7 @@ impl MockRequest {
     fn status(&self) -> u16 {
         self.0.status
     }
+    /// The `User-Agent` the request carried, if any.
     #[getter]
     fn user_agent(&self) -> Option<&str> {
         self.0.user_agent.as_deref()
@@ -43,7 +45,8 @@ impl MockRequest {
 }
 
 /// A mock OpenSandbox platform (lifecycle API, keys API, verifying gateway) running in this
-/// process on free loopback ports. Use it as a context manager, or call `stop()`.
+/// process on free loopback ports. Start it with `MockServer.start(...)` (or `MockServer(...)`);
+/// use it as a context manager, or call `stop()`.
 #[pyclass(frozen, module = "sandgate.testing")]
 pub struct MockServer(Mutex<sandgate_mock::MockServer>);
 
@@ -68,6 +71,19 @@ impl MockServer {
             .detach(move || sandgate_mock::MockServer::start(config))
             .py(py)?;
         Ok(MockServer(Mutex::new(server)))
+    }
+
+    /// Starts a mock (the same as `MockServer(...)`): `route_mode` is `header`, `wildcard` or
+    /// `uri`; `trusted_headers` lets `X-OpenSandbox-User`/`-Roles` name the caller.
+    #[classmethod]
+    #[pyo3(signature = (route_mode = "header", trusted_headers = false))]
+    fn start(
+        _cls: &Bound<'_, pyo3::types::PyType>,
+        py: Python<'_>,
+        route_mode: &str,
+        trusted_headers: bool,
+    ) -> PyResult<Self> {
+        Self::new(py, route_mode, trusted_headers)
     }
 
     /// Base URL of the API, `http://127.0.0.1:PORT`.
@@ -103,17 +119,17 @@ impl MockServer {
     /// The static admin key (role `service_admin`).
     #[getter]
     fn admin_key(&self) -> Secret {
-        Secret::from_core(self.inner().admin_key().clone())
+        Secret(self.inner().admin_key().clone())
     }
 
     /// The signing keys the mock signs with, as a flag string `a=BASE64,b=BASE64` inside a
     /// `Secret` (give it to `SigningKeys.from_flag`).
     #[getter]
     fn signing_keys(&self) -> Secret {
-        Secret::from_core(self.inner().signing_keys().expose_flag_string().into())
+        Secret(self.inner().signing_keys().expose_flag_string().into())
     }
 
-    /// "Now" on the mock clock, Unix seconds.
+    /// The time on the mock clock, Unix seconds.
     fn now(&self) -> u64 {
         self.inner().now()
     }
@@ -126,10 +142,8 @@ impl MockServer {
     }
 
     /// Moves the mock clock by `seconds` (negative goes back).
-    fn advance(&self, py: Python<'_>, seconds: &Bound<'_, PyAny>) -> PyResult<()> {
-        let secs: i64 = seconds
-            .extract()
-            .map_err(|e| conversion(py, "seconds", e))?;
+    fn advance(&self, seconds: &Bound<'_, PyAny>) -> PyResult<()> {
+        let secs = int(seconds, "seconds", sandgate::ErrorKind::InvalidArgument)?;
         self.inner().advance(secs);
         Ok(())
     }

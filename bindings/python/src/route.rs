@@ -1,11 +1,13 @@
-//! Signing keys, the route signer and the route verifier (SPEC §1).
+//! Signing keys, the route signer and the route verifier (SPEC §1), over core's binding
+//! surface: `SignedRouteView`, `RouteView`, `surface::verify`, `surface::decide`.
 
-use crate::convert::{repr, unix_seconds};
+use crate::convert::{duration, int, opt_unix_seconds, repr};
 use crate::errors::{to_py, IntoPyResult};
 use crate::secret::SecretArg;
 use pyo3::prelude::*;
-use sandgate::route::{AccessRequest, ParsedRoute};
-use sandgate::Denial;
+use sandgate::route::AccessRequest;
+use sandgate::surface::{self, Decision, Expiry, RouteForm, RouteView, SignedRouteView};
+use sandgate::ErrorKind;
 
 /// A validated set of signing keys, from the ingress flag string or the server TOML.
 #[pyclass(frozen, module = "sandgate")]
@@ -13,18 +15,18 @@ pub struct SigningKeys(pub sandgate::SigningKeys);
 
 #[pymethods]
 impl SigningKeys {
-    /// Parses the ingress flag string `a=BASE64,b=BASE64`.
+    /// Parses the ingress flag string `a=BASE64,b=BASE64` (a `str` or a `Secret`).
     #[staticmethod]
     fn from_flag(py: Python<'_>, text: SecretArg) -> PyResult<Self> {
-        sandgate::SigningKeys::from_flag(text.0.expose())
+        sandgate::SigningKeys::from_flag(text.expose())
             .map(SigningKeys)
             .py(py)
     }
 
-    /// Parses the server TOML table `[ingress.secure_access]`.
+    /// Parses the server TOML table `[ingress.secure_access]` (a `str` or a `Secret`).
     #[staticmethod]
     fn from_toml(py: Python<'_>, text: SecretArg) -> PyResult<Self> {
-        sandgate::SigningKeys::from_toml(text.0.expose())
+        sandgate::SigningKeys::from_toml(text.expose())
             .map(SigningKeys)
             .py(py)
     }
@@ -40,24 +42,24 @@ impl SigningKeys {
                 .map(|k| k.map(SigningKeys))
                 .py(py);
         };
-        let get = |name: &str| -> PyResult<Option<sandgate::SecretString>> {
+        let get = |name: &str| -> PyResult<Option<SecretArg>> {
             let v = env.call_method1("get", (name,))?;
             if v.is_none() {
                 return Ok(None);
             }
-            Ok(Some(v.extract::<SecretArg>()?.0))
+            v.extract::<SecretArg>().map(Some)
         };
         let keys = get(sandgate::keys::ENV_KEYS)?;
         let active = get(sandgate::keys::ENV_ACTIVE_KEY)?;
         sandgate::SigningKeys::from_env_vars(
-            keys.as_ref().map(|k| k.expose()),
-            active.as_ref().map(|a| a.expose()),
+            keys.as_ref().map(SecretArg::expose),
+            active.as_ref().map(SecretArg::expose),
         )
         .map(|k| k.map(SigningKeys))
         .py(py)
     }
 
-    /// The key ids, in configuration order.
+    /// The key ids (one-character strings), in configuration order.
     #[getter]
     fn key_ids(&self) -> Vec<String> {
         self.0.key_ids().iter().map(char::to_string).collect()
@@ -89,130 +91,117 @@ impl SigningKeys {
 /// The facts of a route: sandbox id, port, and for a signed route its expiry and key id.
 #[pyclass(frozen, eq, hash, module = "sandgate")]
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct RouteInfo {
-    #[pyo3(get)]
-    sandbox_id: String,
-    #[pyo3(get)]
-    port: u16,
-    #[pyo3(get)]
-    expires: Option<u64>,
-    #[pyo3(get)]
-    key_id: Option<String>,
-}
-
-impl From<sandgate::RouteInfo> for RouteInfo {
-    fn from(r: sandgate::RouteInfo) -> Self {
-        RouteInfo {
-            sandbox_id: r.sandbox_id,
-            port: r.port,
-            expires: r.expires,
-            key_id: r.key_id.map(String::from),
-        }
-    }
-}
-
-impl From<&ParsedRoute<'_>> for RouteInfo {
-    fn from(r: &ParsedRoute<'_>) -> Self {
-        r.to_info().into()
-    }
-}
+pub struct RouteInfo(pub RouteView);
 
 #[pymethods]
 impl RouteInfo {
+    /// The sandbox id.
+    #[getter]
+    fn sandbox_id(&self) -> &str {
+        &self.0.sandbox_id
+    }
+    /// The port.
+    #[getter]
+    fn port(&self) -> u16 {
+        self.0.port
+    }
+    /// Expiry in Unix seconds (signed routes), else `None`.
+    #[getter]
+    fn expires(&self) -> Option<u64> {
+        self.0.expires
+    }
+    /// The signing key id, one character (signed routes), else `None`.
+    #[getter]
+    fn key_id(&self) -> Option<&str> {
+        self.0.key_id.as_deref()
+    }
     /// Whether the route is signed (has an expiry and a key id).
     #[getter]
     fn signed(&self) -> bool {
-        self.expires.is_some()
+        self.0.expires.is_some()
     }
-
     fn __repr__(&self, py: Python<'_>) -> String {
         format!(
             "RouteInfo(sandbox_id={}, port={}, expires={}, key_id={})",
-            repr(py, &self.sandbox_id),
-            self.port,
-            repr(py, self.expires),
-            repr(py, &self.key_id)
+            repr(py, &self.0.sandbox_id),
+            self.0.port,
+            repr(py, self.0.expires),
+            repr(py, &self.0.key_id)
         )
     }
 }
 
-/// A signed route, in every form a gateway accepts.
-#[pyclass(frozen, module = "sandgate")]
-pub struct SignedRoute(sandgate::SignedRoute);
+/// A signed route as plain data, in every form a gateway accepts.
+#[pyclass(frozen, eq, hash, module = "sandgate")]
+#[derive(PartialEq, Eq, Hash)]
+pub struct SignedRoute(SignedRouteView);
 
 #[pymethods]
 impl SignedRoute {
     /// The route token `{sandbox_id}-{port}-{expires_b36}-{signature}`.
     #[getter]
-    fn token(&self) -> String {
-        self.0.token()
+    fn token(&self) -> &str {
+        &self.0.token
     }
+    /// The sandbox id.
     #[getter]
     fn sandbox_id(&self) -> &str {
-        self.0.sandbox_id()
+        &self.0.sandbox_id
     }
+    /// The port.
     #[getter]
     fn port(&self) -> u16 {
-        self.0.port()
+        self.0.port
     }
     /// Expiry in Unix seconds.
     #[getter]
     fn expires(&self) -> u64 {
-        self.0.expires()
+        self.0.expires
     }
+    /// Expiry in base 36, as it appears in the token.
     #[getter]
     fn expires_b36(&self) -> &str {
-        self.0.expires_b36()
+        &self.0.expires_b36
     }
     /// The 9-character signature (8 hex digits and the key id).
     #[getter]
     fn signature(&self) -> &str {
-        self.0.signature()
+        &self.0.signature
     }
+    /// The signing key id (one character).
     #[getter]
-    fn key_id(&self) -> String {
-        self.0.key_id().to_string()
+    fn key_id(&self) -> &str {
+        &self.0.key_id
     }
     /// The uri-mode prefix `/{sandbox_id}/{port}/{expires_b36}/{signature}`.
     #[getter]
-    fn uri_prefix(&self) -> String {
-        self.0.uri_prefix()
+    fn uri_prefix(&self) -> &str {
+        &self.0.uri_prefix
     }
-    /// The value of the `OpenSandbox-Ingress-To` header.
+    /// The value of the `OpenSandbox-Ingress-To` header (the token).
     #[getter]
-    fn header_value(&self) -> String {
-        self.0.header_value()
+    fn header_value(&self) -> &str {
+        &self.0.token
     }
     /// The route facts.
     #[getter]
     fn info(&self) -> RouteInfo {
-        self.0.info().into()
+        RouteInfo(self.0.route())
     }
     /// The wildcard host `{token}.{base_domain}`; a base domain that is not a DNS name is an
     /// `InvalidArgument`.
     fn host(&self, py: Python<'_>, base_domain: &str) -> PyResult<String> {
-        self.0.wildcard_host(base_domain).py(py)
+        self.0.host(base_domain).py(py)
     }
-    fn __str__(&self) -> String {
-        self.0.token()
+    fn __str__(&self) -> &str {
+        &self.0.token
     }
     fn __repr__(&self, py: Python<'_>) -> String {
         format!(
             "SignedRoute({}, expires={})",
-            repr(py, self.0.token()),
-            self.0.expires()
+            repr(py, &self.0.token),
+            self.0.expires
         )
-    }
-    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
-        other
-            .cast::<SignedRoute>()
-            .is_ok_and(|o| o.get().0 == self.0)
-    }
-    fn __hash__(&self) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        self.0.token().hash(&mut h);
-        h.finish()
     }
 }
 
@@ -241,18 +230,22 @@ impl RouteSigner {
     }
 
     /// Signs a route to `port` of `sandbox_id` expiring at `expires` (Unix seconds or a
-    /// `datetime`).
+    /// `datetime`) or `ttl` after `now` (seconds or a `timedelta`; `now` defaults to the
+    /// system clock). Give exactly one of `expires` and `ttl`.
+    #[pyo3(signature = (sandbox_id, port, expires = None, *, ttl = None, now = None))]
     fn sign(
         &self,
         py: Python<'_>,
         sandbox_id: &str,
         port: &Bound<'_, PyAny>,
-        expires: &Bound<'_, PyAny>,
+        expires: Option<&Bound<'_, PyAny>>,
+        ttl: Option<&Bound<'_, PyAny>>,
+        now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<SignedRoute> {
-        let port = crate::convert::port(py, port)?;
-        let expires = unix_seconds(py, expires, "expires")?;
-        self.0
-            .sign(sandbox_id, port, expires)
+        let port = int(port, "port", ErrorKind::InvalidArgument)?;
+        let expiry = expiry(py, expires, ttl)?;
+        let now = opt_unix_seconds(py, now, "now")?;
+        surface::sign(&self.0, sandbox_id, port, expiry, now)
             .map(SignedRoute)
             .py(py)
     }
@@ -262,58 +255,99 @@ impl RouteSigner {
     }
 }
 
+/// An expiry given as `expires` (Unix seconds or a `datetime`) or `ttl` (seconds or a
+/// `timedelta`, whole seconds count); core decides that exactly one is given.
+pub fn expiry(
+    py: Python<'_>,
+    expires: Option<&Bound<'_, PyAny>>,
+    ttl: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Expiry> {
+    let expires = opt_unix_seconds(py, expires, "expires")?;
+    let ttl = ttl
+        .map(|t| duration(py, t, "ttl", ErrorKind::InvalidArgument).map(|d| d.as_secs()))
+        .transpose()?;
+    Expiry::from_options(expires, ttl).py(py)
+}
+
 /// The outcome of an access decision (SPEC §1.5).
 #[pyclass(frozen, module = "sandgate")]
-pub struct AccessDecision {
-    /// Whether the request is allowed.
-    #[pyo3(get)]
-    allowed: bool,
-    /// The denial reason code (`expired`, `bad_signature`, ...), or `None` when allowed.
-    #[pyo3(get)]
-    reason: Option<&'static str>,
-    /// The HTTP status a gateway answers: 200 when allowed.
-    #[pyo3(get)]
-    status: u16,
-    /// A short explanation of a denial.
-    #[pyo3(get)]
-    detail: Option<&'static str>,
-    /// How access was granted: `open`, `header` or `signature`.
-    #[pyo3(get)]
-    grant: Option<&'static str>,
-    /// The route (allowed requests).
-    #[pyo3(get)]
-    route: Option<RouteInfo>,
-    /// The upstream path (allowed requests).
-    #[pyo3(get)]
-    path: Option<String>,
-    /// The upstream query without `?` (allowed requests that had one).
-    #[pyo3(get)]
-    query: Option<String>,
-}
+pub struct AccessDecision(Decision);
 
 #[pymethods]
 impl AccessDecision {
-    fn __bool__(&self) -> bool {
-        self.allowed
+    /// Whether the request is allowed.
+    #[getter]
+    fn allowed(&self) -> bool {
+        self.0.allowed
     }
-
+    /// The denial reason code (`expired`, `bad_signature`, ...), or `None` when allowed.
+    #[getter]
+    fn reason(&self) -> Option<&'static str> {
+        self.0.reason_code()
+    }
+    /// The HTTP status a gateway answers: 200 when allowed.
+    #[getter]
+    fn status(&self) -> u16 {
+        self.0.status
+    }
+    /// A short explanation of a denial.
+    #[getter]
+    fn detail(&self) -> Option<&'static str> {
+        self.0.detail
+    }
+    /// How access was granted: `open`, `header` or `signature`.
+    #[getter]
+    fn grant(&self) -> Option<&'static str> {
+        self.0.grant_code()
+    }
+    /// The route (allowed requests).
+    #[getter]
+    fn route(&self) -> Option<RouteInfo> {
+        self.0.route.clone().map(RouteInfo)
+    }
+    /// The upstream path (allowed requests).
+    #[getter]
+    fn path(&self) -> Option<&str> {
+        self.0.path.as_deref()
+    }
+    /// The upstream query without `?` (allowed requests that had one).
+    #[getter]
+    fn query(&self) -> Option<&str> {
+        self.0.query.as_deref()
+    }
+    /// The denial as an `AccessDenied` exception (not raised), or `None` when allowed.
+    #[getter]
+    fn error(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.0
+            .error()
+            .map(|e| to_py(py, &e).into_value(py).into_any())
+    }
+    /// Raises the denial as `AccessDenied`; does nothing when the request is allowed.
+    fn raise_if_denied(&self, py: Python<'_>) -> PyResult<()> {
+        match self.0.error() {
+            Some(e) => Err(to_py(py, &e)),
+            None => Ok(()),
+        }
+    }
+    fn __bool__(&self) -> bool {
+        self.0.allowed
+    }
     fn __repr__(&self, py: Python<'_>) -> String {
-        if self.allowed {
+        let d = &self.0;
+        if d.allowed {
             format!(
                 "AccessDecision(allowed=True, grant={}, route={}, path={}, query={})",
-                repr(py, self.grant),
-                self.route
-                    .as_ref()
-                    .map_or("None".to_owned(), |r| r.__repr__(py)),
-                repr(py, &self.path),
-                repr(py, &self.query)
+                repr(py, d.grant_code()),
+                self.route().map_or("None".to_owned(), |r| r.__repr__(py)),
+                repr(py, &d.path),
+                repr(py, &d.query)
             )
         } else {
             format!(
                 "AccessDecision(allowed=False, reason={}, status={}, detail={})",
-                repr(py, self.reason),
-                self.status,
-                repr(py, self.detail)
+                repr(py, d.reason_code()),
+                d.status,
+                repr(py, d.detail)
             )
         }
     }
@@ -323,12 +357,19 @@ impl AccessDecision {
 #[pyclass(frozen, module = "sandgate")]
 pub struct RouteVerifier(sandgate::RouteVerifier);
 
-fn now_arg(py: Python<'_>, now: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
-    now.map(|n| unix_seconds(py, n, "now")).transpose()
-}
-
-fn denied(py: Python<'_>, d: Denial) -> PyErr {
-    to_py(py, &sandgate::Error::from(d))
+impl RouteVerifier {
+    fn verify_as(
+        &self,
+        py: Python<'_>,
+        form: RouteForm,
+        input: &str,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<RouteInfo> {
+        let now = opt_unix_seconds(py, now, "now")?;
+        surface::verify_owned(&self.0, form, input, now)
+            .map(RouteInfo)
+            .py(py)
+    }
 }
 
 #[pymethods]
@@ -352,14 +393,11 @@ impl RouteVerifier {
         token: &str,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<RouteInfo> {
-        let now = now_arg(py, now)?.unwrap_or_else(sandgate::now_unix);
-        match self.0.verify_at(token, now) {
-            Ok(r) => Ok((&r).into()),
-            Err(d) => Err(denied(py, d)),
-        }
+        self.verify_as(py, RouteForm::Token, token, now)
     }
 
-    /// Verifies the route in the first label of a `Host` value. Raises `AccessDenied`.
+    /// Verifies the route in the first label of a `Host` value at `now` (default: the system
+    /// clock). Raises `AccessDenied`.
     #[pyo3(signature = (host, now = None))]
     fn verify_host(
         &self,
@@ -367,15 +405,11 @@ impl RouteVerifier {
         host: &str,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<RouteInfo> {
-        let now = now_arg(py, now)?.unwrap_or_else(sandgate::now_unix);
-        match self.0.verify_host(host, now) {
-            Ok(r) => Ok((&r).into()),
-            Err(d) => Err(denied(py, d)),
-        }
+        self.verify_as(py, RouteForm::Host, host, now)
     }
 
-    /// Verifies a uri-mode path `/{id}/{port}/{expires_b36}/{signature}[/rest]`. Raises
-    /// `AccessDenied`.
+    /// Verifies a uri-mode path `/{id}/{port}/{expires_b36}/{signature}[/rest]` at `now`
+    /// (default: the system clock). Raises `AccessDenied`.
     #[pyo3(signature = (path, now = None))]
     fn verify_path(
         &self,
@@ -383,17 +417,13 @@ impl RouteVerifier {
         path: &str,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<RouteInfo> {
-        let now = now_arg(py, now)?.unwrap_or_else(sandgate::now_unix);
-        match self.0.verify_path(path, now) {
-            Ok(a) => Ok((&a.route).into()),
-            Err(d) => Err(denied(py, d)),
-        }
+        self.verify_as(py, RouteForm::Path, path, now)
     }
 
     /// The full access decision for one gateway request. The route comes from `ingress_to`,
     /// else `host`, else `path` (uri mode). `secure_access` is the `OpenSandbox-Secure-Access`
     /// header (`None` = not sent); `access_token` is the sandbox's token (`None` = the sandbox
-    /// does not require secure access).
+    /// does not require secure access); `now` defaults to the system clock.
     #[pyo3(signature = (*, ingress_to = None, host = None, path = None, secure_access = None, access_token = None, now = None))]
     #[allow(clippy::too_many_arguments)]
     fn decide(
@@ -406,27 +436,16 @@ impl RouteVerifier {
         access_token: Option<SecretArg>,
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<AccessDecision> {
-        let now = now_arg(py, now)?;
+        let now = opt_unix_seconds(py, now, "now")?;
         let req = AccessRequest {
             ingress_to,
             host,
             path,
-            secure_access: secure_access.as_ref().map(|s| s.0.expose()),
+            secure_access: secure_access.as_ref().map(SecretArg::expose),
             ..Default::default()
         };
-        let d = self
-            .0
-            .decision(&req, access_token.as_ref().map(|s| s.0.expose()), now);
-        Ok(AccessDecision {
-            allowed: d.allowed,
-            reason: d.reason.map(|r| r.code()),
-            status: d.status,
-            detail: d.detail,
-            grant: d.grant.map(|g| g.code()),
-            route: d.route.map(RouteInfo::from),
-            path: d.path,
-            query: d.query,
-        })
+        let token = access_token.as_ref().map(SecretArg::expose);
+        Ok(AccessDecision(surface::decide(&self.0, &req, token, now)))
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {

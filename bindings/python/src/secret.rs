@@ -1,11 +1,11 @@
-//! `sandgate.Secret`: a string that prints as `***` until it is revealed.
+//! `sandgate.Secret`: a string that prints as `***` until it is exposed.
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use sandgate::SecretString;
 
-/// A secret string (a raw API key, an admin key, signing secrets). `str()` and `repr()` show
-/// `***`; `reveal()` returns the text.
+/// A secret string (a raw API key, an admin key, signing keys, an access token). `str()` and
+/// `repr()` show `***`; `expose()` returns the text. Accepted wherever a key string is.
 #[pyclass(frozen, module = "sandgate")]
 pub struct Secret(pub SecretString);
 
@@ -17,7 +17,7 @@ impl Secret {
     }
 
     /// The secret text. Call it only where the secret is really needed.
-    fn reveal(&self) -> &str {
+    fn expose(&self) -> &str {
         self.0.expose()
     }
 
@@ -34,14 +34,15 @@ impl Secret {
     }
 }
 
-impl Secret {
-    pub fn from_core(s: SecretString) -> Self {
-        Secret(s)
-    }
-}
-
 /// A text argument that may be a `str` or a `Secret`.
 pub struct SecretArg(pub SecretString);
+
+impl SecretArg {
+    /// The text.
+    pub fn expose(&self) -> &str {
+        self.0.expose()
+    }
+}
 
 impl<'a, 'py> FromPyObject<'a, 'py> for SecretArg {
     type Error = PyErr;

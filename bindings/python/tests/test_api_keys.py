@@ -42,19 +42,19 @@ def test_api_keys_generate(case: Dict[str, Any]) -> None:
         check_error(info.value, {"kind": case["error"]})
         return
     generated = generate_api_key(case["prefix"])
-    raw = generated.key.reveal()
+    raw = generated.key.expose()
     assert len(raw) == case["length"]
     assert raw.startswith(case["prefix"])
     assert generated.prefix == raw[:12]
     assert generated.hash == hash_api_key(raw)
     assert verify_api_key(generated.key, generated.hash)
     assert not verify_api_key(raw + "x", generated.hash)
-    assert generate_api_key(case["prefix"]).key.reveal() != raw
+    assert generate_api_key(case["prefix"]).key.expose() != raw
 
 
 def test_api_keys_default_prefix_and_secret_printing() -> None:
     generated = generate_api_key()
-    raw = generated.key.reveal()
+    raw = generated.key.expose()
     assert raw.startswith("osk_") and len(raw) == 47
     for text in (repr(generated), str(generated), repr(generated.key), str(generated.key),
                  f"{generated.key}", "%s" % generated.key):

@@ -9,13 +9,14 @@ import threading
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, List
 
 import pytest
 
 import sandgate
 from helpers import http_get
-from sandgate import Client, Secret
+from sandgate import Client, RetryOptions, Secret
 from sandgate.testing import MockRequest, MockServer
 
 USER = {"X-OpenSandbox-User": "ada", "X-OpenSandbox-Roles": "operator"}
@@ -35,7 +36,7 @@ def test_client_every_operation(mock_server: MockServer) -> None:
 
     created = user.create_api_key("laptop", expires_at=int(time.time()) + 3600)
     assert created.name == "laptop" and created.expires_at
-    raw = created.key.reveal()
+    raw = created.key.expose()
     assert created.prefix == raw[:12]
 
     client = Client(domain=mock_server.domain, api_key=created.key)
@@ -88,14 +89,14 @@ def test_client_every_operation(mock_server: MockServer) -> None:
 
 def test_client_reprs_hide_secrets() -> None:
     with MockServer(trusted_headers=True) as mock:
-        admin_key = mock.admin_key.reveal()
-        signing = mock.signing_keys.reveal()
+        admin_key = mock.admin_key.expose()
+        signing = mock.signing_keys.expose()
         for text in (repr(mock), str(mock.admin_key), repr(mock.signing_keys)):
             assert admin_key not in text and signing not in text
         client = Client(domain=mock.domain, api_key=mock.admin_key)
         assert admin_key not in repr(client)
         created = Client(domain=mock.domain, headers=USER).create_api_key("k")
-        raw = created.key.reveal()
+        raw = created.key.expose()
         for text in (repr(created), str(created), repr(created.key), f"{created.key}"):
             assert raw not in text
         assert "Secret('***')" in repr(created)
@@ -110,7 +111,7 @@ def test_client_reprs_hide_secrets() -> None:
 def test_client_options_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     with MockServer() as mock:
         monkeypatch.setenv("OPEN_SANDBOX_DOMAIN", mock.domain)
-        monkeypatch.setenv("OPEN_SANDBOX_API_KEY", mock.admin_key.reveal())
+        monkeypatch.setenv("OPEN_SANDBOX_API_KEY", mock.admin_key.expose())
         client = Client()
         assert client.base_url == mock.api_url
         assert client.list_sandboxes() == []
@@ -121,13 +122,17 @@ def test_client_options_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_client_retries_injected_503() -> None:
     with MockServer() as mock:
         mock.set_faults(fail_next=2, status=503, retry_after=0)
-        client = Client(domain=mock.domain, api_key=mock.admin_key, retries=3)
+        client = Client(
+            domain=mock.domain, api_key=mock.admin_key, retry=RetryOptions(max_retries=2)
+        )
         assert client.list_sandboxes() == []
         assert [r.status for r in mock.requests()] == [503, 503, 200]
         mock.reset()
         mock.set_faults(fail_next=2, status=503, retry_after=0)
         with pytest.raises(sandgate.ApiError):
-            Client(domain=mock.domain, api_key=mock.admin_key, retries=2).list_sandboxes()
+            Client(
+                domain=mock.domain, api_key=mock.admin_key, retry=RetryOptions(max_retries=1)
+            ).list_sandboxes()
         assert [r.status for r in mock.requests()] == [503, 503]
 
 
@@ -161,7 +166,9 @@ def test_client_releases_the_gil_while_waiting() -> None:
 def test_client_shared_by_eight_threads() -> None:
     with MockServer() as mock:
         mock.set_faults(latency_ms=50)
-        client = Client(domain=mock.domain, api_key=mock.admin_key, retries=False)
+        client = Client(
+            domain=mock.domain, api_key=mock.admin_key, retry=RetryOptions(max_retries=0)
+        )
         barrier = threading.Barrier(8)
 
         def work(n: int) -> Any:
@@ -244,7 +251,8 @@ def test_client_ctrl_c_aborts_a_blocking_call() -> None:
             signal.signal(signal.SIGINT, previous)
         time.sleep(1.8)  # past the latency: a request still running would be answered by now
         # The mock logs a request when it arrives; the aborted one was never answered.
-        assert [r.status for r in mock.requests()] in ([], [0]), "the interrupted request was not aborted"
+        assert [r.status for r in mock.requests()] in ([], [0]), (
+            "the interrupted request was not aborted")
         mock.clear_faults()
         assert client.list_sandboxes() == []
 
@@ -271,7 +279,9 @@ def test_client_mock_rejects_faults_out_of_range(mock_server: MockServer) -> Non
     for bad in ({"fail_next": 1, "status": 200}, {"retry_after": 3601}, {"latency_ms": 600_001}):
         with pytest.raises(sandgate.InvalidArgument):
             mock_server.set_faults(**bad)
-    client = Client(domain=mock_server.domain, api_key=mock_server.admin_key, retries=False)
+    client = Client(
+        domain=mock_server.domain, api_key=mock_server.admin_key, retry=RetryOptions(max_retries=0)
+    )
     assert client.list_sandboxes() == []  # nothing was injected
     mock_server.set_faults(fail_next=1, status=429)
     with pytest.raises(sandgate.ApiError) as e:
@@ -281,7 +291,7 @@ def test_client_mock_rejects_faults_out_of_range(mock_server: MockServer) -> Non
 
 def test_client_mock_stop_closes_the_listeners() -> None:
     mock = MockServer()
-    client = Client(domain=mock.domain, api_key=mock.admin_key, retries=False)
+    client = Client(domain=mock.domain, api_key=mock.admin_key, retry=RetryOptions(max_retries=0))
     assert client.list_sandboxes() == []
     mock.stop()
     mock.stop()
@@ -291,8 +301,102 @@ def test_client_mock_stop_closes_the_listeners() -> None:
 
 def test_client_secret_wraps_any_key() -> None:
     secret = Secret("osk_explicit")
-    assert secret.reveal() == "osk_explicit"
+    assert secret.expose() == "osk_explicit"
     assert str(secret) == "***"
     with MockServer() as mock:
-        client = Client(domain=mock.domain, api_key=Secret(mock.admin_key.reveal()))
+        client = Client(domain=mock.domain, api_key=Secret(mock.admin_key.expose()))
         assert client.list_sandboxes() == []
+
+
+def test_client_secret_is_read_with_expose_only() -> None:
+    secret = Secret("osk_explicit")
+    assert secret.expose() == "osk_explicit"
+    assert not hasattr(secret, "reveal")
+    # A Secret goes wherever a key string goes.
+    flag = Secret("a=bXktdGVzdC1zZWNyZXQ=")
+    keys = sandgate.SigningKeys.from_flag(flag)
+    assert keys.key_ids == sandgate.SigningKeys.from_flag(flag.expose()).key_ids
+    toml = Secret('[ingress.secure_access]\nactive_key = "a"\n'
+                  '[[ingress.secure_access.keys]]\nkey_id = "a"\nkey = "bXktdGVzdC1zZWNyZXQ="\n')
+    assert sandgate.SigningKeys.from_toml(toml).active_key_id == "a"
+    verifier = sandgate.RouteVerifier(keys)
+    decision = verifier.decide(ingress_to="sbx-1-80", secure_access=Secret("tok"),
+                               access_token=Secret("tok"), now=0)
+    assert decision.grant == "header"
+    assert not verifier.decide(ingress_to="sbx-1-80", secure_access=Secret("other"),
+                               access_token="tok", now=0)
+    generated = sandgate.generate_api_key()
+    assert sandgate.hash_api_key(generated.key) == generated.hash
+    assert sandgate.verify_api_key(generated.key, generated.hash)
+    with pytest.raises(TypeError, match="Secret"):
+        sandgate.SigningKeys.from_flag(42)  # type: ignore[arg-type]
+
+
+def test_client_mock_start_classmethod() -> None:
+    mock = MockServer.start(route_mode="wildcard", trusted_headers=True)
+    try:
+        assert isinstance(mock, MockServer) and mock.route_mode == "wildcard"
+        created = Client(domain=mock.domain, headers=USER).create_api_key("k")
+        assert Client(domain=mock.domain, api_key=created.key).list_sandboxes() == []
+    finally:
+        mock.stop()
+    with pytest.raises(sandgate.TransportError):
+        Client(domain=mock.domain, api_key=mock.admin_key,
+               retry=RetryOptions(max_retries=0)).list_sandboxes()
+    with MockServer.start() as again:
+        assert again.route_mode == "header"
+        assert Client(domain=again.domain, api_key=again.admin_key).list_sandboxes() == []
+    with pytest.raises(sandgate.InvalidConfig, match="route mode"):
+        MockServer.start(route_mode="sideways")
+
+
+def test_client_retry_options_values() -> None:
+    default = RetryOptions()
+    assert (default.max_retries, default.initial_backoff, default.max_backoff) == (None, None, None)
+    opts = RetryOptions(max_retries=4, initial_backoff=0.25,
+                        max_backoff=datetime.timedelta(seconds=3))
+    assert (opts.max_retries, opts.initial_backoff, opts.max_backoff) == (4, 0.25, 3.0)
+    assert opts == RetryOptions(4, datetime.timedelta(milliseconds=250), 3)
+    assert opts != RetryOptions(max_retries=4)
+    assert repr(opts) == "RetryOptions(max_retries=4, initial_backoff=0.25, max_backoff=3.0)"
+    # A positive backoff never rounds down to zero.
+    assert RetryOptions(initial_backoff=0.0001).initial_backoff == 0.001
+    with pytest.raises(sandgate.InvalidConfig, match="initial_backoff"):
+        RetryOptions(initial_backoff=5, max_backoff=1)
+    with pytest.raises(sandgate.InvalidConfig, match="max_backoff"):
+        RetryOptions(max_backoff=-1)
+    with pytest.raises(sandgate.InvalidConfig, match="max_retries"):
+        RetryOptions(max_retries=2**40)
+    with pytest.raises(TypeError):
+        RetryOptions(max_retries="3")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        Client(domain="127.0.0.1:1", retry=3)  # type: ignore[arg-type]
+
+
+def test_client_retry_backoff_reaches_the_core() -> None:
+    with MockServer() as mock:
+        # initial_backoff is waited before the retry (±25% jitter).
+        mock.set_faults(fail_next=1, status=503)
+        slow = RetryOptions(max_retries=1, initial_backoff=0.6, max_backoff=0.6)
+        client = Client(domain=mock.domain, api_key=mock.admin_key, retry=slow)
+        start = time.monotonic()
+        assert client.list_sandboxes() == []
+        assert time.monotonic() - start >= 0.45
+        assert [r.status for r in mock.requests()] == [503, 200]
+        # max_backoff caps the server's Retry-After: 30 s asked, 0.05 s waited.
+        mock.reset()
+        mock.set_faults(fail_next=1, status=503, retry_after=30)
+        capped = RetryOptions(max_retries=1, initial_backoff=0.05, max_backoff=0.05)
+        client = Client(domain=mock.domain, api_key=mock.admin_key, retry=capped)
+        start = time.monotonic()
+        assert client.list_sandboxes() == []
+        assert time.monotonic() - start < 20
+        assert [r.status for r in mock.requests()] == [503, 200]
+
+
+def test_client_readme_snippet_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    snippet = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(snippet, "README.md", "exec"), {})
+    printed = capsys.readouterr().out
+    assert printed.startswith("RouteInfo(sandbox_id=") and "port=8080" in printed, printed

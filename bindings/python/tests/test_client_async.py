@@ -9,7 +9,7 @@ import pytest
 
 import sandgate
 from helpers import http_get
-from sandgate import AsyncClient
+from sandgate import AsyncClient, RetryOptions
 from sandgate.testing import MockServer
 
 USER = {"X-OpenSandbox-User": "grace", "X-OpenSandbox-Roles": "operator"}
@@ -75,7 +75,8 @@ def test_client_async_cancel_in_flight_aborts_the_request() -> None:
             await task
         await asyncio.sleep(1.8)  # past the latency: a request still running is answered by now
         # The mock logs a request when it arrives; the cancelled one was never answered.
-        assert [r.status for r in mock.requests()] in ([], [0]), "the cancelled request still reached the handler's end"
+        assert [r.status for r in mock.requests()] in ([], [0]), (
+            "the cancelled request still reached the handler's end")
         mock.clear_faults()
         assert await client.list_sandboxes() == []
 
@@ -89,7 +90,8 @@ def test_client_async_wait_for_timeout_cancels() -> None:
         with pytest.raises(asyncio.TimeoutError):
             await asyncio.wait_for(client.list_sandboxes(), timeout=0.2)
         await asyncio.sleep(1.5)
-        assert [r.status for r in mock.requests()] in ([], [0]), "the timed-out request was answered"
+        assert [r.status for r in mock.requests()] in ([], [0]), (
+            "the timed-out request was answered")
 
     with MockServer() as mock:
         mock.set_faults(latency_ms=1000)
@@ -123,7 +125,10 @@ def test_client_async_timeout_kind() -> None:
 
     with MockServer() as mock:
         mock.set_faults(latency_ms=2000)
-        client = AsyncClient(domain=mock.domain, api_key=mock.admin_key, timeout=0.2, retries=False)
+        client = AsyncClient(
+            domain=mock.domain, api_key=mock.admin_key, timeout=0.2,
+            retry=RetryOptions(max_retries=0),
+        )
         asyncio.run(slow(client))
 
 
@@ -132,3 +137,15 @@ def test_client_async_works_on_several_loops() -> None:
         client = AsyncClient(domain=mock.domain, api_key=mock.admin_key)
         for _ in range(3):
             assert asyncio.run(client.list_sandboxes()) == []
+
+
+def test_client_async_methods_are_coroutines() -> None:
+    client = AsyncClient(domain="127.0.0.1:1", retry=RetryOptions(max_retries=0))
+    pending = client.list_sandboxes()
+    assert asyncio.iscoroutine(pending)
+    pending.close()  # never awaited: nothing ran, nothing to clean up
+    # Bad arguments are reported when the coroutine runs, before anything is sent.
+    with pytest.raises(sandgate.InvalidArgument, match="port"):
+        asyncio.run(client.get_endpoint("sbx", 0))
+    with pytest.raises(sandgate.TransportError):
+        asyncio.run(client.get_endpoint("sbx", 80))

@@ -9,7 +9,7 @@ import pytest
 
 import sandgate
 from helpers import check_error, free_port, load
-from sandgate import AsyncClient, Client
+from sandgate import AsyncClient, Client, RetryOptions
 from sandgate.testing import MockServer
 
 CASES = load("errors")["cases"]
@@ -31,7 +31,7 @@ def client_options(case: Dict[str, Any], mock: MockServer) -> Dict[str, Any]:
     if "timeout_ms" in c:
         opts["timeout"] = c["timeout_ms"] / 1000
     if c.get("retry") is False:
-        opts["retries"] = False
+        opts["retry"] = RetryOptions(max_retries=0)
     if c.get("closed_port"):
         opts["domain"] = f"127.0.0.1:{free_port()}"
     for name in ("protocol", "domain"):
@@ -99,7 +99,10 @@ def test_errors_class_hierarchy() -> None:
 def test_errors_timeout_is_a_builtin_timeout() -> None:
     with MockServer() as mock:
         mock.set_faults(latency_ms=2000)
-        client = Client(domain=mock.domain, api_key=mock.admin_key, timeout=0.2, retries=False)
+        client = Client(
+            domain=mock.domain, api_key=mock.admin_key, timeout=0.2,
+            retry=RetryOptions(max_retries=0),
+        )
         with pytest.raises(builtins.TimeoutError) as info:
             client.list_sandboxes()
     assert isinstance(info.value, sandgate.TimeoutError)
@@ -125,7 +128,7 @@ def test_errors_api_fields_and_pickling() -> None:
 def test_errors_messages_never_contain_the_api_key() -> None:
     with MockServer() as mock:
         secret = "osk_this_key_must_not_be_printed"
-        client = Client(domain=mock.domain, api_key=secret, retries=False)
+        client = Client(domain=mock.domain, api_key=secret, retry=RetryOptions(max_retries=0))
         with pytest.raises(sandgate.ApiError) as info:
             client.list_sandboxes()
         assert info.value.status == 401
@@ -142,9 +145,9 @@ def test_errors_bad_client_options() -> None:
     with pytest.raises(sandgate.InvalidConfig, match="timeout"):
         Client(domain="127.0.0.1:1", timeout=0)
     with pytest.raises(sandgate.InvalidConfig, match="retries"):
-        Client(domain="127.0.0.1:1", retries=-2)
+        Client(domain="127.0.0.1:1", retry=RetryOptions(max_retries=-2))
     with pytest.raises(sandgate.InvalidConfig):
-        Client(domain="127.0.0.1:1", retries=0)
+        Client(domain="127.0.0.1:1", retry=RetryOptions(max_retries=-1))
     with pytest.raises(sandgate.InvalidConfig, match="header"):
         Client(domain="127.0.0.1:1", headers={"bad header": "x"})
     with pytest.raises(TypeError):
@@ -173,3 +176,26 @@ def test_errors_bad_call_arguments_send_nothing() -> None:
         with pytest.raises(sandgate.InvalidArgument):
             client.delete_sandbox("   ")
         assert mock.requests() == []
+
+
+def test_errors_message_is_bare_and_str_is_the_display() -> None:
+    with MockServer() as mock:
+        client = Client(domain=mock.domain, api_key=mock.admin_key)
+        with pytest.raises(sandgate.ApiError) as info:
+            client.get_sandbox("missing-sandbox")
+    err = info.value
+    assert not err.message.startswith("API error")
+    assert str(err) == (
+        f"API error 404 SANDBOX::NOT_FOUND: {err.message} (request id {err.request_id})"
+    )
+    verifier = sandgate.RouteVerifier(sandgate.SigningKeys.from_flag("a=bXktdGVzdC1zZWNyZXQ="))
+    with pytest.raises(sandgate.AccessDenied) as denied:
+        verifier.verify("sbx-001-8080-x2qxvk-0ff8cd39a", now=2_000_000_001)
+    assert str(denied.value) == f"access denied (expired): {denied.value.message}"
+    assert denied.value.message and not denied.value.message.startswith("access denied")
+    with pytest.raises(sandgate.InvalidArgument) as bad:
+        client.get_endpoint("sbx", 0)
+    assert bad.value.message in str(bad.value) and bad.value.message
+    # A user-made error keeps its one text as both.
+    mine = sandgate.InvalidArgument("plain")
+    assert (mine.message, str(mine), mine.kind) == ("plain", "plain", "invalid_argument")

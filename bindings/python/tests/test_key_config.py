@@ -56,7 +56,8 @@ def test_key_config_from_env_reads_the_process_environment(monkeypatch: pytest.M
     assert keys is not None and keys.active_key_id == "b"
     assert SigningKeys.from_env(os.environ) is not None
     with pytest.raises(TypeError):
-        SigningKeys.from_env({"OPENSANDBOX_SECURE_ACCESS_KEYS": 1, "OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY": "a"})
+        SigningKeys.from_env(
+            {"OPENSANDBOX_SECURE_ACCESS_KEYS": 1, "OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY": "a"})
 
 
 def test_key_config_repr_never_shows_secrets() -> None:

@@ -144,16 +144,17 @@ class Run:
 
     def check(self, op: str, result: Any, expect: Dict[str, Any]) -> None:
         if op == "create_api_key":
-            raw = result.key.reveal()
+            raw = result.key.expose()
             assert result.name == expect["name"]
             if expect.get("prefix_is_key_start"):
                 assert result.prefix == raw[:12]
             assert raw not in repr(result)
         elif op == "list_api_keys":
             assert len(result) == expect["count"]
-            raw = self.saved[expect["never_contains_key"]].key.reveal()
+            raw = self.saved[expect["never_contains_key"]].key.expose()
             for info in result:
-                fields = [info.id, info.name, info.prefix, info.created_at, info.expires_at, repr(info)]
+                fields = [info.id, info.name, info.prefix, info.created_at, info.expires_at,
+                          repr(info)]
                 assert all(raw not in (f or "") for f in fields)
         elif op == "list_sandboxes":
             assert len(result) == expect["count"]

@@ -1,12 +1,16 @@
-"""The stubs and py.typed ship in the wheel, and `mypy --strict` accepts typed usage."""
+"""The stubs and py.typed ship in the wheel, `mypy --strict` accepts typed usage, stubtest
+matches the stubs with the native module, and every stub docstring is the native one."""
 
+import ast
 import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any, List, Tuple
 
 import sandgate
+from sandgate import _native
 
 HERE = Path(__file__).resolve().parent
 
@@ -61,3 +65,31 @@ def test_client_stubs_match_the_native_module() -> None:
             cwd=tmp, env=env, capture_output=True, text=True, timeout=600,
         )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_client_stub_docstrings_are_the_native_docs() -> None:
+    # Every class, method, property and function of the stub has a docstring, and it is the
+    # native object's own __doc__ (whitespace aside): the two cannot drift apart.
+    def same(text: str) -> str:
+        return " ".join(text.split())
+
+    functions = (ast.FunctionDef, ast.AsyncFunctionDef)
+    stub = ast.parse((Path(sandgate.__file__).parent / "_native.pyi").read_text())
+    items: List[Tuple[str, Any, Any]] = []
+    for node in stub.body:
+        if isinstance(node, ast.ClassDef):
+            owner = getattr(_native, node.name)
+            items.append((node.name, node, owner))
+            items += [(f"{node.name}.{m.name}", m, getattr(owner, m.name)) for m in node.body
+                      if isinstance(m, functions) and not m.name.startswith("__")]
+        elif isinstance(node, functions):
+            items.append((node.name, node, getattr(_native, node.name)))
+    problems = []
+    for name, node, native in items:
+        doc = ast.get_docstring(node)
+        if not doc:
+            problems.append(f"{name}: the stub has no docstring")
+        elif same(doc) != same(native.__doc__ or ""):
+            problems.append(f"{name}: stub {doc!r} != native {native.__doc__!r}")
+    assert not problems, "\n".join(problems)
+    assert len(items) > 120, len(items)

@@ -20,6 +20,7 @@ from sandgate import (
     CreatedApiKey,
     Endpoint,
     GeneratedApiKey,
+    RetryOptions,
     RouteInfo,
     RouteSigner,
     RouteVerifier,
@@ -54,18 +55,31 @@ def routes() -> None:
     )
     reason: Optional[str] = decision.reason
     status: int = decision.status
+    denial: Optional[AccessDenied] = decision.error
+    decision.raise_if_denied()
+    later: SignedRoute = RouteSigner(keys).sign("sbx-001", 80, ttl=datetime.timedelta(minutes=5))
+    soon: SignedRoute = RouteSigner(keys).sign("sbx-001", 80, ttl=30.5, now=1_900_000_000)
+    verifier = RouteVerifier(keys)
+    found: List[RouteInfo] = [
+        verifier.verify(later.token),
+        verifier.verify_host(later.host("example.com")),
+        verifier.verify_path(soon.uri_prefix, now=datetime.datetime.now()),
+    ]
+    print(denial, found, from_env)
     print(ids, active, host, expires, key_id, reason, status, len(keys), "a" in keys)
 
 
 def api_keys() -> bool:
     generated: GeneratedApiKey = generate_api_key()
-    raw: str = generated.key.reveal()
+    raw: str = generated.key.expose()
     digest: str = hash_api_key(raw)
     return verify_api_key(generated.key, digest, expires_at=None, revoked=False, now=None)
 
 
 def blocking(mock: MockServer) -> None:
-    client = Client(domain=mock.domain, api_key=mock.admin_key, timeout=5.0, retries=False)
+    client = Client(
+        domain=mock.domain, api_key=mock.admin_key, timeout=5.0, retry=RetryOptions(max_retries=0)
+    )
     sandbox: Sandbox = client.create_sandbox("python:3.11", secure_access=True, metadata={})
     owner: Optional[str] = sandbox.metadata.get("access.owner")
     endpoint: Endpoint = client.get_signed_endpoint(sandbox.id, 8080, ttl=60)
@@ -107,7 +121,15 @@ async def concurrent(mock: MockServer) -> List[Sandbox]:
 
 
 def main() -> None:
-    with MockServer(route_mode="uri", trusted_headers=True) as mock:
+    retry = RetryOptions(
+        max_retries=3, initial_backoff=0.2, max_backoff=datetime.timedelta(seconds=2)
+    )
+    retries: Optional[int] = retry.max_retries
+    backoff: Optional[float] = retry.initial_backoff
+    print(retries, backoff, retry.max_backoff)
+    started: MockServer = MockServer.start(route_mode="wildcard")
+    started.stop()
+    with MockServer.start(route_mode="uri", trusted_headers=True) as mock:
         mock.set_faults(fail_next=1, status=503, retry_after=0)
         mock.advance(60)
         mock.set_now(2_000_000_000)

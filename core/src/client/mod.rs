@@ -8,27 +8,19 @@ pub use config::{
     redact_userinfo, ClientBuilder, RetryPolicy, DEFAULT_DOMAIN, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
 };
-pub use model::{ApiKeyInfo, CreateSandbox, CreatedApiKey, Endpoint, Sandbox};
+pub use model::{redact_headers, ApiKeyInfo, CreateSandbox, CreatedApiKey, Endpoint, Sandbox};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys::format_expires_at;
-use crate::route::{parse_header, parse_host, parse_path, RouteInfo, INGRESS_TO_HEADER};
+use crate::route::{
+    check_port, parse_header, parse_host, parse_path, RouteInfo, INGRESS_TO_HEADER,
+};
 use crate::secret::SecretString;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use transport::{Api, Call};
-
-/// Checks a port given as any integer: 1..=65535, or `invalid_argument`.
-pub fn check_port(port: i64) -> Result<u16> {
-    match u16::try_from(port) {
-        Ok(p) if p != 0 => Ok(p),
-        _ => Err(Error::invalid_argument(format!(
-            "port must be in 1..65535, got {port}"
-        ))),
-    }
-}
 
 fn check_id(what: &str, id: &str) -> Result<()> {
     if id.trim().is_empty() {
@@ -96,7 +88,7 @@ impl Client {
         port: u16,
         expires: u64,
     ) -> Result<Endpoint> {
-        let now = crate::now_unix();
+        let now = crate::clock::now_unix();
         if expires <= now {
             return Err(Error::invalid_argument(format!(
                 "expires must be in the future (got {expires}, now is {now})"
@@ -115,7 +107,7 @@ impl Client {
         if ttl.as_secs() == 0 {
             return Err(Error::invalid_argument("ttl must be at least one second"));
         }
-        let expires = crate::now_unix().saturating_add(ttl.as_secs());
+        let expires = crate::clock::now_unix().saturating_add(ttl.as_secs());
         self.endpoint(sandbox_id, port, Some(expires)).await
     }
 
@@ -198,7 +190,7 @@ impl Client {
             body.insert("name".into(), Value::String(n.to_owned()));
         }
         if let Some(e) = expires_at {
-            let now = crate::now_unix();
+            let now = crate::clock::now_unix();
             if e <= now {
                 return Err(Error::invalid_argument(format!(
                     "expires_at must be in the future (got {e}, now is {now})"

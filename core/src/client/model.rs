@@ -18,21 +18,29 @@ pub struct Endpoint {
     pub route: Option<RouteInfo>,
 }
 
-impl Endpoint {
-    /// The headers with the value of `OpenSandbox-Secure-Access` (a sandbox's access token)
-    /// replaced by `***`: safe to print.
-    pub fn redacted_headers(&self) -> BTreeMap<String, String> {
-        self.headers
+/// `headers` with every secret value (`OpenSandbox-Secure-Access`, a sandbox's access token,
+/// and the API-key headers) replaced by `***`: safe to print.
+pub fn redact_headers(headers: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    headers
+        .iter()
+        .map(|(k, v)| {
+            let secret = [
+                SECURE_ACCESS_HEADER,
+                "OPEN-SANDBOX-API-KEY",
+                "X-API-Key",
+                "Authorization",
+            ]
             .iter()
-            .map(|(k, v)| {
-                let v = if k.eq_ignore_ascii_case(SECURE_ACCESS_HEADER) {
-                    "***".to_owned()
-                } else {
-                    v.clone()
-                };
-                (k.clone(), v)
-            })
-            .collect()
+            .any(|h| k.eq_ignore_ascii_case(h));
+            (k.clone(), if secret { "***".to_owned() } else { v.clone() })
+        })
+        .collect()
+}
+
+impl Endpoint {
+    /// The headers with secret values replaced by `***` ([`redact_headers`]): safe to print.
+    pub fn redacted_headers(&self) -> BTreeMap<String, String> {
+        redact_headers(&self.headers)
     }
 }
 

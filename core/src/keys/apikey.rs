@@ -177,7 +177,7 @@ pub fn verify_stored_api_key(
     stored: &StoredKeyView<'_>,
     now: Option<u64>,
 ) -> Result<bool> {
-    let now = now.unwrap_or_else(crate::now_unix);
+    let now = now.unwrap_or_else(crate::clock::now_unix);
     Ok(check_api_key(presented, stored, now)?.is_ok())
 }
 

@@ -8,14 +8,14 @@ mod verify;
 
 pub use b36::{decode_expires_b36, encode_expires_b36, ExpiresB36, MAX_B36_LEN};
 pub use parse::{
-    host_label, parse_header, parse_host, parse_path, parse_token, ParsedRoute, PathRoute,
-    RouteInfo, SignedPart,
+    check_port, host_label, parse_header, parse_host, parse_path, parse_token, ParsedRoute,
+    PathRoute, RouteInfo, SignedPart,
 };
 pub use sign::{
     canonical_bytes, signing_input, wildcard_host, RouteSigner, SignedRoute, INGRESS_TO_HEADER,
     SECURE_ACCESS_HEADER,
 };
 pub use verify::{
-    gateway_denial_body, Access, AccessDecision, AccessRequest, Grant, RouteSource, RouteVerifier,
-    SandboxPolicy, ACCESS_RENEW_HEADER, GATEWAY_STRIPPED_HEADERS, INGRESS_LEGACY_HEADER,
+    gateway_denial_body, Access, AccessRequest, Grant, RouteSource, RouteVerifier, SandboxPolicy,
+    ACCESS_RENEW_HEADER, GATEWAY_STRIPPED_HEADERS, INGRESS_LEGACY_HEADER,
 };

@@ -94,6 +94,17 @@ pub(crate) fn parse_port(s: &str) -> Result<u16, Denial> {
     u16::try_from(v).map_err(|_| malformed("port must be decimal 1..65535"))
 }
 
+/// Checks a port given as any integer (as languages pass them): 1..=65535, or an
+/// `invalid_argument` error that names the value.
+pub fn check_port(port: i64) -> crate::Result<u16> {
+    match u16::try_from(port) {
+        Ok(p) if p != 0 => Ok(p),
+        _ => Err(crate::Error::invalid_argument(format!(
+            "port must be in 1..65535, got {port}"
+        ))),
+    }
+}
+
 /// Whether `s` is a signature: `[0-9a-f]{8}[0-9a-z]`.
 pub(crate) fn is_signature(s: &str) -> bool {
     let b = s.as_bytes();

@@ -125,6 +125,9 @@ pub enum Grant {
 }
 
 impl Grant {
+    /// Every grant, in table order.
+    pub const ALL: [Grant; 3] = [Grant::Open, Grant::Header, Grant::Signature];
+
     /// The stable code: `open`, `header`, `signature`.
     pub const fn code(self) -> &'static str {
         match self {
@@ -147,38 +150,6 @@ pub struct Access<'a> {
     pub path: &'a str,
     /// The query to forward unchanged, without `?`.
     pub query: Option<&'a str>,
-}
-
-/// An access decision as owned data, for language packages and tools: the verdict, and for
-/// an allowed request the route, how it was granted and the upstream path and query.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AccessDecision {
-    /// Whether the request is allowed.
-    pub allowed: bool,
-    /// The denial reason (denied requests).
-    pub reason: Option<DenyReason>,
-    /// The HTTP status a gateway answers: 200 when allowed.
-    pub status: u16,
-    /// A short explanation of a denial.
-    pub detail: Option<&'static str>,
-    /// How access was granted (allowed requests).
-    pub grant: Option<Grant>,
-    /// The route (allowed requests).
-    pub route: Option<super::RouteInfo>,
-    /// The upstream path (allowed requests).
-    pub path: Option<String>,
-    /// The upstream query, without `?` (allowed requests that had one).
-    pub query: Option<String>,
-}
-
-impl AccessDecision {
-    /// The denial as an [`ErrorKind::AccessDenied`](crate::ErrorKind) error; `None` when allowed.
-    pub fn error(&self) -> Option<crate::Error> {
-        match (self.reason, self.detail) {
-            (Some(reason), Some(detail)) => Some(Denial::new(reason, detail).into()),
-            _ => None,
-        }
-    }
 }
 
 /// Verifies signed routes against a set of signing keys that can be replaced while it runs.
@@ -291,7 +262,7 @@ impl RouteVerifier {
 
     /// Parses and verifies a signed route token at the system clock's now.
     pub fn verify<'a>(&self, token: &'a str) -> Result<ParsedRoute<'a>, Denial> {
-        self.verify_at(token, crate::now_unix())
+        self.verify_at(token, crate::clock::now_unix())
     }
 
     /// Parses and verifies a signed route token at `now` (Unix seconds). A legacy token is
@@ -419,45 +390,6 @@ impl RouteVerifier {
             path,
             query,
         })
-    }
-}
-
-impl RouteVerifier {
-    /// [`decide`](Self::decide) for one sandbox whose policy applies to whatever id the route
-    /// names: `access_token` `None` means the sandbox does not require secure access. Returns
-    /// owned data; `now` defaults to the system clock.
-    pub fn decision(
-        &self,
-        req: &AccessRequest<'_>,
-        access_token: Option<&str>,
-        now: Option<u64>,
-    ) -> AccessDecision {
-        let policy = match access_token {
-            Some(t) => SandboxPolicy::Secure { access_token: t },
-            None => SandboxPolicy::Open,
-        };
-        match self.decide(req, |_| Some(policy), now.unwrap_or_else(crate::now_unix)) {
-            Ok(a) => AccessDecision {
-                allowed: true,
-                reason: None,
-                status: 200,
-                detail: None,
-                grant: Some(a.grant),
-                route: Some(a.route.to_info()),
-                path: Some(a.path.to_owned()),
-                query: a.query.map(str::to_owned),
-            },
-            Err(d) => AccessDecision {
-                allowed: false,
-                reason: Some(d.reason()),
-                status: d.status(),
-                detail: Some(d.detail()),
-                grant: None,
-                route: None,
-                path: None,
-                query: None,
-            },
-        }
     }
 }
 

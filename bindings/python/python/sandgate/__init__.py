@@ -8,10 +8,10 @@
 - test against an in-process mock platform (:mod:`sandgate.testing`).
 
 Secrets (raw API keys, admin keys, access tokens) come back as :class:`Secret`, which prints
-``***``; call ``.reveal()`` where you really need the text.
+``***``; call ``.expose()`` where you really need the text; a :class:`Secret` is accepted
+wherever a key string is.
 """
 
-from ._async import AsyncClient
 from ._errors import (
     AccessDenied,
     ApiError,
@@ -27,10 +27,12 @@ from ._errors import (
 from ._native import (
     AccessDecision,
     ApiKeyInfo,
+    AsyncClient,
     Client,
     CreatedApiKey,
     Endpoint,
     GeneratedApiKey,
+    RetryOptions,
     RouteInfo,
     RouteSigner,
     RouteVerifier,
@@ -60,6 +62,7 @@ __all__ = [
     "InternalError",
     "InvalidArgument",
     "InvalidConfig",
+    "RetryOptions",
     "RouteInfo",
     "RouteSigner",
     "RouteVerifier",

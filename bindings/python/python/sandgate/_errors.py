@@ -1,8 +1,10 @@
 """The exceptions sandgate raises: one base class, one subclass per error kind.
 
 Every exception carries the same fields in every language: ``kind`` (a stable code such as
-``"api"`` or ``"access_denied"``), ``message``, and where they apply the HTTP ``status``, the
-server's error ``code``, the server's ``request_id`` and the denial ``reason``.
+``"api"`` or ``"access_denied"``), ``message`` (the bare message), and where they apply the HTTP
+``status``, the server's error ``code``, the server's ``request_id`` and the denial ``reason``.
+``str(e)`` is the full line, for example ``API error 404 SANDBOX::NOT_FOUND: ... (request id
+r1)``.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ class SandgateError(Exception):
         super().__init__(text)
         if kind is not None:
             self.kind = kind
-        #: The human-readable message (never a secret).
+        #: The bare message (never a secret); ``str(e)`` is the full line.
         self.message: str = text if message is None else message
         #: The HTTP status, for API errors and denials.
         self.status: Optional[int] = status

@@ -1,12 +1,13 @@
 """Test helpers: an in-process mock OpenSandbox platform, and a pytest fixture for it.
 
-``MockServer(route_mode="header", trusted_headers=False)`` starts the mock (lifecycle API,
-keys API and a verifying gateway) on free loopback ports; use it as a context manager::
+``MockServer.start(route_mode="header", trusted_headers=False)`` (or ``MockServer(...)``, the
+same) starts the mock (lifecycle API, keys API and a verifying gateway) on free loopback ports;
+use it as a context manager, or call ``stop()``::
 
     from sandgate import Client
     from sandgate.testing import MockServer
 
-    with MockServer(trusted_headers=True) as mock:
+    with MockServer.start(trusted_headers=True) as mock:
         client = Client(domain=mock.domain, api_key=mock.admin_key)
         ...
 
@@ -46,5 +47,5 @@ if pytest is not None:
         """A fresh MockServer for one test, stopped afterwards."""
         marker = request.node.get_closest_marker("sandgate_mock")
         options = dict(marker.kwargs) if marker is not None else {}
-        with MockServer(**options) as server:
+        with MockServer.start(**options) as server:
             yield server

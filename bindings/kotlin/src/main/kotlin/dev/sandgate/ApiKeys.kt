@@ -3,7 +3,7 @@
 package dev.sandgate
 
 /** A freshly generated API key: show [key] to its owner once, store only [hash] and [prefix]. */
-data class GeneratedApiKey(
+public data class GeneratedApiKey(
     /** The raw key; prints `***`. */
     val key: Secret,
     /** The first 12 characters of the key, safe to display and store. */
@@ -17,13 +17,16 @@ data class GeneratedApiKey(
  * URL-safe base64.
  */
 @JvmOverloads
-fun generateApiKey(prefix: String? = null): GeneratedApiKey {
+public fun generateApiKey(prefix: String? = null): GeneratedApiKey {
     val k = native { dev.sandgate.ffi.generateApiKey(prefix) }
     return GeneratedApiKey(Secret(k.key), k.prefix, k.hash)
 }
 
 /** Lowercase hex SHA-256 of [raw]: the stored form of a key. */
-fun hashApiKey(raw: String): String = dev.sandgate.ffi.hashApiKey(raw)
+public fun hashApiKey(raw: String): String = dev.sandgate.ffi.hashApiKey(raw)
+
+/** Lowercase hex SHA-256 of [raw]: the stored form of a key. */
+public fun hashApiKey(raw: Secret): String = hashApiKey(raw.expose())
 
 /**
  * Whether [key] is valid for a stored record: it hashes to [hash] (compared in constant
@@ -33,10 +36,10 @@ fun hashApiKey(raw: String): String = dev.sandgate.ffi.hashApiKey(raw)
  * @throws SandgateException.InvalidArgument when [hash] is not 64 lowercase hex digits.
  */
 @JvmOverloads
-fun verifyApiKey(
-    key: String,
-    hash: String,
-    expiresAt: String? = null,
-    revoked: Boolean = false,
-    now: ULong? = null,
-): Boolean = native { dev.sandgate.ffi.verifyApiKey(key, hash, expiresAt, revoked, now) }
+public fun verifyApiKey(key: String, hash: String, expiresAt: String? = null, revoked: Boolean = false, now: ULong? = null): Boolean =
+    native { dev.sandgate.ffi.verifyApiKey(key, hash, expiresAt, revoked, now) }
+
+/** [verifyApiKey] for a key held as a [Secret]. */
+@JvmOverloads
+public fun verifyApiKey(key: Secret, hash: String, expiresAt: String? = null, revoked: Boolean = false, now: ULong? = null): Boolean =
+    verifyApiKey(key.expose(), hash, expiresAt, revoked, now)

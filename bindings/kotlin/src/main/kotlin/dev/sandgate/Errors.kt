@@ -1,102 +1,128 @@
+@file:JvmName("Errors")
+
 package dev.sandgate
 
-import dev.sandgate.ffi.FfiErrorDetail
+import dev.sandgate.ffi.ErrorKind
+import dev.sandgate.ffi.ErrorView
 import dev.sandgate.ffi.FfiException
 import dev.sandgate.ffi.InternalException
+import dev.sandgate.ffi.codeTables
+import dev.sandgate.ffi.panickedError
+import java.util.EnumMap
+
+/** Why an access decision denied a request (SPEC §1.5): core's enum, exported through uniffi. */
+public typealias DenyReason = dev.sandgate.ffi.DenyReason
+
+/** How an allowed request was granted: core's enum, exported through uniffi. */
+public typealias Grant = dev.sandgate.ffi.Grant
+
+/**
+ * Core's code tables, read once. Each list is in core's table order, which is also the C ABI's
+ * numbering: the hot paths return reason `n` (a denial) or `-n` (an error of kind `n`).
+ */
+internal object Tables {
+    private val tables = codeTables()
+    val kinds: List<ErrorKind> = tables.kinds.map { it.kind }
+    val reasons: List<DenyReason> = tables.reasons.map { it.reason }
+    val kindCodes: Map<ErrorKind, String> = EnumMap(tables.kinds.associate { it.kind to it.code })
+    val reasonCodes: Map<DenyReason, String> = EnumMap(tables.reasons.associate { it.reason to it.code })
+    val reasonStatuses: Map<DenyReason, Int> = EnumMap(tables.reasons.associate { it.reason to it.status.toInt() })
+    val grantCodes: Map<Grant, String> = EnumMap(tables.grants.associate { it.grant to it.code })
+}
+
+/** Core's stable code, for example `bad_signature`. */
+public val DenyReason.code: String get() = Tables.reasonCodes.getValue(this)
+
+/** The HTTP status a gateway answers with: 400, 401, 404 or 503. */
+public val DenyReason.status: Int get() = Tables.reasonStatuses.getValue(this)
+
+/** The reason whose [code] is [code]; [IllegalArgumentException] for an unknown code. */
+public fun dev.sandgate.ffi.DenyReason.Companion.fromCode(code: String): DenyReason =
+    Tables.reasonCodes.entries.firstOrNull { it.value == code }?.key
+        ?: throw IllegalArgumentException("unknown denial reason code \"$code\"")
+
+/** Core's stable code: `open`, `header` or `signature`. */
+public val Grant.code: String get() = Tables.grantCodes.getValue(this)
+
+/** The grant whose [code] is [code]; [IllegalArgumentException] for an unknown code. */
+public fun dev.sandgate.ffi.Grant.Companion.fromCode(code: String): Grant = Tables.grantCodes.entries.firstOrNull { it.value == code }?.key
+    ?: throw IllegalArgumentException("unknown grant code \"$code\"")
 
 /**
  * Every failure sandgate reports: one subclass per core error kind, so callers can match in
- * `when`. [kind] is core's stable code (`invalid_argument`, `api`, ...), and [status], [code],
- * [requestId] and [reason] are set where they apply. Messages never contain secrets.
+ * `when`. [message] is core's bare message and `toString()` its full line (for an API error
+ * `API error 404 SANDBOX::NOT_FOUND: ... (request id r1)`). [kind] is core's stable code
+ * (`invalid_argument`, `api`, ...); [status], [code], [requestId] and [reason] are set where
+ * they apply. Nothing in an error is secret.
  */
-sealed class SandgateException(
+public sealed class SandgateException(view: ErrorView) : RuntimeException(view.message) {
     /** The stable kind code, as in core's error table. */
-    val kind: String,
-    message: String,
+    public val kind: String = Tables.kindCodes.getValue(view.kind)
+
     /** The HTTP status, for API errors and denials. */
-    val status: Int?,
+    public val status: Int? = view.status?.toInt()
+
     /** The server's error code (for example `SANDBOX::NOT_FOUND`), for API errors. */
-    val code: String?,
+    public val code: String? = view.code
+
     /** The server's `X-Request-ID`, when it sent one. */
-    val requestId: String?,
+    public val requestId: String? = view.requestId
+
     /** Why access was denied, for [AccessDenied]. */
-    val reason: DenyReason?,
-) : RuntimeException(message) {
-    private constructor(d: FfiErrorDetail) : this(
-        d.kind, d.message, d.status?.toInt(), d.code, d.requestId, d.reason?.let(DenyReason::fromCode),
-    )
+    public val reason: DenyReason? = view.reason
+
+    private val display = view.display
+
+    /** Core's full line: the kind, status, code, message and request id. */
+    override fun toString(): String = display
 
     /** A caller-supplied value was rejected before any work was done. */
-    class InvalidArgument internal constructor(d: FfiErrorDetail) : SandgateException(d)
+    public class InvalidArgument internal constructor(view: ErrorView) : SandgateException(view)
 
     /** A configuration (signing keys, TOML, client options) is invalid. */
-    class InvalidConfig internal constructor(d: FfiErrorDetail) : SandgateException(d)
+    public class InvalidConfig internal constructor(view: ErrorView) : SandgateException(view)
 
     /** A route or credential was denied; see [reason] and [status]. */
-    class AccessDenied internal constructor(d: FfiErrorDetail) : SandgateException(d)
+    public class AccessDenied internal constructor(view: ErrorView) : SandgateException(view)
 
     /** The server answered with an error status; see [status], [code] and [requestId]. */
-    class Api internal constructor(d: FfiErrorDetail) : SandgateException(d)
+    public class Api internal constructor(view: ErrorView) : SandgateException(view)
 
     /** The request did not finish within its timeout. */
-    class Timeout internal constructor(d: FfiErrorDetail) : SandgateException(d)
+    public class Timeout internal constructor(view: ErrorView) : SandgateException(view)
 
     /** Connecting to or talking with the server failed (refused, reset, TLS, DNS). */
-    class Transport internal constructor(d: FfiErrorDetail) : SandgateException(d)
+    public class Transport internal constructor(view: ErrorView) : SandgateException(view)
 
     /** The server's response could not be decoded. */
-    class Decode internal constructor(d: FfiErrorDetail) : SandgateException(d)
+    public class Decode internal constructor(view: ErrorView) : SandgateException(view)
 
     /** The operation was cancelled. */
-    class Cancelled internal constructor(d: FfiErrorDetail) : SandgateException(d)
+    public class Cancelled internal constructor(view: ErrorView) : SandgateException(view)
 
     /** A bug inside sandgate (for example a caught panic in the native library). */
-    class Internal internal constructor(d: FfiErrorDetail) : SandgateException(d)
+    public class Internal internal constructor(view: ErrorView) : SandgateException(view)
 }
 
-/** Why an access decision denied a request (SPEC §1.5); [code] is core's stable code. */
-enum class DenyReason {
-    MALFORMED,
-    EXPIRED,
-    UNKNOWN_KEY,
-    BAD_SIGNATURE,
-    HEADER_MISMATCH,
-    CREDENTIAL_REQUIRED,
-    NOT_CONFIGURED,
-    UNKNOWN_SANDBOX;
-
-    /** The stable snake_case code, for example `bad_signature`. */
-    val code: String get() = name.lowercase()
-
-    companion object {
-        /** The reason whose [code] is [code]. */
-        @JvmStatic
-        fun fromCode(code: String): DenyReason =
-            entries.firstOrNull { it.code == code }
-                ?: throw IllegalArgumentException("unknown denial reason code \"$code\"")
-    }
+/** The exception for core's error view (a new core kind fails this `when` at compile time). */
+internal fun ErrorView.toException(): SandgateException = when (kind) {
+    ErrorKind.INVALID_ARGUMENT -> SandgateException.InvalidArgument(this)
+    ErrorKind.INVALID_CONFIG -> SandgateException.InvalidConfig(this)
+    ErrorKind.ACCESS_DENIED -> SandgateException.AccessDenied(this)
+    ErrorKind.API -> SandgateException.Api(this)
+    ErrorKind.TIMEOUT -> SandgateException.Timeout(this)
+    ErrorKind.TRANSPORT -> SandgateException.Transport(this)
+    ErrorKind.DECODE -> SandgateException.Decode(this)
+    ErrorKind.CANCELLED -> SandgateException.Cancelled(this)
+    ErrorKind.INTERNAL -> SandgateException.Internal(this)
 }
 
-private fun FfiException.toSandgate(): SandgateException = when (this) {
-    is FfiException.InvalidArgument -> SandgateException.InvalidArgument(detail)
-    is FfiException.InvalidConfig -> SandgateException.InvalidConfig(detail)
-    is FfiException.AccessDenied -> SandgateException.AccessDenied(detail)
-    is FfiException.Api -> SandgateException.Api(detail)
-    is FfiException.Timeout -> SandgateException.Timeout(detail)
-    is FfiException.Transport -> SandgateException.Transport(detail)
-    is FfiException.Decode -> SandgateException.Decode(detail)
-    is FfiException.Cancelled -> SandgateException.Cancelled(detail)
-    is FfiException.Internal -> SandgateException.Internal(detail)
+/** Runs one uniffi call and turns its errors into [SandgateException]s. */
+internal inline fun <T> native(block: () -> T): T = try {
+    block()
+} catch (e: FfiException.Failed) {
+    throw e.view.toException()
+} catch (e: InternalException) {
+    // uniffi caught a panic: core's one message for it.
+    throw panickedError().toException()
 }
-
-/** Runs one native call and turns its errors into [SandgateException]s. */
-internal inline fun <T> native(block: () -> T): T =
-    try {
-        block()
-    } catch (e: FfiException) {
-        throw e.toSandgate()
-    } catch (e: InternalException) {
-        throw SandgateException.Internal(
-            FfiErrorDetail("internal", "internal: ${e.message}", null, null, null, null),
-        )
-    }

@@ -1,15 +1,21 @@
 package dev.sandgate
 
 import com.sun.jna.Native
+import com.sun.jna.Pointer
+import dev.sandgate.ffi.ErrorKind
+import dev.sandgate.ffi.ErrorView
 import java.lang.ref.Cleaner
+import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.atomic.AtomicBoolean
 import java.util.concurrent.atomic.AtomicLong
 
 /**
- * Direct-mapped (JNA) calls for the hot paths, verify and sign (see `src/hot.rs`): primitives
- * and primitive arrays only, so a tight loop allocates no JNA structures. A non-zero result
- * means "ask uniffi", which raises the exact error.
+ * The C ABI's two hot paths (`docs/c-abi.md`), which the native library re-exports, through
+ * JNA's direct mapping: primitives and primitive arrays only, so a call allocates no JNA
+ * structures. Each answers everything in the same call: a route, or a denial's reason, status,
+ * message and display; there is never a second call.
  */
+@Suppress("ktlint:standard:function-naming", "FunctionName")
 internal object Hot {
     init {
         // The library uniffi loads (same name, same override property).
@@ -17,41 +23,77 @@ internal object Hot {
         Native.register(Hot::class.java, name)
     }
 
-    @JvmStatic external fun sandgate_kt_verify(h: Long, token: ByteArray, len: Int, hasNow: Int, now: Long, out: LongArray): Int
+    /** `SandgateRouteForm` values. */
+    const val TOKEN: Int = 0
+    const val HOST: Int = 1
+    const val PATH: Int = 2
 
-    @JvmStatic external fun sandgate_kt_sign(
-        h: Long, id: ByteArray, idLen: Int, port: Long, expires: Long, buf: ByteArray, cap: Int, lens: IntArray,
+    @JvmStatic external fun sandgate_verify(v: Long, form: Int, input: ByteArray, len: Long, hasNow: Byte, now: Long, out: LongArray): Int
+
+    @JvmStatic external fun sandgate_sign_into(
+        signer: Long,
+        sandboxId: ByteArray,
+        sandboxIdLen: Long,
+        port: Long,
+        hasExpires: Byte,
+        expires: Long,
+        hasTtl: Byte,
+        ttlSeconds: Long,
+        hasNow: Byte,
+        now: Long,
+        buf: ByteArray,
+        cap: Long,
+        out: LongArray,
     ): Int
 
-    @JvmStatic external fun sandgate_kt_verifier_release(h: Long)
+    @JvmStatic external fun sandgate_sign_into_capacity(sandboxIdLen: Long): Long
 
-    @JvmStatic external fun sandgate_kt_signer_release(h: Long)
+    @JvmStatic external fun sandgate_verifier_free(verifier: Long)
+
+    @JvmStatic external fun sandgate_signer_free(signer: Long)
 
     val cleaner: Cleaner = Cleaner.create()
+
+    /** One-character strings for the ASCII codes `sandgate_verify` returns as key ids. */
+    private val asciiStrings = Array(128) { it.toChar().toString() }
+
+    /** The key id whose character code is [code]. */
+    fun keyId(code: Long): String = asciiStrings.getOrNull(code.toInt()) ?: code.toInt().toChar().toString()
+
+    /** The static texts `sandgate_verify` hands out, decoded once per address. */
+    private val texts = ConcurrentHashMap<Long, String>()
+
+    private fun text(address: Long): String = texts.computeIfAbsent(address) { Pointer(it).getString(0, "UTF-8") }
+
+    /** The error of a non-zero `sandgate_verify` result (`out` is its `SandgateVerified`). */
+    fun verifyError(rc: Int, out: LongArray): SandgateException {
+        val reason = if (rc > 0) Tables.reasons[rc - 1] else null
+        val kind = if (rc > 0) ErrorKind.ACCESS_DENIED else Tables.kinds[-rc - 1]
+        val status = out[5].takeIf { it != 0L }?.toInt()?.toUShort()
+        return ErrorView(kind, text(out[6]), text(out[7]), status, null, null, reason).toException()
+    }
 }
 
 /**
- * A native handle shared by concurrent calls and released exactly once: by [close], after the
- * calls in flight end, or by the cleaner when its owner is unreachable.
+ * A C ABI handle shared by concurrent calls and freed exactly once: by [close] after the calls
+ * in flight end, or by the cleaner once nothing references this object. The cleaner watches
+ * this object, which every call reads after its native call returns, so it stays reachable
+ * during one.
  */
-internal class NativeLease(owner: Any, private val handle: Long, release: (Long) -> Unit) {
-    private val calls = AtomicLong(1)
+internal class HotHandle(val handle: Long, free: (Long) -> Unit, val what: String) {
+    val calls = AtomicLong(1)
+    val cleanable: Cleaner.Cleanable = Hot.cleaner.register(this, Free(handle, free))
     private val closed = AtomicBoolean(false)
-    private val releaser = Releaser(handle, release)
-    private val cleanable = Hot.cleaner.register(owner, releaser)
 
-    private class Releaser(val handle: Long, val release: (Long) -> Unit) : Runnable {
-        private val done = AtomicBoolean(false)
-        override fun run() {
-            if (done.compareAndSet(false, true)) release(handle)
-        }
+    private class Free(val handle: Long, val free: (Long) -> Unit) : Runnable {
+        override fun run() = free(handle)
     }
 
-    /** Runs [block] with the handle, or returns null when the lease is already closed. */
-    inline fun <R> use(block: (Long) -> R): R? {
+    /** Runs [block] with the handle; [IllegalStateException] once closed. */
+    inline fun <R> use(block: (Long) -> R): R {
         while (true) {
             val c = calls.get()
-            if (c == 0L) return null
+            check(c != 0L) { "$what is closed" }
             if (calls.compareAndSet(c, c + 1)) break
         }
         try {

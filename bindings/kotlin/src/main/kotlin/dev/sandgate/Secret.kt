@@ -2,11 +2,12 @@ package dev.sandgate
 
 /**
  * A secret string (a raw API key, the admin key, signing secrets): prints as `***` and shows
- * its value only through [expose].
+ * its value only through [expose]. Accepted wherever a key string is ([Client], [SigningKeys],
+ * [hashApiKey], [verifyApiKey]).
  */
-class Secret(private val value: String) {
+public class Secret(private val value: String) {
     /** The secret text. Call only where it is really needed (to send it, or show it once). */
-    fun expose(): String = value
+    public fun expose(): String = value
 
     override fun toString(): String = "***"
 

@@ -36,7 +36,7 @@ class AccessTest {
                 assertEquals(expect.s("sandbox_id"), route.sandboxId)
                 assertEquals(expect.int("port"), route.port)
                 assertEquals(expect.str("expires")?.toULong(), route.expires)
-                assertEquals(expect.str("key_id")?.single(), route.keyId)
+                assertEquals(expect.str("key_id"), route.keyId)
                 assertEquals(expect.s("path"), d.path)
                 assertEquals(expect.str("query"), d.query)
             } else {
@@ -52,7 +52,7 @@ class AccessTest {
     fun accessVerifyDeniesWithReasonAndStatus() {
         val keys = SigningKeys.fromFlag("a=bXktdGVzdC1zZWNyZXQ=")
         val verifier = RouteVerifier(keys)
-        val token = RouteSigner(keys, 'a').use { it.sign("sbx-001", 8080, 2_000_000_000uL) }.token
+        val token = RouteSigner(keys, "a").use { it.sign("sbx-001", 8080, 2_000_000_000uL) }.token
         assertEquals("sbx-001-8080-x2qxvk-0ff8cd39a", token)
         val expired = kotlin.test.assertFailsWith<SandgateException.AccessDenied> {
             verifier.verify(token, now = 2_000_000_001uL)
@@ -82,7 +82,7 @@ class AccessTest {
     @Test
     fun accessSignedRouteForms() {
         SigningKeys.fromFlag("a=bXktdGVzdC1zZWNyZXQ=").use { keys ->
-            val r = RouteSigner(keys, 'a').use { it.sign("sbx-001", 8080, 2_000_000_000uL) }
+            val r = RouteSigner(keys, "a").use { it.sign("sbx-001", 8080, 2_000_000_000uL) }
             assertEquals("sbx-001-8080-x2qxvk-0ff8cd39a.sandbox.example.com", r.host(".sandbox.example.com"))
             assertEquals("sbx-001-8080-x2qxvk-0ff8cd39a.sandbox.example.com", r.host("*.sandbox.example.com"))
             for (bad in listOf("evil.com/x", "a b.com", "a.com\r\nX-Injected: 1", "")) {
@@ -93,7 +93,7 @@ class AccessTest {
             assertEquals("sbx-001", r.sandboxId)
             assertEquals(8080, r.port)
             val badPort = kotlin.test.assertFailsWith<SandgateException.InvalidArgument> {
-                RouteSigner(keys, 'a').use { it.sign("sbx-001", 70000, 1uL) }
+                RouteSigner(keys, "a").use { it.sign("sbx-001", 70000, 1uL) }
             }
             assertTrue("port" in badPort.message!!, badPort.message)
         }

@@ -23,8 +23,12 @@ import kotlin.time.Duration.Companion.seconds
 
 /** The client against the in-process mock: every operation, cancellation, concurrency, handles. */
 class ClientTest {
-    private fun admin(mock: MockServer, retries: Boolean = true) =
-        Client(domain = mock.domain, apiKey = mock.adminKey.expose(), retries = retries, useEnv = false)
+    private fun admin(mock: MockServer, retries: Boolean = true) = Client(
+        domain = mock.domain,
+        apiKey = mock.adminKey.expose(),
+        retry = if (retries) RetryOptions() else RetryOptions(maxRetries = 0),
+        useEnv = false,
+    )
 
     private fun user(mock: MockServer, name: String = "kotlin-user") = Client(
         domain = mock.domain,
@@ -52,7 +56,7 @@ class ClientTest {
 
                 val expires = mock.now() + 3600uL
                 val signed = c.getSignedEndpoint(sb.id, 8080, expires)
-                assertEquals(RouteInfo(sb.id, 8080, expires, 'a'), signed.route)
+                assertEquals(RouteInfo(sb.id, 8080, expires, "a"), signed.route)
                 assertFalse("OpenSandbox-Secure-Access" in signed.headers)
                 val byTtl = c.getSignedEndpoint(sb.id, 9000, 1.hours)
                 assertEquals(9000, byTtl.route!!.port)
@@ -196,7 +200,7 @@ class ClientTest {
         val mock = MockServer.start()
         val c = admin(mock)
         val keys = SigningKeys.fromFlag("a=Zm9v")
-        val signer = RouteSigner(keys, 'a')
+        val signer = RouteSigner(keys, "a")
         val verifier = RouteVerifier(keys)
         for (h in listOf<AutoCloseable>(c, signer, verifier, keys, mock)) {
             h.close()

@@ -37,7 +37,7 @@ class ParseTest {
                 assertEquals(expect.s("sandbox_id"), route.sandboxId)
                 assertEquals(expect.int("port"), route.port)
                 assertEquals(expect.str("expires")?.toULong(), route.expires)
-                assertEquals(expect.str("key_id")?.single(), route.keyId)
+                assertEquals(expect.str("key_id"), route.keyId)
                 if (expect.has("path")) {
                     assertEquals(expect.s("path"), d.path)
                     assertEquals(expect.str("query"), d.query)

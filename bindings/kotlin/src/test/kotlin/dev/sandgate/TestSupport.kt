@@ -20,8 +20,7 @@ import java.net.http.HttpResponse
 object Cases {
     private val dir = File(System.getProperty("sandgate.cases") ?: "../../sdk-tests/cases")
 
-    fun load(name: String): JsonObject =
-        Json.parseToJsonElement(File(dir, "$name.json").readText()).jsonObject
+    fun load(name: String): JsonObject = Json.parseToJsonElement(File(dir, "$name.json").readText()).jsonObject
 }
 
 fun JsonObject.arr(key: String): JsonArray = getValue(key).jsonArray

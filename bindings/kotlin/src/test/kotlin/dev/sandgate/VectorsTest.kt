@@ -16,7 +16,7 @@ class VectorsTest {
         return vectors.mapIndexed { i, e ->
             val v = e.asObj()
             case("vectors", i, v.s("token")) {
-                val keyId = v.s("key_id").single()
+                val keyId = v.s("key_id")
                 val expires = v.s("expires").toULong()
                 SigningKeys.fromFlag("${v.s("key_id")}=${v.s("secret_b64")}").use { keys ->
                     val route = RouteSigner(keys, keyId).use { it.sign(v.s("sandbox_id"), v.int("port")!!, expires) }
@@ -36,14 +36,14 @@ class VectorsTest {
     fun vectorsRoundTripNonAsciiSandboxIdAndLongIds() {
         // The direct-mapped hot path passes UTF-8 bytes and byte offsets: check both ends.
         SigningKeys.fromFlag("a=bXktdGVzdC1zZWNyZXQ=").use { keys ->
-            RouteSigner(keys, 'a').use { signer ->
+            RouteSigner(keys, "a").use { signer ->
                 RouteVerifier(keys).use { verifier ->
                     for (id in listOf("café-über-7", "x".repeat(500), "a-b-c")) {
                         val route = signer.sign(id, 443, 2_000_000_000uL)
                         assertEquals(id, route.sandboxId)
                         assertEquals("/$id/443/x2qxvk/${route.signature}", route.uriPrefix)
                         assertEquals("${route.token}.example.com", route.host(".example.com"))
-                        assertEquals(RouteInfo(id, 443, 2_000_000_000uL, 'a'), verifier.verify(route.token, now = 1uL))
+                        assertEquals(RouteInfo(id, 443, 2_000_000_000uL, "a"), verifier.verify(route.token, now = 1uL))
                     }
                 }
             }

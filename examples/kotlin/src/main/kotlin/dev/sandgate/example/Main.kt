@@ -59,7 +59,7 @@ private suspend fun flow(mock: MockServer) {
     println("1. minted $key (shown once: ${key.key.expose().length} characters)")
 
     // 2. With that key alone, create a sandbox that requires secure access.
-    Client(domain = mock.domain, apiKey = key.key.expose(), useEnv = false).use { client ->
+    Client(domain = mock.domain, apiKey = key.key, useEnv = false).use { client ->
         val sandbox = client.createSandbox("python:3.11", secureAccess = true)
         check(sandbox.metadata["access.owner"] == "demo-user") { "sandbox owner is not demo-user: $sandbox" }
         println("2. created secure sandbox ${sandbox.id} owned by ${sandbox.metadata["access.owner"]}")
@@ -75,7 +75,7 @@ private suspend fun flow(mock: MockServer) {
         println("4. GET /ping through the gateway → ${ping.statusCode()} ${ping.body()}")
 
         // 5. Verify the same token locally with the mock's signing keys.
-        SigningKeys.fromFlag(mock.signingKeys.expose()).use { keys ->
+        SigningKeys.fromFlag(mock.signingKeys).use { keys ->
             RouteVerifier(keys).use { verifier ->
                 val route = verifier.verify(token, now = mock.now())
                 println("5. verified locally: sandbox ${route.sandboxId} port ${route.port} key ${route.keyId}")
@@ -114,7 +114,7 @@ private suspend fun flow(mock: MockServer) {
             throw IllegalStateException("revoked key still works")
         } catch (e: SandgateException.Api) {
             check(e.status == 401) { "revoked key gave $e" }
-            println("8. revoked key ${key.id} → ${e.message}")
+            println("8. revoked key ${key.id} → $e")
         }
     }
 }
