@@ -4,6 +4,7 @@ use crate::CliError;
 use clap::Args;
 use sandgate_mock::{MockConfig, MockServer, RouteMode};
 use std::process::ExitCode;
+use tokio::signal::unix::{signal, Signal, SignalKind};
 
 #[derive(Args)]
 pub struct MockArgs {
@@ -53,19 +54,27 @@ pub fn run(a: MockArgs) -> Result<ExitCode, CliError> {
         signing_keys,
         ..Default::default()
     })?;
+    // Listen before announcing: whoever reads the line may stop the mock at once, and a signal
+    // that came before the handlers would kill the process instead.
+    let (mut term, mut int) = {
+        let _runtime = sandgate::runtime::runtime().enter();
+        (
+            listen(SignalKind::terminate(), "SIGTERM")?,
+            listen(SignalKind::interrupt(), "SIGINT")?,
+        )
+    };
     println!("{}", mock.describe_json());
-    sandgate::runtime::block_on(wait_for_signal())?;
+    sandgate::runtime::block_on(async {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    });
     mock.stop();
     eprintln!("sandgate mock: stopped");
     Ok(ExitCode::SUCCESS)
 }
 
-async fn wait_for_signal() -> Result<(), CliError> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate())
-        .map_err(|e| CliError::Failed(format!("cannot listen for SIGTERM: {e}")))?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r.map_err(|e| CliError::Failed(format!("cannot listen for SIGINT: {e}"))),
-        _ = term.recv() => Ok(()),
-    }
+fn listen(kind: SignalKind, name: &str) -> Result<Signal, CliError> {
+    signal(kind).map_err(|e| CliError::Failed(format!("cannot listen for {name}: {e}")))
 }

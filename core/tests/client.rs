@@ -2,6 +2,7 @@
 //! retries, timeouts and concurrency.
 
 use sandgate::client::{Client, CreateSandbox, RetryPolicy};
+use sandgate::surface::{self, Expiry};
 use sandgate::ErrorKind;
 use sandgate_mock::{Faults, MockConfig, MockServer, RouteMode};
 use std::time::{Duration, Instant};
@@ -68,6 +69,46 @@ async fn client_sandbox_operations() {
     // Request ids are UUIDs, as upstream's.
     let rid = e.request_id().unwrap();
     assert_eq!((rid.len(), rid.matches('-').count()), (36, 4), "{rid}");
+}
+
+#[tokio::test]
+async fn client_renew_sandbox_moves_its_expiry() {
+    let m = mock(RouteMode::Header);
+    let c = admin(&m);
+    let mut req = CreateSandbox::new("python:3.11");
+    req.timeout = Some(600);
+    let s = c.create_sandbox(&req).await.unwrap();
+    let before = c.get_sandbox(&s.id).await.unwrap().expires_at.unwrap();
+
+    // An instant: the server's new expiresAt is that instant, and the sandbox shows it.
+    let at = sandgate::clock::now_unix() + 7200;
+    let r = c.renew_sandbox(&s.id, at).await.unwrap();
+    assert_eq!(r.expires, at);
+    assert_ne!(r.expires_at, before);
+    assert_eq!(
+        c.get_sandbox(&s.id).await.unwrap().expires_at,
+        Some(r.expires_at.clone())
+    );
+    // A TTL from now, through the surface's one dispatch.
+    let r = surface::renew_sandbox(&c, &s.id, Expiry::Ttl(86_400))
+        .await
+        .unwrap();
+    assert!(r.expires.abs_diff(sandgate::clock::now_unix() + 86_400) <= 2);
+    assert_eq!(
+        c.get_sandbox(&s.id).await.unwrap().expires_at,
+        Some(r.expires_at)
+    );
+    let e = c
+        .renew_sandbox_for("does-not-exist", Duration::from_secs(60))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.kind(), e.status(), e.code()),
+        (ErrorKind::Api, Some(404), Some("SANDBOX::NOT_FOUND"))
+    );
+    // Past the first expiry by the mock clock, the renewed sandbox is still there.
+    m.advance(3600);
+    assert_eq!(c.get_sandbox(&s.id).await.unwrap().id, s.id);
 }
 
 #[tokio::test]
@@ -238,6 +279,15 @@ async fn client_invalid_arguments_send_nothing() {
         c.create_sandbox(&CreateSandbox::new("")).await.unwrap_err(),
         c.get_sandbox("").await.unwrap_err(),
         c.delete_sandbox("").await.unwrap_err(),
+        c.renew_sandbox("abc", past).await.unwrap_err(),
+        c.renew_sandbox("abc", u64::MAX).await.unwrap_err(),
+        c.renew_sandbox("", past + 600).await.unwrap_err(),
+        c.renew_sandbox_for("abc", Duration::ZERO)
+            .await
+            .unwrap_err(),
+        c.renew_sandbox_for("abc", Duration::from_millis(999))
+            .await
+            .unwrap_err(),
     ];
     for e in errs {
         assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");

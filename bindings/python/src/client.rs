@@ -195,6 +195,32 @@ impl Sandbox {
     }
 }
 
+/// A sandbox's new expiry, as renewing it returned it.
+#[pyclass(frozen, eq, module = "sandgate")]
+#[derive(PartialEq)]
+pub struct SandboxRenewal(sandgate::client::SandboxRenewal);
+
+#[pymethods]
+impl SandboxRenewal {
+    /// The new expiry exactly as the server returned it (RFC 3339).
+    #[getter]
+    fn expires_at(&self) -> &str {
+        &self.0.expires_at
+    }
+    /// The same instant in Unix seconds.
+    #[getter]
+    fn expires(&self) -> u64 {
+        self.0.expires
+    }
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "SandboxRenewal(expires_at={}, expires={})",
+            repr(py, &self.0.expires_at),
+            self.0.expires
+        )
+    }
+}
+
 /// Retry options of a client: `max_retries` retries after the first attempt (0 turns
 /// retrying off), backing off from `initial_backoff` up to `max_backoff` (seconds as a number
 /// or a `timedelta`). An option left `None` keeps sandgate's default.
@@ -440,6 +466,22 @@ macro_rules! client_class {
             $($async)? fn delete_sandbox(&self, sandbox_id: String) -> PyResult<()> {
                 let c = self.0.clone();
                 run!([$($async)?] async move { c.delete_sandbox(&sandbox_id).await })
+            }
+
+            /// Renews a sandbox to expire at `expires` (Unix seconds or a `datetime`) or `ttl`
+            /// from now (seconds or a `timedelta`); give exactly one.
+            #[pyo3(signature = (sandbox_id, expires = None, *, ttl = None))]
+            $($async)? fn renew_sandbox(
+                &self,
+                sandbox_id: String,
+                expires: Option<Py<PyAny>>,
+                ttl: Option<Py<PyAny>>,
+            ) -> PyResult<SandboxRenewal> {
+                let expiry = Python::attach(|py| expiry(py, bound(py, &expires), bound(py, &ttl)))?;
+                let c = self.0.clone();
+                run!([$($async)?] async move {
+                    surface::renew_sandbox(&c, &sandbox_id, expiry).await.map(SandboxRenewal)
+                })
             }
 
             fn __repr__(&self, py: Python<'_>) -> String {

@@ -87,6 +87,33 @@ def test_client_every_operation(mock_server: MockServer) -> None:
     assert {r.user_agent for r in mock_server.requests()} == {user.user_agent}
 
 
+def test_client_renew_sandbox_moves_its_expiry() -> None:
+    with MockServer() as mock:
+        client = Client(domain=mock.domain, api_key=mock.admin_key)
+        sandbox = client.create_sandbox("python:3.11", timeout=600)
+        until = int(time.time()) + 7200
+        renewed = client.renew_sandbox(sandbox.id, until)
+        assert isinstance(renewed, sandgate.SandboxRenewal)
+        assert renewed.expires == until and renewed.expires_at != sandbox.expires_at
+        assert client.get_sandbox(sandbox.id).expires_at == renewed.expires_at
+        shown = f"SandboxRenewal(expires_at={renewed.expires_at!r}, expires={until})"
+        assert repr(renewed) == shown
+        at = datetime.datetime.fromtimestamp(until + 60, tz=datetime.timezone.utc)
+        assert client.renew_sandbox(sandbox.id, at).expires == until + 60
+        by_ttl = client.renew_sandbox(sandbox.id, ttl=datetime.timedelta(days=1))
+        assert abs(by_ttl.expires - (int(time.time()) + 86400)) <= 2
+        assert client.get_sandbox(sandbox.id).expires_at == by_ttl.expires_at
+        with pytest.raises(sandgate.ApiError) as info:
+            client.renew_sandbox("does-not-exist", ttl=60)
+        assert (info.value.status, info.value.code) == (404, "SANDBOX::NOT_FOUND")
+        # A bad expiry is refused before any request.
+        sent = len(mock.requests())
+        for kwargs in ({}, {"expires": until, "ttl": 60}, {"ttl": 0}, {"expires": 1000}):
+            with pytest.raises(sandgate.InvalidArgument):
+                client.renew_sandbox(sandbox.id, **kwargs)
+        assert len(mock.requests()) == sent
+
+
 def test_client_reprs_hide_secrets() -> None:
     with MockServer(trusted_headers=True) as mock:
         admin_key = mock.admin_key.expose()

@@ -8,7 +8,9 @@ pub use config::{
     redact_userinfo, ClientBuilder, RetryPolicy, DEFAULT_DOMAIN, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_TIMEOUT,
 };
-pub use model::{redact_headers, ApiKeyInfo, CreateSandbox, CreatedApiKey, Endpoint, Sandbox};
+pub use model::{
+    redact_headers, ApiKeyInfo, CreateSandbox, CreatedApiKey, Endpoint, Sandbox, SandboxRenewal,
+};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys::format_expires_at;
@@ -20,6 +22,7 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
+use time::format_description::well_known::Rfc3339;
 use transport::{Api, Call};
 
 fn check_id(what: &str, id: &str) -> Result<()> {
@@ -316,6 +319,49 @@ impl Client {
             .json(Call::delete(Api::Lifecycle, &["sandboxes", sandbox_id]))
             .await?;
         Ok(())
+    }
+
+    /// RenewSandboxExpiration: the sandbox now expires at `expires` (Unix seconds, in the
+    /// future; RFC 3339 can write it). Never retried once sent.
+    pub async fn renew_sandbox(&self, sandbox_id: &str, expires: u64) -> Result<SandboxRenewal> {
+        let now = crate::clock::now_unix();
+        if expires <= now {
+            return Err(Error::invalid_argument(format!(
+                "expires must be in the future (got {expires}, now is {now})"
+            )));
+        }
+        self.renew(sandbox_id, expires).await
+    }
+
+    /// RenewSandboxExpiration with the new expiry `ttl` from now (at least one second).
+    pub async fn renew_sandbox_for(
+        &self,
+        sandbox_id: &str,
+        ttl: Duration,
+    ) -> Result<SandboxRenewal> {
+        if ttl.as_secs() == 0 {
+            return Err(Error::invalid_argument("ttl must be at least one second"));
+        }
+        let expires = crate::clock::now_unix().saturating_add(ttl.as_secs());
+        self.renew(sandbox_id, expires).await
+    }
+
+    async fn renew(&self, sandbox_id: &str, expires: u64) -> Result<SandboxRenewal> {
+        check_id("sandbox id", sandbox_id)?;
+        let call = Call::post(
+            Api::Lifecycle,
+            &["sandboxes", sandbox_id, "renew-expiration"],
+            json!({ "expiresAt": format_expires_at(expires)? }),
+        );
+        let expires_at = str_field(&self.inner.json(call).await?, "expiresAt")?;
+        let expires = time::OffsetDateTime::parse(&expires_at, &Rfc3339)
+            .ok()
+            .and_then(|t| u64::try_from(t.unix_timestamp()).ok())
+            .ok_or_else(|| decode("renewal \"expiresAt\" is not an RFC 3339 time after 1970"))?;
+        Ok(SandboxRenewal {
+            expires_at,
+            expires,
+        })
     }
 }
 

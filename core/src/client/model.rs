@@ -117,6 +117,15 @@ pub struct Sandbox {
     pub expires_at: Option<String>,
 }
 
+/// A sandbox's new expiry, as RenewSandboxExpiration returns it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SandboxRenewal {
+    /// The new expiry exactly as the server returned it (RFC 3339).
+    pub expires_at: String,
+    /// The same instant in Unix seconds.
+    pub expires: u64,
+}
+
 /// What to create.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CreateSandbox {

@@ -1,6 +1,6 @@
 //! The client's options and results as every language sees them.
 
-use crate::client::{Client, ClientBuilder, Endpoint, RetryPolicy};
+use crate::client::{Client, ClientBuilder, Endpoint, RetryPolicy, SandboxRenewal};
 use crate::error::{Error, Result};
 use crate::secret::SecretString;
 use std::collections::BTreeMap;
@@ -185,4 +185,21 @@ pub async fn get_signed_endpoint(
         }
     }
     .map(EndpointView::from)
+}
+
+/// RenewSandboxExpiration with the new expiry given either way (an instant or a TTL from now):
+/// the one dispatch every adapter uses.
+pub async fn renew_sandbox(
+    client: &Client,
+    sandbox_id: &str,
+    expiry: Expiry,
+) -> Result<SandboxRenewal> {
+    match expiry {
+        Expiry::At(e) => client.renew_sandbox(sandbox_id, e).await,
+        Expiry::Ttl(t) => {
+            client
+                .renew_sandbox_for(sandbox_id, Duration::from_secs(t))
+                .await
+        }
+    }
 }

@@ -17,7 +17,7 @@ mod client;
 mod task;
 
 #[cfg(feature = "client")]
-pub use client::{get_signed_endpoint, ClientOptions, EndpointView, RetryOptions};
+pub use client::{get_signed_endpoint, renew_sandbox, ClientOptions, EndpointView, RetryOptions};
 #[cfg(feature = "client")]
 pub use task::{cancelled, panicked, run, spawn, CancelHandle};
 
