@@ -214,6 +214,11 @@ for _lang, _script in [("c", "bindings/c/test.sh"), ("go", "bindings/go/test.sh"
 # `sandgate mock`: the mock behaves like the platform for them (SPEC §4).
 SUITES["compat"] = script_suite("compat", "sdk-tests/compat/run.sh")
 
+# Verification at the edge (SPEC §6): Debian's nginx with auth_request to `sandgate authz`
+# against the mock's gateway on the access matrix and the scenario in every route mode, and
+# the Envoy/Traefik wire fixtures.
+SUITES["edge"] = script_suite("edge", "sdk-tests/edge/run.sh")
+
 
 def bench_smoke(result):
     """bench/run --smoke: every benchmark once with tiny counts, so the bench never rots."""

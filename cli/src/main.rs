@@ -3,6 +3,7 @@
 use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
 
+mod authz;
 mod mock;
 mod remote;
 mod routes;
@@ -32,6 +33,8 @@ enum Command {
     Keys(remote::KeysArgs),
     /// Walk the whole flow against the embedded mock server.
     Demo,
+    /// Verify at the edge: an authorizer for nginx auth_request, Envoy ext_authz and Traefik forwardAuth.
+    Authz(authz::AuthzArgs),
     /// Rotate signing keys: one key ring, every upstream form, safe retirement.
     SigningKeys(signing_keys::SigningKeysArgs),
 }
@@ -81,6 +84,35 @@ impl KeysArgs {
     }
 }
 
+/// SIGTERM and SIGINT, listened for from the moment they are installed — before a server
+/// prints its ready line, so a signal sent right after that line is never lost.
+pub struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    /// Installs the handlers; call inside a tokio runtime.
+    pub fn install() -> Result<Self, CliError> {
+        use tokio::signal::unix::{signal, SignalKind};
+        let listen = |kind: SignalKind, name: &str| {
+            signal(kind).map_err(|e| CliError::Failed(format!("cannot listen for {name}: {e}")))
+        };
+        Ok(Signals {
+            term: listen(SignalKind::terminate(), "SIGTERM")?,
+            int: listen(SignalKind::interrupt(), "SIGINT")?,
+        })
+    }
+
+    /// Resolves on the first SIGTERM or SIGINT.
+    pub async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
+    }
+}
+
 /// A failure of a command: usage errors exit 2, everything else 1.
 #[derive(Debug)]
 pub enum CliError {
@@ -125,6 +157,7 @@ fn main() -> ExitCode {
         Command::Endpoint(a) => remote::endpoint(a),
         Command::Keys(a) => remote::keys(a),
         Command::Demo => remote::demo(),
+        Command::Authz(a) => authz::run(a),
         Command::SigningKeys(a) => signing_keys::run(a),
     };
     match result {
@@ -167,7 +200,7 @@ fn usage_line(e: &clap::Error) -> String {
 }
 
 /// `s` with line breaks and other control characters replaced by spaces.
-fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()

@@ -4,7 +4,6 @@ use crate::CliError;
 use clap::Args;
 use sandgate_mock::{MockConfig, MockServer, RouteMode};
 use std::process::ExitCode;
-use tokio::signal::unix::{signal, Signal, SignalKind};
 
 #[derive(Args)]
 pub struct MockArgs {
@@ -26,9 +25,17 @@ pub struct MockArgs {
     /// Base domain of wildcard hosts.
     #[arg(long, default_value = "localhost")]
     base_domain: String,
+    /// Also serve the sandbox app for a verifying proxy in front of the mock (0: a free
+    /// port; its URL is `app_url` on the ready line). The proxy routes with the
+    /// X-Sandgate-Sandbox-Id and X-Sandgate-Port headers `sandgate authz` answers with.
+    #[arg(long)]
+    app_port: Option<u16>,
+    /// Signing keys as the ingress flag string (default: two random keys; "" for none).
+    #[arg(long, hide_env_values = true)]
+    keys: Option<String>,
     /// Sign and verify with the keys of the server's environment pair
     /// (OPENSANDBOX_SECURE_ACCESS_KEYS / _ACTIVE_KEY) instead of two random keys.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "keys")]
     keys_env: bool,
 }
 
@@ -42,7 +49,10 @@ pub fn run(a: MockArgs) -> Result<ExitCode, CliError> {
             ))
         })?)
     } else {
-        None
+        a.keys
+            .as_deref()
+            .map(sandgate::SigningKeys::from_flag)
+            .transpose()?
     };
     let mut mock = MockServer::start(MockConfig {
         route_mode: a.route_mode,
@@ -51,30 +61,17 @@ pub fn run(a: MockArgs) -> Result<ExitCode, CliError> {
         api_port: a.api_port,
         gateway_port: a.gateway_port,
         base_domain: a.base_domain,
+        app_port: a.app_port,
         signing_keys,
         ..Default::default()
     })?;
-    // Listen before announcing: whoever reads the line may stop the mock at once, and a signal
-    // that came before the handlers would kill the process instead.
-    let (mut term, mut int) = {
-        let _runtime = sandgate::runtime::runtime().enter();
-        (
-            listen(SignalKind::terminate(), "SIGTERM")?,
-            listen(SignalKind::interrupt(), "SIGINT")?,
-        )
+    let mut signals = {
+        let _in_runtime = sandgate::runtime::runtime().enter();
+        crate::Signals::install()?
     };
     println!("{}", mock.describe_json());
-    sandgate::runtime::block_on(async {
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
-        }
-    });
+    sandgate::runtime::block_on(signals.recv());
     mock.stop();
     eprintln!("sandgate mock: stopped");
     Ok(ExitCode::SUCCESS)
-}
-
-fn listen(kind: SignalKind, name: &str) -> Result<Signal, CliError> {
-    signal(kind).map_err(|e| CliError::Failed(format!("cannot listen for {name}: {e}")))
 }

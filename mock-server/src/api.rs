@@ -299,6 +299,14 @@ fn render_endpoint(
         Some(e) => Some(
             app.keys
                 .signer()
+                .as_ref()
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "SANDBOX::SECURE_ACCESS_NOT_CONFIGURED",
+                        "the server has no signing keys: signed endpoints are not available",
+                    )
+                })?
                 .sign(id, port, e)
                 .map_err(|err| ApiError::bad_request(err.message()))?,
         ),

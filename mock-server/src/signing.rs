@@ -5,7 +5,7 @@
 use crate::admin::admin;
 use crate::http::{json_object, ApiError};
 use crate::App;
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, ArcSwapOption};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
@@ -20,7 +20,8 @@ use std::sync::{Arc, Mutex};
 /// the mock started with (restored by a reset).
 pub(crate) struct MockKeys {
     keys: ArcSwap<SigningKeys>,
-    signer: ArcSwap<RouteSigner>,
+    /// `None` while the set is empty (signed endpoints answer 503).
+    signer: ArcSwapOption<RouteSigner>,
     /// The gateway's verifier: its key set is swapped in place, so the gateway never restarts.
     pub verifier: RouteVerifier,
     initial: SigningKeys,
@@ -28,14 +29,16 @@ pub(crate) struct MockKeys {
     replacing: Mutex<()>,
 }
 
-/// The key the mock signs with: the set's active key, else its first key.
-fn signer_for(keys: &SigningKeys) -> Result<RouteSigner, Error> {
-    let first = keys
-        .key_ids()
-        .first()
-        .copied()
-        .ok_or_else(|| Error::invalid_config("the mock needs at least one signing key"))?;
-    RouteSigner::new(keys, keys.active_key_id().or(Some(first)))
+/// The key the mock signs with: the set's active key, else its first key; none for an empty
+/// set.
+fn signer_for(keys: &SigningKeys) -> Result<Option<Arc<RouteSigner>>, Error> {
+    match keys.key_ids().first().copied() {
+        None => Ok(None),
+        Some(first) => Ok(Some(Arc::new(RouteSigner::new(
+            keys,
+            keys.active_key_id().or(Some(first)),
+        )?))),
+    }
 }
 
 impl MockKeys {
@@ -44,7 +47,7 @@ impl MockKeys {
         Ok(MockKeys {
             verifier: RouteVerifier::new(keys.clone()),
             keys: ArcSwap::from_pointee(keys.clone()),
-            signer: ArcSwap::from_pointee(signer),
+            signer: ArcSwapOption::new(signer),
             initial: keys,
             replacing: Mutex::new(()),
         })
@@ -55,19 +58,20 @@ impl MockKeys {
         SigningKeys::clone(&self.keys.load())
     }
 
-    /// The signer for new signed endpoints.
-    pub fn signer(&self) -> arc_swap::Guard<Arc<RouteSigner>> {
+    /// The signer for new signed endpoints (`None` without keys).
+    pub fn signer(&self) -> arc_swap::Guard<Option<Arc<RouteSigner>>> {
         self.signer.load()
     }
 
     /// Replaces the keys: the gateway verifies with the new set at once (links of a key the
     /// new set lacks answer 401 `unknown_key`), and new endpoints are signed with its active
-    /// key (else its first). An empty set is refused and nothing changes.
+    /// key (else its first). An empty set is a mock without keys: the gateway answers 503
+    /// `not_configured` to signed routes and signed endpoints answer 503.
     pub fn replace(&self, keys: SigningKeys) -> Result<(), Error> {
         let signer = signer_for(&keys)?;
         let _one_at_a_time = self.replacing.lock().unwrap_or_else(|p| p.into_inner());
         self.verifier.replace_keys(keys.clone());
-        self.signer.store(Arc::new(signer));
+        self.signer.store(signer);
         self.keys.store(Arc::new(keys));
         Ok(())
     }
