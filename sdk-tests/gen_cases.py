@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Writes sdk-tests/cases/{parse,access,key_config,api_keys,retry,cache}.json.
+"""Writes sdk-tests/cases/{parse,access,key_config,api_keys,key_check,retry,cache}.json.
 
 Every expectation here is written from SPEC.md by hand or taken from the upstream vectors in
 cases/vectors.json; nothing is computed with sandgate itself. Run it after editing a case:
     python3 sdk-tests/gen_cases.py
 """
+import base64
 import email.utils
 import hashlib
 import json
@@ -309,6 +310,9 @@ def key_config_cases():
     good("padded secret", "flag", "a=Zm9vYg==", ["a"])
     good("base64: prefix", "flag", "a=base64:Zm9v", ["a"])
     good("one-byte secret", "flag", "z=AA==", ["z"])
+    # Unused low bits of the last character set ("Zh==" is "f"): both upstream decoders
+    # (Go's StdEncoding, Python's b64decode) accept it.
+    good("non-canonical trailing bits", "flag", "z=Zh==", ["z"])
     good("blank string is an empty set", "flag", "   ", [])
     err("duplicate id", "flag", "a=Zm9v,a=YmFy", '"a"')
     # An invalid id is named by its entry's position, never quoted (it could be a secret).
@@ -703,10 +707,149 @@ def cache_cases():
     }
 
 
+def key_check_cases():
+    """`sandgate signing-keys check` verdicts (SPEC §1.6, §7), written from the SPEC's rules of
+    the two upstream parsers: the server (TOML table and env pair: split at the first '=',
+    nothing trimmed, no empty entries, a duplicate id is an error, base64 padded or not,
+    active_key required) and the ingress flag (trims, skips empty entries, padded base64
+    only, a duplicate id silently wins)."""
+    KEYS, ACTIVE = "OPENSANDBOX_SECURE_ACCESS_KEYS", "OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY"
+    # "foobar" needs no padding; "foob" needs "==".
+    A, B, C = "Zm9vYmFy", "Zm9vYg==", "YmF6cXV4"
+    AB = "a=%s,b=%s" % (A, B)
+    c = []
+
+    def add(name, inputs, findings):
+        c.append({"name": name, "inputs": inputs,
+                  "expect": {"clean": not findings, "findings": sorted(set(map(tuple, findings)))}})
+
+    def flag(text):
+        return {"source": "flag", "text": text}
+
+    def env(keys=None, active=None):
+        v = {}
+        if keys is not None:
+            v[KEYS] = keys
+        if active is not None:
+            v[ACTIVE] = active
+        return {"source": "env", "vars": v}
+
+    def toml(pairs, active=None, extra=""):
+        t = extra + "[ingress.secure_access]\n"
+        if active is not None:
+            t += 'active_key = "%s"\n' % active
+        for i, k in pairs:
+            t += '\n[[ingress.secure_access.keys]]\nkey_id = "%s"\nkey = "%s"\n' % (i, k)
+        return {"source": "toml", "text": t}
+
+    def b64(s):
+        return base64.b64encode(s.encode()).decode()
+
+    def secret(keys=None, active=None, name="opensandbox-secure-access"):
+        t = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: %s\ntype: Opaque\ndata:\n" % name
+        if keys is not None:
+            t += "  keys: %s\n" % b64(keys)
+        if active is not None:
+            t += "  active-key: %s\n" % b64(active)
+        return {"source": "secret", "text": t}
+
+    def helm(pairs=None, active=None, existing=None):
+        t = "server:\n  gateway:\n    secureAccess:\n"
+        if existing is not None:
+            t += '      existingSecret: "%s"\n' % existing
+        if active is not None:
+            t += '      activeKey: "%s"\n' % active
+        if pairs:
+            t += "      keys:\n"
+            for i, k in pairs:
+                t += '        - key_id: "%s"\n          key: "%s"\n' % (i, k)
+        return {"source": "helm", "text": t}
+
+    ring = {"source": "ring", "text": (
+        'version = 1\nmax_token_lifetime_secs = 3600\nactive_key = "b"\n\n'
+        '[[keys]]\nid = "a"\nsecret = "%s"\ncreated_at = "2026-01-01T00:00:00Z"\n'
+        'activated_at = "2026-01-01T00:00:00Z"\ndeactivated_at = "2026-01-02T00:00:00Z"\n\n'
+        '[[keys]]\nid = "b"\nsecret = "%s"\ncreated_at = "2026-01-01T12:00:00Z"\n'
+        'activated_at = "2026-01-02T00:00:00Z"\n' % (A, B))}
+
+    every = [ring, toml([("a", A), ("b", B)], "b"), env(AB, "b"),
+             flag("--secure-access-keys=" + AB), secret(AB, "b"), helm([("a", A), ("b", B)], "b")]
+    add("every form agrees with the ring", every, [])
+    add("the flag without its --secure-access-keys= prefix", [flag(AB), env(AB, "b")], [])
+    add("non-canonical trailing bits: both upstream decoders accept them", [flag("a=Zh=="), env("a=Zh==", "a")], [])
+    # Divergences between the two upstream parsers, one by one.
+    add("unpadded base64 in the flag: the server accepts it, the ingress rejects it",
+        [flag("a=Zm9vYg")], [("unpadded_base64", "flag")])
+    add("unpadded base64 in the env pair", [env("a=Zm9vYg", "a")], [("unpadded_base64", "env")])
+    add("unpadded base64 in the TOML", [toml([("a", "Zm9vYg")], "a")], [("unpadded_base64", "toml")])
+    add("unpadded base64 in Helm values (the chart puts it into the ingress flag too)",
+        [helm([("a", "Zm9vYg")], "a")], [("unpadded_base64", "helm")])
+    add("more padding than needed: the server accepts it, the ingress rejects it",
+        [env("a=%s=" % A, "a")], [("extra_padding", "env")])
+    add("duplicate id in the flag: the ingress silently keeps the last",
+        [flag("a=%s,a=%s" % (A, B))], [("duplicate_id", "flag")])
+    add("duplicate id with the same secret twice", [flag("a=%s,a=%s" % (A, A))], [("duplicate_id", "flag")])
+    add("duplicate id in the env pair: the server rejects the set",
+        [env("a=%s,a=%s" % (A, B), "a")], [("duplicate_id", "env")])
+    add("duplicate id in the TOML", [toml([("a", A), ("a", B)], "a")], [("duplicate_id", "toml")])
+    add("spaces in the flag: the ingress trims them, the server would not",
+        [flag(" a = %s , b=%s " % (A, B))], [("spaces", "flag")])
+    add("a space after a comma in the env pair", [env("a=%s, b=%s" % (A, B), "a")], [("spaces", "env")])
+    add("trailing newline of a Secret's keys entry (echo | base64): the ingress trims it, the server rejects it",
+        [secret("a=%s\n" % A, "a")], [("spaces", "secret")])
+    add("trailing comma in the flag: the ingress skips the empty entry, the server would reject it",
+        [flag("a=%s," % A)], [("empty_entry", "flag")])
+    add("empty entry in the env pair", [env("a=%s,,b=%s" % (A, B), "a")], [("empty_entry", "env")])
+    add("line break inside a secret: the ingress ignores it, the server rejects it",
+        [flag("a=Zm9v\nYmFy")], [("line_break", "flag")])
+    add("base64: prefix: sandgate strips it, neither upstream parser accepts it",
+        [flag("a=base64:%s" % A)], [("base64_prefix", "flag")])
+    add("uppercase id: both reject it", [flag("A=%s" % A)], [("invalid_entry", "flag")])
+    add("empty flag", [flag("")], [("no_keys", "flag")])
+    # Server-only rules.
+    add("TOML without active_key", [toml([("a", A)])], [("no_active_key", "toml")])
+    add("TOML with [ingress] mode direct", [toml([("a", A)], "a", '[ingress]\nmode = "direct"\n\n')],
+        [("ingress_mode", "toml")])
+    add("TOML that does not parse", [{"source": "toml", "text": "[ingress.secure_access\n"}],
+        [("unreadable", "toml")])
+    add("active key with a space: the server does not trim it", [env("a=%s" % A, " a")],
+        [("invalid_active_key", "env")])
+    add("active key naming no key", [env("a=%s" % A, "c")], [("active_key_unknown", "env")])
+    add("keys without an active key in the env", [env("a=%s" % A)], [("env_incomplete", "env")])
+    add("Secret without active-key", [secret(AB)], [("secret_incomplete", "secret")])
+    add("Helm values with both keys and existingSecret", [helm([("a", A)], "a", "s1")],
+        [("helm_conflict", "helm")])
+    add("Helm existingSecret names another Secret",
+        [helm(existing="other-secret"), secret(AB, "b")], [("secret_name_mismatch", "helm")])
+    # Disagreements between forms.
+    add("the flag lacks the key the server signs with", [env(AB, "b"), flag("a=" + A)],
+        [("missing_key", "flag")])
+    add("the flag holds a key the server does not", [toml([("a", A)], "a"), flag(AB)],
+        [("extra_key", "flag")])
+    add("a key with another secret", [toml([("a", A)], "a"), flag("a=" + C)],
+        [("secret_mismatch", "flag")])
+    add("another active key", [toml([("a", A), ("b", B)], "a"), env(AB, "b")],
+        [("active_key_mismatch", "env")])
+    add("the ring is the reference", [toml([("a", A), ("b", B)], "a"), ring],
+        [("active_key_mismatch", "toml")])
+    add("a Secret the ingress reads differently from the server",
+        [secret("a=%s,a=%s" % (A, B), "a"), flag("a=" + B)], [("duplicate_id", "secret")])
+    return {
+        "description": "signing-keys check (SPEC §1.6, §7). inputs: forms to check together; "
+                       "source flag (the ingress flag value, with or without "
+                       "--secure-access-keys=), toml (server TOML), env (vars: the server's "
+                       "environment pair), secret (a Kubernetes Secret, YAML), helm (Helm "
+                       "values, YAML), ring (a sandgate key ring file). expect.findings: the "
+                       "sorted set of [code, source] of every finding; clean: no finding.",
+        "cases": c,
+    }
+
+
 def main():
     for name, data in [("parse", parse_cases()), ("access", access_cases()),
                        ("key_config", key_config_cases()), ("api_keys", api_key_cases()),
-                       ("retry", retry_cases()), ("cache", cache_cases())]:
+                       ("key_check", key_check_cases()), ("retry", retry_cases()),
+                       ("cache", cache_cases())]:
         with open(os.path.join(CASES, name + ".json"), "w", encoding="utf-8") as f:
             json.dump(data, f, indent=1, ensure_ascii=False)
             f.write("\n")

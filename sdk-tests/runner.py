@@ -85,6 +85,9 @@ def ensure_rust():
     for comp in ("clippy", "rustfmt"):
         if rc == 0 and comp not in out:
             sh(["rustup", "component", "add", comp], "rust", check=True)
+    # The rotation walkthrough (docs/rotation.md), run by cli/tests/rotation_doc.rs, uses curl.
+    if not have("curl"):
+        apt_install("curl")
 
 
 def parse_cargo_tests(out, result):

@@ -153,6 +153,32 @@ fn serve(a: ServeArgs) -> Result<ExitCode, CliError> {
             .local_addr()
             .map_err(|e| CliError::Failed(format!("cannot read the bound address: {e}")))?;
         let signals = crate::Signals::install()?;
+        // SIGHUP reloads the signing keys from where they came from (a rotation without a
+        // restart): a bad set keeps the last good one and logs one line.
+        let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+            .map_err(|e| CliError::Failed(format!("cannot listen for SIGHUP: {e}")))?;
+        let verifier = state.gateway.verifier().clone();
+        let source = a.keys;
+        tokio::spawn(async move {
+            while hangup.recv().await.is_some() {
+                match source.load() {
+                    Ok(new) => {
+                        let ids: String = new.key_ids().iter().collect();
+                        let active = new.active_key_id().map_or('-', |c| c);
+                        verifier.replace_keys(new);
+                        eprintln!(
+                            "sandgate authz: signing keys reloaded: ids {ids}, active {active}"
+                        );
+                    }
+                    Err(e) => eprintln!(
+                        "sandgate authz: signing keys not reloaded, the last good set stays: {}",
+                        match e {
+                            CliError::Usage(m) | CliError::Failed(m) => crate::one_line(&m),
+                        }
+                    ),
+                }
+            }
+        });
         let ids: Vec<String> = keys.key_ids().iter().map(char::to_string).collect();
         println!(
             "{}",
@@ -402,8 +428,9 @@ fn sanitize(s: &str) -> String {
 }
 
 fn write_log(rx: Receiver<String>, dropped: Arc<AtomicUsize>) {
-    let stderr = std::io::stderr();
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, stderr.lock());
+    // Not `stderr().lock()`: a lock held across `recv` would block every other line this
+    // process writes to stderr (a key reload, a policy reload) until the next request.
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr());
     while let Ok(first) = rx.recv() {
         let _ = out.write_all(first.as_bytes());
         while let Ok(more) = rx.try_recv() {

@@ -7,6 +7,7 @@ mod authz;
 mod mock;
 mod remote;
 mod routes;
+mod signing_keys;
 
 /// Sandbox access control: sign and verify OSEP-0011 routes, mint API keys.
 #[derive(Parser)]
@@ -34,6 +35,8 @@ enum Command {
     Demo,
     /// Verify at the edge: an authorizer for nginx auth_request, Envoy ext_authz and Traefik forwardAuth.
     Authz(authz::AuthzArgs),
+    /// Rotate signing keys: one key ring, every upstream form, safe retirement.
+    SigningKeys(signing_keys::SigningKeysArgs),
 }
 
 /// Where signing keys come from: `--keys`, `--keys-file`, `--keys-env`, or env `SANDGATE_KEYS`.
@@ -155,6 +158,7 @@ fn main() -> ExitCode {
         Command::Keys(a) => remote::keys(a),
         Command::Demo => remote::demo(),
         Command::Authz(a) => authz::run(a),
+        Command::SigningKeys(a) => signing_keys::run(a),
     };
     match result {
         Ok(code) => code,
@@ -196,7 +200,7 @@ fn usage_line(e: &clap::Error) -> String {
 }
 
 /// `s` with line breaks and other control characters replaced by spaces.
-fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()

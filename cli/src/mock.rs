@@ -33,9 +33,27 @@ pub struct MockArgs {
     /// Signing keys as the ingress flag string (default: two random keys; "" for none).
     #[arg(long, hide_env_values = true)]
     keys: Option<String>,
+    /// Sign and verify with the keys of the server's environment pair
+    /// (OPENSANDBOX_SECURE_ACCESS_KEYS / _ACTIVE_KEY) instead of two random keys.
+    #[arg(long, conflicts_with = "keys")]
+    keys_env: bool,
 }
 
 pub fn run(a: MockArgs) -> Result<ExitCode, CliError> {
+    let signing_keys = if a.keys_env {
+        Some(sandgate::SigningKeys::from_env()?.ok_or_else(|| {
+            CliError::Usage(format!(
+                "--keys-env: neither {} nor {} is set",
+                sandgate::keys::ENV_KEYS,
+                sandgate::keys::ENV_ACTIVE_KEY
+            ))
+        })?)
+    } else {
+        a.keys
+            .as_deref()
+            .map(sandgate::SigningKeys::from_flag)
+            .transpose()?
+    };
     let mut mock = MockServer::start(MockConfig {
         route_mode: a.route_mode,
         trusted_headers: a.trusted_headers,
@@ -44,11 +62,7 @@ pub fn run(a: MockArgs) -> Result<ExitCode, CliError> {
         gateway_port: a.gateway_port,
         base_domain: a.base_domain,
         app_port: a.app_port,
-        signing_keys: a
-            .keys
-            .as_deref()
-            .map(sandgate::SigningKeys::from_flag)
-            .transpose()?,
+        signing_keys,
         ..Default::default()
     })?;
     let mut signals = {

@@ -433,3 +433,110 @@ fn platform_policy_through_the_mock_and_fail_closed_when_it_is_gone() {
     assert!(!err.contains(&token), "{err}");
     assert!(err.contains("the platform cannot answer"), "{err}");
 }
+
+#[test]
+fn sighup_reloads_the_signing_keys_and_a_bad_file_keeps_the_last_good_set() {
+    // Key b signs a link the first key file does not know; after the file gains b and the
+    // process gets SIGHUP, the same link is allowed, with no restart.
+    let dir = temp_dir("sighup");
+    let keys = dir.join("keys.toml");
+    let entry = |id: &str, secret: &str| {
+        format!("[[ingress.secure_access.keys]]\nkey_id = \"{id}\"\nkey = \"{secret}\"\n")
+    };
+    let toml = |entries: &str, active: &str| {
+        format!("[ingress.secure_access]\nactive_key = \"{active}\"\n\n{entries}")
+    };
+    let a = entry("a", "bXktdGVzdC1zZWNyZXQ=");
+    let b = entry("b", "YW5vdGhlci10ZXN0LXNlY3JldA==");
+    std::fs::write(&keys, toml(&a, "a")).unwrap();
+    let az = start(
+        "sighup-run",
+        &["--keys-file", keys.to_str().unwrap(), "--signature-only"],
+    );
+    let sign = |key_flag: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_sandgate"))
+            .args([
+                "sign",
+                "--keys",
+                key_flag,
+                "--sandbox",
+                "sbx-001",
+                "--port",
+                "8080",
+                "--expires",
+                "1900000600",
+                "--key-id",
+                "b",
+                "--json",
+            ])
+            .env_remove("SANDGATE_KEYS")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["token"].as_str().unwrap().to_owned()
+    };
+    let b_link = sign("b=YW5vdGhlci10ZXN0LXNlY3JldA==");
+    let check = |token: &str| {
+        request(
+            &az.addr,
+            "GET",
+            "/nginx",
+            &[("X-Forwarded-Uri", "/"), ("OpenSandbox-Ingress-To", token)],
+        )
+    };
+    let r = check(&b_link);
+    assert_eq!(r.status, 401, "{}", r.body);
+    let hup = |pid: u32| {
+        Command::new("kill")
+            .args(["-HUP", &pid.to_string()])
+            .status()
+            .unwrap();
+    };
+    let wait_for = |want: u16| {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let r = check(&b_link);
+            if r.status == want {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "still {} after SIGHUP: {}",
+                r.status,
+                r.body
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    std::fs::write(&keys, toml(&format!("{a}{b}"), "b")).unwrap();
+    hup(az.child.id());
+    wait_for(200);
+    // A broken file: the keys stay, one line is logged.
+    std::fs::write(&keys, "not toml at all [").unwrap();
+    hup(az.child.id());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(&az.log)
+        .unwrap()
+        .contains("not reloaded")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no log line for the bad key file"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(check(&b_link).status, 200);
+    let (ok, log) = az.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(ok, "{log}");
+    assert!(
+        log.contains("signing keys reloaded: ids ab, active b"),
+        "{log}"
+    );
+    assert_eq!(log.matches("signing keys not reloaded").count(), 1, "{log}");
+    assert!(
+        !log.contains("bXktdGVzdC1zZWNyZXQ") && !log.contains("YW5vdGhlci10ZXN0"),
+        "{log}"
+    );
+}

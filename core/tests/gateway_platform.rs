@@ -114,7 +114,7 @@ async fn platform_policy_learns_caches_and_fails_closed() {
     assert_eq!(endpoint_calls(&mock) - before, 1);
 
     // The platform goes away: known sandboxes keep their answer, unknown ones get 503.
-    let signed = sandgate::RouteSigner::new(mock.signing_keys(), None)
+    let signed = sandgate::RouteSigner::new(&mock.signing_keys(), None)
         .unwrap()
         .sign(&secure.id, 80, sandgate::clock::now_unix() + 60)
         .unwrap()

@@ -1,5 +1,5 @@
-//! `/_mock/` admin routes (admin key required): clock, faults, reset, and read-only views
-//! of stored keys and logged requests. Documented in `mock-server/README.md`.
+//! `/_mock/` admin routes (admin key required): clock, faults, reset, signing keys
+//! (`signing.rs`), and read-only views of stored keys and logged requests. Documented in `mock-server/README.md`.
 
 use crate::api::auth_error;
 use crate::auth::{authenticate, Principal, Surface};
@@ -26,9 +26,10 @@ pub(crate) fn router() -> Router<Arc<App>> {
         .route("/keys", get(keys))
         .route("/requests", get(requests).delete(clear_requests))
         .route("/metrics", get(metrics))
+        .merge(crate::signing::router())
 }
 
-fn admin(app: &App, h: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn admin(app: &App, h: &HeaderMap) -> Result<(), ApiError> {
     match authenticate(app, h, Surface::Lifecycle).map_err(auth_error)? {
         Principal::Admin => Ok(()),
         Principal::User(_) => Err(ApiError::forbidden("/_mock/ routes need the admin key")),
@@ -204,6 +205,7 @@ async fn clear_faults(State(app): Shared, h: HeaderMap) -> Result<Json<Value>, A
 async fn reset(State(app): Shared, h: HeaderMap) -> Result<Json<Value>, ApiError> {
     admin(&app, &h)?;
     *app.store.lock() = Default::default();
+    app.keys.restore();
     Ok(Json(json!({ "reset": true })))
 }
 

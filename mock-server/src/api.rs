@@ -308,7 +308,8 @@ fn render_endpoint(
     let mut headers = Map::new();
     let signed = match q.expires {
         Some(e) => Some(
-            app.signer
+            app.keys
+                .signer()
                 .as_ref()
                 .ok_or_else(|| {
                     ApiError::new(

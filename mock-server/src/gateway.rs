@@ -20,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use sandgate::gateway::authz::{PORT_HEADER, SANDBOX_HEADER};
 use sandgate::gateway::{Allowed, Gateway, GatewayLayer, Lookup, PolicyAnswer, PolicySource};
+use sandgate::SigningKeys;
 use std::sync::Arc;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
@@ -44,11 +45,13 @@ impl PolicySource for StorePolicy {
 
 pub(crate) fn router(app: Arc<App>) -> Router {
     let clock_app = app.clone();
+    // The gateway shares the mock's verifier, so `/_mock/signing-keys` reaches it at once.
     let gateway = Gateway::new(
         app.route_mode,
-        app.verifier.keys().clone(),
+        SigningKeys::default(),
         StorePolicy(app.clone()),
     )
+    .with_verifier(app.verifier.clone())
     .with_clock(move || clock_app.store.now());
     Router::new()
         .fallback(handle)

@@ -22,12 +22,13 @@ mod lifecycle;
 mod proxy;
 mod sandbox_app;
 mod serve;
+mod signing;
 mod state;
 mod validate;
 
 pub use state::{Faults, RequestRecord, Role};
 
-use sandgate::{Error, RouteSigner, RouteVerifier, SecretString, SigningKeys};
+use sandgate::{Error, RouteVerifier, SecretString, SigningKeys};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -133,8 +134,9 @@ pub(crate) struct App {
     pub route_mode: RouteMode,
     pub trusted_headers: bool,
     pub admin_key: SecretString,
-    /// `None` when the mock runs without signing keys.
-    pub signer: Option<RouteSigner>,
+    /// The signing keys, replaceable while running (`/_mock/signing-keys`).
+    pub keys: signing::MockKeys,
+    /// The gateway's verifier: a clone of `keys.verifier`, so it follows every replacement.
     pub verifier: RouteVerifier,
     pub base_domain: String,
     pub gateway_addr: SocketAddr,
@@ -150,7 +152,6 @@ pub struct MockServer {
     api_addr: SocketAddr,
     app_addr: Option<SocketAddr>,
     listeners: usize,
-    signing_keys: SigningKeys,
     shutdown: Option<tokio::sync::watch::Sender<bool>>,
     closed: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
 }
@@ -209,18 +210,13 @@ impl MockServer {
         let admin_key = config
             .admin_key
             .unwrap_or_else(|| SecretString::new(format!("mock-admin-{}", state::random_id(24))));
+        let keys = signing::MockKeys::new(signing_keys)?;
         let app = Arc::new(App {
             route_mode: config.route_mode,
             trusted_headers: config.trusted_headers,
             admin_key,
-            signer: match signing_keys.key_ids().first().copied() {
-                None => None,
-                Some(first) => Some(RouteSigner::new(
-                    &signing_keys,
-                    signing_keys.active_key_id().or(Some(first)),
-                )?),
-            },
-            verifier: RouteVerifier::new(signing_keys.clone()),
+            verifier: keys.verifier.clone(),
+            keys,
             base_domain: config.base_domain,
             gateway_addr,
             api_addr,
@@ -274,7 +270,6 @@ impl MockServer {
             api_addr,
             app_addr,
             listeners,
-            signing_keys,
             shutdown: Some(tx),
             closed: std::sync::Mutex::new(closed),
         })
@@ -305,9 +300,20 @@ impl MockServer {
         &self.app.admin_key
     }
 
-    /// The signing keys the mock signs with (active key first).
-    pub fn signing_keys(&self) -> &SigningKeys {
-        &self.signing_keys
+    /// The signing keys in use now: the gateway verifies with all of them and the API signs
+    /// with the active one (else the first). A snapshot: it does not follow later replacements.
+    pub fn signing_keys(&self) -> SigningKeys {
+        self.app.keys.current()
+    }
+
+    /// Replaces the signing keys while the mock runs (the same as `PUT /_mock/signing-keys`):
+    /// the gateway verifies with `keys` from the next request on — a link signed with a key
+    /// `keys` lacks answers 401 `unknown_key` — and new signed endpoints use its active key
+    /// (else its first). An empty set makes it a mock without keys (signed routes answer 503
+    /// `not_configured`, signed endpoints 503). [`reset`](Self::reset) puts back the keys the
+    /// mock started with.
+    pub fn set_signing_keys(&self, keys: SigningKeys) -> Result<(), Error> {
+        self.app.keys.replace(keys)
     }
 
     /// The route mode.
@@ -366,9 +372,11 @@ impl MockServer {
         self.app.store.lock().faults.clone()
     }
 
-    /// Forgets every sandbox, key, fault, logged request and clock offset.
+    /// Forgets every sandbox, key, fault, logged request and clock offset, and puts back the
+    /// signing keys the mock started with.
     pub fn reset(&self) {
         *self.app.store.lock() = Default::default();
+        self.app.keys.restore();
     }
 
     /// The newest API requests received (not `/_mock/` ones; at most 10 000), oldest first.
@@ -406,7 +414,7 @@ impl MockServer {
             "api_url": self.api_url(),
             "gateway_url": self.gateway_url(),
             "admin_key": self.admin_key().expose(),
-            "signing_keys": self.signing_keys.expose_flag_string(),
+            "signing_keys": self.signing_keys().expose_flag_string(),
             "route_mode": self.route_mode().as_str(),
             "app_url": self.app_url(),
         })

@@ -403,6 +403,21 @@ impl Gateway {
         Self::new(mode, keys, SignatureOnly)
     }
 
+    /// Verifies with `verifier` instead of a verifier of its own: clones of a
+    /// [`RouteVerifier`] share one key slot, so a [`RouteVerifier::replace_keys`] on any of
+    /// them (a mock's admin route, a key-file watcher) reaches this gateway from its next
+    /// request on.
+    pub fn with_verifier(mut self, verifier: RouteVerifier) -> Self {
+        self.verifier = verifier;
+        self
+    }
+
+    /// Takes a new key set without a restart (see [`RouteVerifier::replace_keys`]): requests
+    /// already being checked finish with the old set, every later one uses `keys`. Returns the set it replaced.
+    pub fn replace_keys(&self, keys: SigningKeys) -> SigningKeys {
+        self.verifier.replace_keys(keys)
+    }
+
     /// Reads "now" (Unix seconds) from `clock` instead of the system clock (a test clock, a
     /// mock's clock).
     pub fn with_clock(mut self, clock: impl Fn() -> u64 + Send + Sync + 'static) -> Self {
