@@ -201,7 +201,7 @@ impl Client {
     }
 
     /// One endpoint request for `mode` (no cache).
-    async fn fetch_endpoint(
+    pub(crate) async fn fetch_endpoint(
         &self,
         sandbox_id: &str,
         port: u16,
