@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Writes sdk-tests/cases/{parse,access,key_config,api_keys,key_check}.json.
+"""Writes sdk-tests/cases/{parse,access,key_config,api_keys,key_check,retry,cache}.json.
 
 Every expectation here is written from SPEC.md by hand or taken from the upstream vectors in
 cases/vectors.json; nothing is computed with sandgate itself. Run it after editing a case:
     python3 sdk-tests/gen_cases.py
 """
 import base64
+import email.utils
 import hashlib
 import json
 import os
@@ -484,6 +485,228 @@ def api_key_cases():
     }
 
 
+# ------------------------------------------------------------------ client transport (SPEC §2.1)
+
+# SPEC §2.1 defaults: max_retries 3 (4 attempts), backoff from 0.5 s, x2, capped at 30 s;
+# idempotent methods retry on {429, 502, 503}; POST on no status unless opted in;
+# Retry-After (delta-seconds or HTTP-date) capped at 60 s.
+INITIAL, CAP, RETRY_AFTER_CAP = 500, 30000, 60000
+IDEMPOTENT = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]
+
+
+def retry_cases():
+    c = []
+
+    def add(name, expect, policy=None, **attempt):
+        a = {"method": "GET", "outcome": "status", "status": None, "attempt": 1,
+             "prev_delay_ms": None, "retry_after": None, "now": None, "elapsed_ms": 0}
+        a.update(attempt)
+        c.append({"name": name, "policy": policy or {}, "attempt": a, "expect": expect})
+
+    def retry(lo, hi=None):
+        return {"retry": True, "verdict": "retry", "min_delay_ms": lo,
+                "max_delay_ms": lo if hi is None else hi, "retryable": True}
+
+    def no(verdict, retryable):
+        return {"retry": False, "verdict": verdict, "min_delay_ms": 0, "max_delay_ms": 0,
+                "retryable": retryable}
+
+    # Which failures are retried, by method (default policy, first attempt: the first retry
+    # waits exactly initial_backoff).
+    for m in IDEMPOTENT:
+        for st in (429, 502, 503):
+            add("%s %d is retried" % (m, st), retry(INITIAL), method=m, status=st)
+    for st in (400, 401, 404, 409, 500, 501, 504):
+        add("GET %d is not retried by default" % st, no("not_retryable", False), status=st)
+    for m in ("POST", "PATCH"):
+        for st in (429, 502, 503):
+            add("%s %d is not retried by default" % (m, st), no("not_retryable", False),
+                method=m, status=st)
+    add("method case is ignored", retry(INITIAL), method="get", status=503)
+    for m in ("GET", "POST", "PATCH", "DELETE"):
+        add("%s failing before anything was sent is retried" % m, retry(INITIAL),
+            method=m, outcome="pre_send")
+    for outcome in ("post_send", "timeout"):
+        add("GET %s is retried" % outcome, retry(INITIAL), outcome=outcome)
+        add("POST %s is never retried" % outcome, no("not_retryable", False),
+            method="POST", outcome=outcome)
+
+    # Attempts: max_retries = 3 means up to 4 attempts.
+    add("attempt 3 of 4 is retried", retry(INITIAL, 2 * 700), status=503, attempt=3,
+        prev_delay_ms=700)
+    add("attempt 4 is the last", no("exhausted", True), status=503, attempt=4,
+        prev_delay_ms=700)
+    add("max_retries 0: nothing is retried", no("not_retryable", False),
+        policy={"max_retries": 0}, status=503)
+    add("max_retries 0: not even before sending", no("not_retryable", False),
+        policy={"max_retries": 0}, outcome="pre_send")
+    add("max_retries 1: the second attempt is the last", no("exhausted", True),
+        policy={"max_retries": 1}, status=503, attempt=2, prev_delay_ms=500)
+
+    # Decorrelated jitter: min(cap, uniform(initial, prev * multiplier)).
+    add("second retry: up to twice the first delay", retry(INITIAL, 1000), status=503,
+        attempt=2, prev_delay_ms=500)
+    add("third retry grows from the delay drawn", retry(INITIAL, 1800), outcome="timeout",
+        attempt=3, prev_delay_ms=900)
+    add("the cap holds", retry(INITIAL, CAP), status=502, attempt=3, prev_delay_ms=20000)
+    add("never under initial_backoff", retry(INITIAL, INITIAL), status=502, attempt=2,
+        prev_delay_ms=100)
+    add("multiplier 3", retry(INITIAL, 3000), policy={"multiplier": 3}, status=503,
+        attempt=2, prev_delay_ms=1000)
+    add("initial 100 ms, cap 1 s", retry(100, 1000),
+        policy={"initial_backoff_ms": 100, "max_backoff_ms": 1000}, status=503, attempt=3,
+        prev_delay_ms=800)
+    add("initial equal to the cap", retry(1000, 1000),
+        policy={"initial_backoff_ms": 1000, "max_backoff_ms": 1000}, status=503, attempt=2,
+        prev_delay_ms=1000)
+
+    # Retry-After replaces the computed delay, capped at 60 s.
+    add("Retry-After seconds", retry(7000), status=503, retry_after="7")
+    add("Retry-After zero", retry(0), status=429, retry_after="0", attempt=2,
+        prev_delay_ms=500)
+    add("Retry-After above the cap", retry(RETRY_AFTER_CAP), status=429, retry_after="3600")
+    add("Retry-After is not bound by max_backoff", retry(45000),
+        policy={"max_backoff_ms": 1000}, status=503, retry_after="45")
+    now = 1900000000
+    add("Retry-After HTTP-date", retry(30000), status=503,
+        retry_after=email.utils.formatdate(now + 30, usegmt=True), now=str(now))
+    add("Retry-After HTTP-date in the past", retry(0), status=503,
+        retry_after=email.utils.formatdate(now - 1000, usegmt=True), now=str(now))
+    add("Retry-After HTTP-date far ahead is capped", retry(RETRY_AFTER_CAP), status=503,
+        retry_after=email.utils.formatdate(now + 86400, usegmt=True), now=str(now))
+    add("unreadable Retry-After is ignored", retry(INITIAL), status=503, retry_after="soon")
+    add("negative Retry-After is ignored", retry(INITIAL), status=503, retry_after="-5")
+    add("Retry-After does not make a POST retried", no("not_retryable", False),
+        method="POST", status=503, retry_after="1")
+    add("Retry-After belongs to an answer: ignored for a timeout", retry(INITIAL),
+        outcome="timeout", retry_after="9")
+
+    # The status sets are configurable; POST needs an explicit opt-in per status.
+    add("own idempotent set: 500 retried", retry(INITIAL), policy={"retry_statuses": [500]},
+        status=500)
+    add("own idempotent set: 503 no longer", no("not_retryable", False),
+        policy={"retry_statuses": [500]}, status=503)
+    add("empty idempotent set", no("not_retryable", False), policy={"retry_statuses": []},
+        status=429)
+    add("empty set still retries connection failures", retry(INITIAL),
+        policy={"retry_statuses": []}, outcome="post_send")
+    optin = {"post_retry_statuses": [429, 502]}
+    add("POST opted in for 429", retry(INITIAL), policy=optin, method="POST", status=429)
+    add("POST opted in for 502, with Retry-After", retry(2000), policy=optin, method="POST",
+        status=502, retry_after="2")
+    add("POST opted in, 503 not in the set", no("not_retryable", False), policy=optin,
+        method="POST", status=503)
+    add("POST opt-in never lifts a failure after sending", no("not_retryable", False),
+        policy=optin, method="POST", outcome="post_send")
+    add("POST opt-in never lifts a timeout", no("not_retryable", False), policy=optin,
+        method="POST", outcome="timeout")
+    add("POST opt-in does not change GET", no("not_retryable", False), policy=optin,
+        status=500)
+
+    # The overall deadline: no wait that would reach it; the upper bound cut to the time left.
+    dl = {"deadline_ms": 1000}
+    add("deadline leaves room", retry(INITIAL), policy=dl, status=503, elapsed_ms=400)
+    add("deadline reached by the wait", no("deadline", True), policy=dl, status=503,
+        elapsed_ms=500)
+    add("deadline already passed", no("deadline", True), policy=dl, outcome="timeout",
+        elapsed_ms=1200)
+    add("deadline cuts the upper bound", retry(INITIAL, 900), policy=dl, status=503,
+        attempt=2, prev_delay_ms=800, elapsed_ms=100)
+    add("deadline and Retry-After", no("deadline", True), policy=dl, status=429,
+        retry_after="2")
+    add("deadline does not make a POST retryable", no("not_retryable", False), policy=dl,
+        method="POST", status=503)
+
+    # Bad input is refused with the kind every language reports.
+    def bad(name, kind, policy=None, **attempt):
+        add(name, {"error": kind}, policy=policy, **attempt)
+
+    bad("status outcome without a status", "invalid_argument", status=None)
+    bad("status with another outcome", "invalid_argument", outcome="timeout", status=503)
+    bad("unknown outcome", "invalid_argument", outcome="reset")
+    bad("attempt 0", "invalid_argument", status=503, attempt=0)
+    bad("empty method", "invalid_argument", method="", status=503)
+    bad("multiplier under 1", "invalid_config", policy={"multiplier": 0.5}, status=503)
+    bad("initial backoff over the cap", "invalid_config",
+        policy={"initial_backoff_ms": 2000, "max_backoff_ms": 1000}, status=503)
+    bad("a success status in the retry set", "invalid_config",
+        policy={"retry_statuses": [200]}, status=503)
+    bad("a redirect in the POST set", "invalid_config",
+        policy={"post_retry_statuses": [302]}, status=503)
+    bad("deadline zero", "invalid_config", policy={"deadline_ms": 0}, status=503)
+    bad("too many retries", "invalid_config", policy={"max_retries": 101}, status=503)
+    for case in c:
+        if case["attempt"]["status"] is None and case["attempt"]["outcome"] == "status" \
+                and "error" not in case["expect"]:
+            raise AssertionError("status missing in %s" % case["name"])
+    return {
+        "description": "The client's retry rule (SPEC §2.1): for a policy (RetryOptions; absent "
+                       "fields keep the defaults) and one failed attempt, the decision "
+                       "{retry, verdict, min_delay_ms, max_delay_ms, retryable} or the error kind. "
+                       "See sdk-tests/README.md.",
+        "cases": c,
+    }
+
+
+def cache_cases():
+    c = []
+
+    def add(name, expect, policy=None, signed_expires=None, fetched_at_ms=0, now_ms=0):
+        c.append({"name": name, "policy": policy or {},
+                  "signed_expires": None if signed_expires is None else str(signed_expires),
+                  "fetched_at_ms": str(fetched_at_ms), "now_ms": str(now_ms),
+                  "expect": expect})
+
+    def fresh(until, yes=True):
+        return {"fresh": yes, "until_ms": str(until)}
+
+    # Signed: reused until expires - margin (30 s by default), on the server's clock.
+    e = 2000000000
+    until = e * 1000 - 30000
+    add("signed, well before the margin", fresh(until), signed_expires=e, now_ms=until - 60000)
+    add("signed, a millisecond before the margin", fresh(until), signed_expires=e,
+        now_ms=until - 1)
+    add("signed, at expires - margin", fresh(until, False), signed_expires=e, now_ms=until)
+    add("signed, inside the margin", fresh(until, False), signed_expires=e,
+        now_ms=e * 1000 - 1)
+    add("signed, past expiry", fresh(until, False), signed_expires=e, now_ms=e * 1000 + 5000)
+    add("signed, fetched long ago: the TTL does not apply", fresh(until), signed_expires=e,
+        fetched_at_ms=1000, now_ms=until - 1)
+    add("signed, margin 0: until the expiry itself", fresh(e * 1000),
+        policy={"margin_ms": 0}, signed_expires=e, now_ms=e * 1000 - 1)
+    add("signed, margin 0: never at the expiry", fresh(e * 1000, False),
+        policy={"margin_ms": 0}, signed_expires=e, now_ms=e * 1000)
+    add("signed, margin 5 min", fresh(e * 1000 - 300000, False),
+        policy={"margin_ms": 300000}, signed_expires=e, now_ms=e * 1000 - 300000)
+    add("signed, expiry shorter than the margin: never reused", fresh(0, False),
+        signed_expires=10, now_ms=0)
+    # Unsigned (direct, server proxy): reused for the TTL (600 s by default) after the fetch.
+    add("unsigned, within the TTL", fresh(601000), fetched_at_ms=1000, now_ms=600999)
+    add("unsigned, at the TTL", fresh(601000, False), fetched_at_ms=1000, now_ms=601000)
+    add("unsigned, right after the fetch", fresh(601000), fetched_at_ms=1000, now_ms=1000)
+    add("unsigned, own TTL", fresh(6000, False), policy={"ttl_ms": 5000}, fetched_at_ms=1000,
+        now_ms=7000)
+    add("unsigned, own TTL, fresh", fresh(6000), policy={"ttl_ms": 5000}, fetched_at_ms=1000,
+        now_ms=5999)
+    # Off: nothing is served, whatever the times.
+    add("cache off, signed", fresh(until, False), policy={"enabled": False}, signed_expires=e,
+        now_ms=0)
+    add("cache off, unsigned", fresh(601000, False), policy={"enabled": False},
+        fetched_at_ms=1000, now_ms=1000)
+    add("max_entries does not change freshness", fresh(601000), policy={"max_entries": 1},
+        fetched_at_ms=1000, now_ms=2000)
+    for name, pol in [("ttl 0", {"ttl_ms": 0}), ("max_entries 0", {"max_entries": 0}),
+                      ("max_entries over a million", {"max_entries": 1000001})]:
+        add(name + " is refused", {"error": "invalid_config"}, policy=pol)
+    return {
+        "description": "The endpoint cache's freshness rule (SPEC §2.1): for cache options "
+                       "(absent fields keep the defaults) and an entry, {fresh, until_ms} or the "
+                       "error kind. Times are strings of milliseconds; signed_expires is Unix "
+                       "seconds or null for an unsigned entry. See sdk-tests/README.md.",
+        "cases": c,
+    }
+
+
 def key_check_cases():
     """`sandgate signing-keys check` verdicts (SPEC §1.6, §7), written from the SPEC's rules of
     the two upstream parsers: the server (TOML table and env pair: split at the first '=',
@@ -625,7 +848,8 @@ def key_check_cases():
 def main():
     for name, data in [("parse", parse_cases()), ("access", access_cases()),
                        ("key_config", key_config_cases()), ("api_keys", api_key_cases()),
-                       ("key_check", key_check_cases())]:
+                       ("key_check", key_check_cases()), ("retry", retry_cases()),
+                       ("cache", cache_cases())]:
         with open(os.path.join(CASES, name + ".json"), "w", encoding="utf-8") as f:
             json.dump(data, f, indent=1, ensure_ascii=False)
             f.write("\n")

@@ -38,9 +38,10 @@ fn as_user(m: &MockServer, name: &str) -> Client {
 
 fn fast_retry() -> RetryPolicy {
     RetryPolicy {
-        max_attempts: 3,
+        max_retries: 2,
         initial_backoff: Duration::from_millis(20),
         max_backoff: Duration::from_secs(2),
+        ..Default::default()
     }
 }
 
@@ -383,16 +384,35 @@ async fn client_timeout_through_latency() {
         .domain(m.domain())
         .api_key(m.admin_key().expose())
         .timeout(Duration::from_millis(200))
+        .retry(RetryPolicy::none())
         .ignore_env()
         .build()
         .unwrap();
     let start = Instant::now();
     let e = c.list_sandboxes().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
-    assert!(
-        start.elapsed() < Duration::from_millis(1400),
-        "timeouts are not retried"
-    );
+    assert!(!e.is_retryable(), "retries are off");
+    assert!(start.elapsed() < Duration::from_millis(1400));
+    assert_eq!(m.requests().len(), 1);
+    // With retries on, a GET that timed out is sent again (SPEC §2.1: idempotent).
+    m.reset();
+    m.set_faults(Faults {
+        latency_ms: 1500,
+        ..Default::default()
+    })
+    .unwrap();
+    let c = Client::builder()
+        .domain(m.domain())
+        .api_key(m.admin_key().expose())
+        .timeout(Duration::from_millis(200))
+        .retry(fast_retry())
+        .ignore_env()
+        .build()
+        .unwrap();
+    let e = c.list_sandboxes().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(e.is_retryable());
+    assert_eq!(m.requests().len(), 3, "1 attempt + max_retries 2");
 }
 
 #[tokio::test]

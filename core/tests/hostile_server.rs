@@ -176,9 +176,10 @@ fn client_for(domain: &str) -> Client {
         .api_key(KEY)
         .header("X-OpenSandbox-User", "scripted")
         .retry(RetryPolicy {
-            max_attempts: 3,
+            max_retries: 2,
             initial_backoff: Duration::from_millis(10),
             max_backoff: Duration::from_millis(50),
+            ..Default::default()
         })
         .timeout(Duration::from_secs(10))
         .ignore_env()

@@ -73,6 +73,9 @@ pub struct MockConfig {
     /// Connections each listener serves at once; past it a connection gets 503 with
     /// `Retry-After: 1` and is closed. Default 256.
     pub max_connections: usize,
+    /// Sent as the `OPEN-SANDBOX-ORIGIN` header of every endpoint response (upstream #1877),
+    /// when set. Default none.
+    pub endpoint_origin: Option<String>,
 }
 
 impl Default for MockConfig {
@@ -90,6 +93,7 @@ impl Default for MockConfig {
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(30),
             max_connections: 256,
+            endpoint_origin: None,
         }
     }
 }
@@ -139,6 +143,7 @@ pub(crate) struct App {
     pub api_addr: SocketAddr,
     pub limits: serve::Limits,
     pub store: state::Store,
+    pub endpoint_origin: Option<axum::http::HeaderValue>,
 }
 
 /// A running mock server. Dropping it (or calling [`stop`](MockServer::stop)) shuts it down.
@@ -180,6 +185,12 @@ impl MockServer {
             ));
         }
         let limits = config.limits()?;
+        let endpoint_origin = match &config.endpoint_origin {
+            None => None,
+            Some(o) => Some(axum::http::HeaderValue::from_str(o).map_err(|_| {
+                Error::invalid_config("endpoint_origin must be a valid header value")
+            })?),
+        };
         let api = bind(config.host, config.api_port, "API")?;
         let gw = bind(config.host, config.gateway_port, "gateway")?;
         let app_listener = match config.app_port {
@@ -211,6 +222,7 @@ impl MockServer {
             api_addr,
             limits,
             store: Default::default(),
+            endpoint_origin,
         });
         let rt = sandgate::runtime::runtime();
         let _enter = rt.enter();

@@ -90,8 +90,10 @@ impl SandgateClientOptions {
                     r.max_backoff_ms,
                     "has_max_backoff_ms",
                 )?,
+                ..Default::default()
             },
             ignore_env: flag(self.ignore_env, "ignore_env")?,
+            ..Default::default()
         })
     }
 }

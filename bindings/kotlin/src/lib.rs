@@ -105,6 +105,8 @@ struct ErrorView {
     code: Option<String>,
     request_id: Option<String>,
     reason: Option<DenyReason>,
+    retryable: bool,
+    retry_after_ms: Option<u64>,
 }
 
 /// A route's facts (core's `RouteView`); the key id is a one-character string.
@@ -569,6 +571,7 @@ impl FfiClient {
                 options.retry.initial_backoff_ms,
             )?,
             max_backoff_ms: option("retry max_backoff_ms", options.retry.max_backoff_ms)?,
+            ..Default::default()
         };
         let client = ClientOptions {
             domain: options.domain,
@@ -579,6 +582,7 @@ impl FfiClient {
             language: Some("kotlin".to_owned()),
             retry,
             ignore_env: !options.use_env,
+            ..Default::default()
         }
         .build()?;
         Ok(Arc::new(FfiClient { client }))

@@ -59,6 +59,7 @@ fn client_options(
             max_retries: option_count("retries.maxRetries", r.max_retries)?.map(|n| n as u32),
             initial_backoff_ms: option_count("retries.initialBackoffMs", r.initial_backoff_ms)?,
             max_backoff_ms: option_count("retries.maxBackoffMs", r.max_backoff_ms)?,
+            ..Default::default()
         },
     };
     Ok(surface::ClientOptions {
@@ -70,6 +71,7 @@ fn client_options(
         language: Some("node".to_owned()),
         retry,
         ignore_env: false,
+        ..Default::default()
     })
 }
 

@@ -245,6 +245,7 @@ impl RetryOptions {
                 .transpose()?,
             initial_backoff_ms: opt_millis(py, initial_backoff, "initial_backoff", kind)?,
             max_backoff_ms: opt_millis(py, max_backoff, "max_backoff", kind)?,
+            ..Default::default()
         };
         options.policy().py(py)?;
         Ok(RetryOptions(options))
@@ -303,6 +304,7 @@ fn build(
         language: Some("python".to_owned()),
         retry: retry.map(|r| r.0).unwrap_or_default(),
         ignore_env: false,
+        ..Default::default()
     }
     .build()
     .py(py)

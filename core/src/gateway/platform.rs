@@ -157,7 +157,12 @@ impl Inner {
 
     /// One GetEndpoint call: `None` when the platform could not answer.
     async fn ask(&self, sandbox_id: &str, port: u16) -> Option<PolicyAnswer> {
-        let result = self.client.get_endpoint(sandbox_id, port).await;
+        // Past the client's endpoint cache: this source keeps its own, with its own TTLs, and
+        // `clear` must reach the platform again.
+        let result = self
+            .client
+            .fetch_endpoint(sandbox_id, port, crate::client::EndpointMode::Direct)
+            .await;
         let answer = match result {
             Ok(ep) => Some(
                 match ep
