@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes sdk-tests/cases/{parse,access,key_config,api_keys,key_check,retry,cache}.json.
+"""Writes sdk-tests/cases/{parse,access,key_config,api_keys,key_check,retry,cache,gateway}.json.
 
 Every expectation here is written from SPEC.md by hand or taken from the upstream vectors in
 cases/vectors.json; nothing is computed with sandgate itself. Run it after editing a case:
@@ -845,11 +845,152 @@ def key_check_cases():
     }
 
 
+# ------------------------------------------------------------------ gateway check (SPEC §1.4, §6)
+
+STRIPPED = ["OpenSandbox-Ingress-To", "OPEN-SANDBOX-INGRESS", "OpenSandbox-Secure-Access",
+            "OpenSandbox-Access-Renew"]
+
+
+def route_ids(request):
+    """Every id a route in `request` could name (each dash-prefix of the ingress value, of the
+    host's first label and of the first path segment): the case's policy lists them all, so
+    whichever id the route names has the case's policy."""
+    out = set()
+
+    def prefixes(s):
+        parts = s.split("-")
+        for i in range(1, len(parts) + 1):
+            p = "-".join(parts[:i])
+            if p:
+                out.add(p)
+    if request.get("ingress_to"):
+        prefixes(request["ingress_to"].strip())
+    if request.get("host"):
+        prefixes(request["host"].split("://", 1)[-1].split(".")[0].split(":")[0])
+    if request.get("path"):
+        prefixes(request["path"].split("?")[0].lstrip("/").split("/")[0])
+    return sorted(out)
+
+
+def gateway_cases():
+    """The gateway check (SPEC §1.4, §1.5, §6) as a middleware sees it: a route mode, keys,
+    a policy document, and a request (target and header pairs) -> the verdict. The first part
+    is every access case whose request has one natural mode (the ingress header: header mode;
+    the host: wildcard mode; the path alone: uri mode), with a policy that gives every id the
+    route could name the case's sandbox policy; the rest are the gateway's own rules."""
+    c = []
+
+    def policy_for(ids, sandbox):
+        entry = {"secure": sandbox["secure"]}
+        if sandbox["secure"]:
+            entry["access_token"] = sandbox["access_token"]
+        return json.dumps({"sandboxes": {i: entry for i in ids}}, sort_keys=True)
+
+    def expect_of(e, retry_after=None):
+        if e["allowed"]:
+            target = e["path"] + ("?" + e["query"] if e["query"] is not None else "")
+            return {"allowed": True, "status": 200, "reason": None, "grant": e["grant"],
+                    "sandbox_id": e["sandbox_id"], "port": e["port"], "expires": e["expires"],
+                    "key_id": e["key_id"], "upstream_target": target,
+                    "headers_to_strip": STRIPPED}
+        return {"allowed": False, "status": e["status"], "reason": e["reason"],
+                "retry_after": "1" if e["status"] == 503 else None,
+                "headers_to_strip": STRIPPED}
+
+    for a in access_cases()["cases"]:
+        r = a["request"]
+        if (r.get("ingress_to") or "").strip():
+            mode = "header"
+        elif r.get("host"):
+            mode = "wildcard"
+        elif r.get("path"):
+            mode = "uri"
+        else:
+            continue
+        headers = [["Host", r.get("host", "gateway.example.com")]]
+        if "ingress_to" in r:
+            headers.append(["OpenSandbox-Ingress-To", r["ingress_to"]])
+        if "secure_access" in r:
+            headers.append(["OpenSandbox-Secure-Access", r["secure_access"]])
+        c.append({"name": "access: " + a["name"], "mode": mode, "keys": a["keys"],
+                  "now": a["now"], "policy": policy_for(route_ids(r), a["sandbox"]),
+                  "request": {"target": r.get("path") or "/", "headers": headers},
+                  "expect": expect_of(a["expect"])})
+
+    secure = {"secure": True, "access_token": ACCESS_TOKEN}
+    open_ = {"secure": False}
+    signed_ok = allow("signature", "sbx-001", 8080, EXPIRES, "a")
+
+    def add(name, mode, target, headers, expect, sandbox=secure, keys=KEYS_A, ids=("sbx-001",),
+            policy="table"):
+        c.append({"name": name, "mode": mode, "keys": keys, "now": str(NOW),
+                  "policy": policy_for(ids, sandbox) if policy == "table" else None,
+                  "request": {"target": target, "headers": [list(h) for h in headers]},
+                  "expect": expect_of(expect)})
+
+    host = ("Host", "gateway.example.com")
+    # §1.4: the deprecated header is the second source; empty headers fall through.
+    add("deprecated OPEN-SANDBOX-INGRESS carries the route", "header", "/",
+        [host, ("OPEN-SANDBOX-INGRESS", TOKEN)], signed_ok)
+    add("an empty OpenSandbox-Ingress-To falls through to the deprecated header", "header", "/",
+        [host, ("OpenSandbox-Ingress-To", ""), ("OPEN-SANDBOX-INGRESS", TOKEN)], signed_ok)
+    add("an empty ingress header falls through to the host", "wildcard", "/",
+        [("Host", TOKEN + ".sandbox.example.com"), ("OpenSandbox-Ingress-To", "")], signed_ok)
+    add("two Host headers are malformed", "wildcard", "/",
+        [("Host", TOKEN + ".sandbox.example.com"), ("Host", TOKEN + ".sandbox.example.com")],
+        deny("malformed", 400))
+    add("header mode with no route anywhere is malformed", "header", "/ping",
+        [("Host", "localhost")], deny("malformed", 400))
+    # §1.4 uri mode: the path only.
+    add("uri mode ignores the ingress header", "uri", "/",
+        [host, ("OpenSandbox-Ingress-To", TOKEN)], deny("malformed", 400))
+    add("uri mode keeps the escaping of the upstream path", "uri",
+        "/sbx-001/8080/x2qxvk/0ff8cd39a/a%2Fb/c%20d?q=%2F&r=1", [host],
+        allow("signature", "sbx-001", 8080, EXPIRES, "a", "/a%2Fb/c%20d", "q=%2F&r=1"))
+    add("uri mode, open sandbox, legacy route and the rest of the path", "uri",
+        "/sbx-001/8080/files/a%2Fb", [host],
+        allow("open", "sbx-001", 8080, None, None, "/files/a%2Fb", None), sandbox=open_)
+    add("header mode keeps the escaping of the request target", "header", "/a%2Fb?x=%20",
+        [host, ("OpenSandbox-Ingress-To", TOKEN)],
+        allow("signature", "sbx-001", 8080, EXPIRES, "a", "/a%2Fb", "x=%20"))
+    # §1.5 through the policy: unknown sandbox, open sandbox, the access token.
+    add("a sandbox the policy does not list is unknown", "header", "/",
+        [host, ("OpenSandbox-Ingress-To", "sbx-404-8080")], deny("unknown_sandbox", 404))
+    add("an open sandbox's legacy route is allowed", "header", "/",
+        [host, ("OpenSandbox-Ingress-To", "sbx-001-8080")],
+        allow("open", "sbx-001", 8080), sandbox=open_)
+    add("a secure sandbox's legacy route with its access token", "header", "/",
+        [host, ("OpenSandbox-Ingress-To", "sbx-001-8080"),
+         ("OpenSandbox-Secure-Access", ACCESS_TOKEN)],
+        allow("header", "sbx-001", 8080))
+    add("no signing keys: a signed route of a secure sandbox is 503 with Retry-After", "header",
+        "/", [host, ("OpenSandbox-Ingress-To", TOKEN)], deny("not_configured", 503), keys="")
+    # §6 signature-only: no policy, every sandbox secure, the access header grants nothing.
+    add("signature-only: a signed route is allowed", "header", "/",
+        [host, ("OpenSandbox-Ingress-To", TOKEN)], signed_ok, policy=None)
+    add("signature-only: the access header grants nothing", "header", "/",
+        [host, ("OpenSandbox-Ingress-To", "sbx-001-8080"),
+         ("OpenSandbox-Secure-Access", ACCESS_TOKEN)],
+        deny("credential_required", 401), policy=None)
+    return {
+        "description": "The gateway check (SPEC §1.4, §1.5, §6) that every language's middleware "
+                       "runs: mode (header, wildcard, uri), keys (flag string), now (Unix "
+                       "seconds), policy (a policy document as JSON text, or null for "
+                       "signature-only), request.target (path and query as received) and "
+                       "request.headers ([name, value] pairs in order; a repeated name is "
+                       "repeated). expect: allowed, status, reason, and when allowed grant, "
+                       "sandbox_id, port, expires, key_id, upstream_target; when refused "
+                       "retry_after (\"1\" on every 503); always headers_to_strip. A refusal's "
+                       "body is text/plain and starts with \"OpenSandbox Ingress: \".",
+        "cases": c,
+    }
+
+
 def main():
     for name, data in [("parse", parse_cases()), ("access", access_cases()),
                        ("key_config", key_config_cases()), ("api_keys", api_key_cases()),
                        ("key_check", key_check_cases()), ("retry", retry_cases()),
-                       ("cache", cache_cases())]:
+                       ("cache", cache_cases()), ("gateway", gateway_cases())]:
         with open(os.path.join(CASES, name + ".json"), "w", encoding="utf-8") as f:
             json.dump(data, f, indent=1, ensure_ascii=False)
             f.write("\n")

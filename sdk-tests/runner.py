@@ -15,13 +15,14 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOGS = os.path.join(ROOT, "target", "sdk-tests")
 GROUPS = ["vectors", "parse", "access", "key config", "API keys", "client", "errors",
-          "retry", "cache", "scenario", "example", "other"]
+          "retry", "cache", "gateway", "rotation", "scenario", "example", "other"]
 # A test belongs to the group whose word appears first in its name (lowercased, punctuation
 # removed), so "test_parse_cases[expires_b36 01]" is a parse test, not a vectors test.
 TAGS = [("scenario", "scenario"), ("example", "example"), ("vector", "vectors"),
         ("keyconfig", "key config"), ("signingkey", "key config"), ("apikey", "API keys"),
         ("parse", "parse"), ("access", "access"), ("error", "errors"), ("client", "client"),
-        ("b36", "vectors"), ("retry", "retry"), ("cache", "cache")]
+        ("b36", "vectors"), ("retry", "retry"), ("cache", "cache"), ("gateway", "gateway"),
+        ("middleware", "gateway"), ("rotation", "rotation")]
 
 
 def classify(name):

@@ -388,3 +388,103 @@ fn cache_cases() {
         assert_eq!(f.until_ms, u(&e["until_ms"]), "{name}");
     }
 }
+
+#[test]
+fn gateway_cases() {
+    use sandgate::surface::{check_request, gateway, GatewayOptions, PolicyOptions};
+    let data = load("gateway");
+    let mut failures = Vec::new();
+    for c in data["cases"].as_array().unwrap() {
+        let name = s(&c["name"]);
+        let g = gateway(GatewayOptions {
+            route_mode: s(&c["mode"]).to_owned(),
+            keys: SigningKeys::from_flag(s(&c["keys"])).unwrap(),
+            policy: match c["policy"].as_str() {
+                Some(p) => PolicyOptions::Table(p.to_owned()),
+                None => PolicyOptions::SignatureOnly,
+            },
+            now: Some(u(&c["now"])),
+        })
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let headers: Vec<(String, String)> = c["request"]["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (s(&h[0]).to_owned(), s(&h[1]).to_owned()))
+            .collect();
+        let v = check_request(&g, s(&c["request"]["target"]), &headers);
+        let e = &c["expect"];
+        let strip: Vec<&str> = e["headers_to_strip"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(s)
+            .collect();
+        let mut got = vec![
+            ("allowed", Value::from(v.allowed)),
+            ("status", Value::from(v.status)),
+            ("reason", v.reason.map_or(Value::Null, Value::from)),
+        ];
+        let mut want = vec![
+            ("allowed", e["allowed"].clone()),
+            ("status", e["status"].clone()),
+            ("reason", e["reason"].clone()),
+        ];
+        if v.allowed {
+            let r = v.route.clone().unwrap();
+            got.extend([
+                ("grant", Value::from(v.grant.unwrap())),
+                ("sandbox_id", Value::from(r.sandbox_id)),
+                ("port", Value::from(r.port)),
+                (
+                    "expires",
+                    r.expires
+                        .map_or(Value::Null, |x| Value::from(x.to_string())),
+                ),
+                ("key_id", r.key_id.map_or(Value::Null, Value::from)),
+                (
+                    "upstream_target",
+                    Value::from(v.upstream_target.clone().unwrap()),
+                ),
+            ]);
+            for k in [
+                "grant",
+                "sandbox_id",
+                "port",
+                "expires",
+                "key_id",
+                "upstream_target",
+            ] {
+                want.push((k, e[k].clone()));
+            }
+            assert!(v.body.is_empty() && v.response_headers.is_empty(), "{name}");
+        } else {
+            let retry = v
+                .response_headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
+                .map(|(_, x)| *x);
+            got.push(("retry_after", retry.map_or(Value::Null, Value::from)));
+            want.push(("retry_after", e["retry_after"].clone()));
+            assert!(
+                v.body.starts_with("OpenSandbox Ingress: "),
+                "{name}: {}",
+                v.body
+            );
+            assert!(v
+                .response_headers
+                .contains(&("content-type", "text/plain; charset=utf-8")));
+        }
+        assert!(
+            v.headers_to_strip
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .eq(strip.iter().map(|h| h.to_ascii_lowercase())),
+            "{name}"
+        );
+        if got != want {
+            failures.push(format!("{name}: got {got:?}\n  want {want:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -13,6 +13,7 @@
 
 #[cfg(feature = "client")]
 mod client;
+mod gateway;
 #[cfg(feature = "client")]
 mod task;
 
@@ -27,6 +28,7 @@ pub use client::{
     cache_decision, endpoint, get_signed_endpoint, renew_sandbox, retry_decision, CacheOptions,
     ClientOptions, EndpointView, RetryDecision, RetryEvent, RetryOptions, RetryQuery,
 };
+pub use gateway::{check_request, gateway, GatewayOptions, GatewayVerdict, PolicyOptions};
 #[cfg(feature = "client")]
 pub use task::{cancelled, panicked, run, spawn, CancelHandle};
 
