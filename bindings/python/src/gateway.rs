@@ -202,7 +202,15 @@ fn header_pairs(headers: &Bound<'_, PyAny>) -> PyResult<Vec<(String, Vec<u8>)>> 
     };
     let mut out = Vec::new();
     for item in items.try_iter()? {
-        let (name, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item?.extract()?;
+        let item = item?;
+        // A 2-tuple or a 2-list (ASGI servers give either).
+        let pair: Vec<Bound<'_, PyAny>> = match item.extract() {
+            Ok(p) if !item.is_instance_of::<PyString>() => p,
+            _ => Vec::new(),
+        };
+        let [name, value] = <[Bound<'_, PyAny>; 2]>::try_from(pair).map_err(|_| {
+            pyo3::exceptions::PyTypeError::new_err("each header must be a (name, value) pair")
+        })?;
         let name = match name.cast::<PyBytes>() {
             Ok(b) => b.as_bytes().iter().map(|&c| char::from(c)).collect(),
             Err(_) => name.extract::<String>()?,

@@ -42,6 +42,7 @@ from sandgate import (
     retry_decision,
     verify_api_key,
 )
+from sandgate.middleware import ASGIGatewayMiddleware, WSGIGatewayMiddleware
 from sandgate.testing import MockRequest, MockServer
 
 
@@ -153,6 +154,18 @@ def parity(mock: MockServer) -> None:
     RouteVerifier(keys).replace_keys(old)
     mock.set_signing_keys(keys)
     print(origin, kind, url, statuses, verdict, until, body, pairs)
+
+
+def middleware(gateway: Gateway) -> None:
+    def app(environ: Dict[str, object], start_response: object) -> List[bytes]:
+        return [b"ok"]
+
+    async def asgi(scope: object, receive: object, send: object) -> None:
+        return None
+
+    wsgi_app = WSGIGatewayMiddleware(app, gateway)
+    asgi_app = ASGIGatewayMiddleware(asgi, gateway)
+    print(wsgi_app, asgi_app)
 
 
 async def parity_async(client: AsyncClient) -> None:
