@@ -1,18 +1,15 @@
 """Endpoints (SPEC §2, §2.1) through `Client.endpoint` on the mock: the three modes and where
-the API key travels, `origin`, `kind`, `shareable_url`, the endpoint cache (50 concurrent calls
-send one request; delete and pause invalidate; switched off) and TTLs on the server's clock."""
+the API key travels, `origin`, `kind`, `shareable_url`, and TTLs on the server's clock (the
+endpoint cache is tested in test_cache.py)."""
 
-import asyncio
 import json
-import threading
 import time
-from typing import List
 
 import pytest
 
 import sandgate
 from helpers import http_get
-from sandgate import AsyncClient, CacheOptions, Client, Endpoint
+from sandgate import Client, Endpoint
 from sandgate.testing import MockServer
 
 API_KEY_HEADER = "OPEN-SANDBOX-API-KEY"
@@ -20,10 +17,6 @@ API_KEY_HEADER = "OPEN-SANDBOX-API-KEY"
 
 def admin(mock: MockServer, **options: object) -> Client:
     return Client(domain=mock.domain, api_key=mock.admin_key, **options)  # type: ignore[arg-type]
-
-
-def endpoint_requests(mock: MockServer) -> int:
-    return sum("/endpoints/" in r.path for r in mock.requests())
 
 
 def has_api_key(e: Endpoint) -> bool:
@@ -107,93 +100,6 @@ def test_client_shareable_url_in_wildcard_and_uri_mode_and_its_error_in_header_m
         sid = client.create_sandbox("python:3.11", secure_access=True).id
         with pytest.raises(sandgate.InvalidArgument, match="header mode"):
             client.endpoint(sid, 8080, ttl=300).shareable_url("/ping")
-
-
-def test_cache_fifty_concurrent_endpoint_calls_send_one_request() -> None:
-    with MockServer() as mock:
-        client = admin(mock)
-        sid = client.create_sandbox("python:3.11", secure_access=True).id
-        mock.set_faults(latency_ms=200)  # the calls overlap
-        before = endpoint_requests(mock)
-        barrier = threading.Barrier(50)
-        tokens: List[str] = []
-
-        def call() -> None:
-            barrier.wait()
-            e = client.endpoint(sid, 8080, ttl=3600)
-            tokens.append(e.headers["OpenSandbox-Ingress-To"])
-
-        threads = [threading.Thread(target=call) for _ in range(50)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert len(tokens) == 50 and len(set(tokens)) == 1
-        assert endpoint_requests(mock) - before == 1, mock.requests()
-        mock.clear_faults()
-        client.get_signed_endpoint(sid, 8080, ttl=3600)  # a hit too
-        assert endpoint_requests(mock) - before == 1
-
-
-def test_cache_fifty_concurrent_calls_of_the_async_client_send_one_request() -> None:
-    async def main(mock: MockServer, sid: str) -> List[Endpoint]:
-        client = AsyncClient(domain=mock.domain, api_key=mock.admin_key)
-        return await asyncio.gather(*(client.endpoint(sid, 8080, ttl=3600) for _ in range(50)))
-
-    with MockServer() as mock:
-        sid = admin(mock).create_sandbox("python:3.11", secure_access=True).id
-        mock.set_faults(latency_ms=200)
-        before = endpoint_requests(mock)
-        got = asyncio.run(main(mock, sid))
-        assert len({e.headers["OpenSandbox-Ingress-To"] for e in got}) == 1
-        assert endpoint_requests(mock) - before == 1
-
-
-def test_cache_delete_and_pause_through_the_client_invalidate() -> None:
-    with MockServer() as mock:
-        client = admin(mock)
-        sid = client.create_sandbox("python:3.11", secure_access=True).id
-        client.endpoint(sid, 8080, ttl=600)
-        client.endpoint(sid, 8080, ttl=600)
-        assert endpoint_requests(mock) == 1
-        client.pause_sandbox(sid)
-        assert client.get_sandbox(sid).state == "Paused"
-        client.endpoint(sid, 8080, ttl=600)
-        assert endpoint_requests(mock) == 2
-        client.resume_sandbox(sid)
-        assert client.get_sandbox(sid).state == "Running"
-        client.endpoint(sid, 8080, ttl=600)
-        assert endpoint_requests(mock) == 3
-        client.delete_sandbox(sid)
-        with pytest.raises(sandgate.ApiError) as info:
-            client.endpoint(sid, 8080, ttl=600)
-        assert info.value.status == 404
-        assert endpoint_requests(mock) == 4
-        # Pausing twice is a conflict, sent once (a POST is never re-sent).
-        other = client.create_sandbox("python:3.11").id
-        client.pause_sandbox(other)
-        before = len(mock.requests())
-        with pytest.raises(sandgate.ApiError) as conflict:
-            client.pause_sandbox(other)
-        assert (conflict.value.status, conflict.value.code) == (409, "SANDBOX::INVALID_STATE")
-        assert len(mock.requests()) - before == 1
-        with pytest.raises(sandgate.InvalidArgument):
-            client.resume_sandbox("")
-
-
-def test_cache_switched_off_asks_every_time() -> None:
-    with MockServer() as mock:
-        client = admin(mock, cache=CacheOptions(enabled=False))
-        sid = client.create_sandbox("python:3.11").id
-        for _ in range(3):
-            client.endpoint(sid, 80)
-        assert endpoint_requests(mock) == 3
-        short = admin(mock, cache=CacheOptions(ttl=0.05))
-        short.endpoint(sid, 80)
-        short.endpoint(sid, 80)
-        time.sleep(0.1)
-        short.endpoint(sid, 80)
-        assert endpoint_requests(mock) == 5
 
 
 @pytest.mark.parametrize("skew", [3600, -3600])

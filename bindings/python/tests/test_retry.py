@@ -1,7 +1,8 @@
-"""The client's retry and endpoint-cache rules: the shared tables `retry.json` and
-`cache.json` through `retry_decision` and `cache_decision`, the options that feed them, and
-the resilient transport against the mock's faults (the `on_retry` hook, `retryable`,
-`retry_after`, a POST that reached the server never sent twice)."""
+"""The client's retry rule and resilient transport (SPEC §2.1): the shared table `retry.json`
+through `retry_decision`, every `RetryOptions` knob, and the transport against the mock's
+faults (the `on_retry` hook, `retryable`, `retry_after`, a POST that reached the server never
+sent twice, a connect failure before sending retried)."""
+
 
 import asyncio
 import datetime
@@ -15,17 +16,14 @@ import sandgate
 from helpers import free_port, load
 from sandgate import (
     AsyncClient,
-    CacheOptions,
     Client,
     RetryEvent,
     RetryOptions,
-    cache_decision,
     retry_decision,
 )
 from sandgate.testing import MockServer
 
 RETRY = load("retry")["cases"]
-CACHE = load("cache")["cases"]
 FAST = {"initial_backoff": 0.01, "max_backoff": 0.02}
 
 
@@ -83,35 +81,6 @@ def test_retry_cases_cover_the_table() -> None:
         "retry", "not_retryable", "exhausted", "deadline"}
 
 
-@pytest.mark.parametrize("case", CACHE, ids=[c["name"] for c in CACHE])
-def test_cache_cases(case: Dict[str, Any]) -> None:
-    policy, expect = case["policy"], case["expect"]
-
-    def decide() -> sandgate.Freshness:
-        options = CacheOptions(
-            enabled=policy.get("enabled"),
-            max_entries=policy.get("max_entries"),
-            ttl=ms(policy.get("ttl_ms")),
-            margin=ms(policy.get("margin_ms")),
-        )
-        signed = case["signed_expires"]
-        return cache_decision(
-            options,
-            signed_expires=None if signed is None else int(signed),
-            fetched_at=int(case["fetched_at_ms"]) / 1000,
-            now=int(case["now_ms"]) / 1000,
-        )
-
-    if "error" in expect:
-        with pytest.raises(sandgate.SandgateError) as info:
-            decide()
-        assert info.value.kind == expect["error"], info.value
-        return
-    f = decide()
-    assert (f.fresh, round(f.until * 1000)) == (expect["fresh"], int(expect["until_ms"])), f
-    assert bool(f) is f.fresh
-
-
 def test_retry_options_every_knob() -> None:
     opts = RetryOptions(
         5, 0.1, 2, multiplier=3, retry_statuses=(500, 503), post_retry_statuses=[429],
@@ -138,25 +107,6 @@ def test_retry_options_every_knob() -> None:
     assert retry_decision(None, "GET", "pre_send").retry
     with pytest.raises(sandgate.InvalidArgument, match="attempt"):
         retry_decision(None, "GET", "pre_send", attempt=-1)
-
-
-def test_cache_options_values() -> None:
-    default = CacheOptions()
-    assert (default.enabled, default.max_entries, default.ttl, default.margin) == (None,) * 4
-    opts = CacheOptions(enabled=True, max_entries=10, ttl=datetime.timedelta(minutes=1),
-                        margin=5)
-    assert (opts.enabled, opts.max_entries, opts.ttl, opts.margin) == (True, 10, 60.0, 5.0)
-    assert opts == CacheOptions(True, 10, 60, 5) and opts != default
-    assert repr(opts) == "CacheOptions(enabled=True, max_entries=10, ttl=60.0, margin=5.0)"
-    for bad in ({"max_entries": 0}, {"ttl": 0}, {"ttl": -1}, {"max_entries": -5}):
-        with pytest.raises(sandgate.InvalidConfig):
-            CacheOptions(**bad)
-    # Freshness at a datetime, counted to the millisecond.
-    at = datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
-    f = cache_decision(None, signed_expires=None, fetched_at=at, now=at.timestamp() + 0.5)
-    assert f.fresh and f.until == at.timestamp() + 600
-    with pytest.raises(sandgate.InvalidArgument, match="now"):
-        cache_decision(None, signed_expires=None, fetched_at=0, now=-1)
 
 
 def test_retry_hook_sees_the_retries_of_a_mock_fault() -> None:
