@@ -719,6 +719,13 @@ function refuse(res, verdict) {
  */
 function admit(req, verdict) {
   const strip = new Set(verdict.headersToStrip.map((h) => h.toLowerCase()));
+  // Node computes `headers` and `headersDistinct` lazily from `rawHeaders` and the count it
+  // parsed: compute them before `rawHeaders` shrinks.
+  const { headers, headersDistinct } = req;
+  for (const name of strip) {
+    delete headers[name];
+    delete headersDistinct[name];
+  }
   const raw = req.rawHeaders;
   /** @type {string[]} */
   const kept = [];
@@ -726,11 +733,6 @@ function admit(req, verdict) {
     if (!strip.has(raw[i].toLowerCase())) kept.push(raw[i], raw[i + 1]);
   }
   raw.splice(0, raw.length, ...kept);
-  const distinct = req.headersDistinct;
-  for (const name of strip) {
-    delete req.headers[name];
-    delete distinct[name];
-  }
   req.url = /** @type {string} */ (verdict.upstreamTarget);
   req.sandgate = verdict;
 }
