@@ -3,7 +3,7 @@ package dev.sandgate
 import dev.sandgate.ffi.FfiFaults
 import dev.sandgate.ffi.FfiMockServer
 
-/** How the mock's gateway reads routes and renders endpoints (SPEC §1.4): the mock's enum. */
+/** Where routes travel (SPEC §1.4): how the mock's gateway and a [Gateway] read them, and how the mock renders endpoints. */
 public typealias RouteMode = dev.sandgate.ffi.RouteMode
 
 /** One API request the mock received; [status] is 0 for a dropped connection. */

@@ -140,6 +140,20 @@ class RetryTest {
     }
 
     @Test
+    fun retryConnectFailureBeforeSendingIsResentEvenForPost() = runBlocking {
+        val closed = java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()).use { it.localPort }
+        val events = Collections.synchronizedList(mutableListOf<RetryEvent>())
+        Client(domain = "127.0.0.1:$closed", apiKey = "osk_x", retry = quick.copy(maxRetries = 2), useEnv = false, onRetry = {
+            events += it
+        }).use { c ->
+            val e = assertFailsWith<SandgateException.Transport> { c.createSandbox("python:3.11") }
+            assertTrue(e.isRetryable, "nothing was sent: $e")
+            assertEquals(listOf(1, 2), events.map { it.attempt })
+            assertTrue(events.all { it.cause is SandgateException.Transport })
+        }
+    }
+
+    @Test
     fun retryA429ReportsRetryableAndRetryAfter() = runBlocking {
         MockServer.start().use { mock ->
             admin(mock, quick.copy(maxRetries = 1)).use { c ->
