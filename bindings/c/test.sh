@@ -78,7 +78,7 @@ fi
 native_libs="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
 cflags=(-std=c11 -Wall -Wextra -Werror -g -O1 -I"$here/include")
 families=(c_smoke_errors c_smoke_layout c_smoke_vectors c_smoke_key_config c_smoke_access
-  c_smoke_api_keys c_smoke_mock_client c_smoke_client c_smoke_mock_stop_client)
+  c_smoke_api_keys c_smoke_gateway c_smoke_mock_client c_smoke_client c_smoke_mock_stop_client)
 
 # The smoke test checks every struct it lists against the layout table Rust exports
 # (sandgate_layout); here we check that it lists every struct the header defines.

@@ -16,6 +16,7 @@ import (
 type MockOptions struct {
 	RouteMode      string // header (default), wildcard or uri
 	TrustedHeaders bool   // accept X-OpenSandbox-User/Team/Roles
+	EndpointOrigin string // sent as OPEN-SANDBOX-ORIGIN with every endpoint; "" = none
 }
 
 // MockServer is sandgate's embeddable mock of an OpenSandbox platform: the lifecycle and keys
@@ -37,8 +38,12 @@ func StartMockServer(opts MockOptions) (*MockServer, error) {
 	if opts.RouteMode != "" {
 		mode = str(opts.RouteMode)
 	}
+	origin := optStr(nil)
+	if opts.EndpointOrigin != "" {
+		origin = str(opts.EndpointOrigin)
+	}
 	var p *C.SandgateMock
-	if err := takeError(C.sandgate_mock_start(mode, flag(opts.TrustedHeaders), &p)); err != nil {
+	if err := takeError(C.sandgate_mock_start(mode, flag(opts.TrustedHeaders), origin, &p)); err != nil {
 		return nil, err
 	}
 	m := &MockServer{}
