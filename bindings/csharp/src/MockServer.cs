@@ -79,17 +79,19 @@ namespace Sandgate
         /// <summary>
         /// Starts a mock server. <paramref name="routeMode"/> is <c>header</c> (null: the default),
         /// <c>wildcard</c> or <c>uri</c>; <paramref name="trustedHeaders"/> accepts the
-        /// <c>X-OpenSandbox-User/Team/Roles</c> headers as the caller's identity.
+        /// <c>X-OpenSandbox-User/Team/Roles</c> headers as the caller's identity;
+        /// <paramref name="endpointOrigin"/> (null: none) is sent as <c>OPEN-SANDBOX-ORIGIN</c> with every endpoint.
         /// </summary>
         /// <exception cref="InvalidConfigException">An unknown route mode.</exception>
-        public static unsafe MockServer Start(string routeMode = null, bool trustedHeaders = false)
+        public static unsafe MockServer Start(string routeMode = null, bool trustedHeaders = false, string endpointOrigin = null)
         {
             Library.EnsureLoaded();
             MockHandle h;
             SandgateError* e;
             using (var pins = new Pins())
             {
-                e = NativeMethods.sandgate_mock_start(pins.Str(routeMode, "routeMode"), trustedHeaders ? (byte)1 : (byte)0, out h);
+                e = NativeMethods.sandgate_mock_start(pins.Str(routeMode, "routeMode"), trustedHeaders ? (byte)1 : (byte)0,
+                    pins.Str(endpointOrigin, "endpointOrigin"), out h);
             }
             Errors.Check(e, h);
             try
