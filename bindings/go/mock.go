@@ -124,6 +124,29 @@ func (m *MockServer) Advance(seconds int64) error {
 	})
 }
 
+// SetSigningKeys replaces the keys the mock signs endpoints with (the active key) and its
+// gateway verifies with, as PUT /_mock/signing-keys does: a link signed with a key the new set
+// lacks answers 401 unknown_key. keys stays the caller's.
+func (m *MockServer) SetSigningKeys(keys *SigningKeys) error {
+	if keys == nil {
+		return invalidArgument("keys must not be nil")
+	}
+	return m.h.use(func(q unsafe.Pointer) error {
+		err := keys.h.use(func(k unsafe.Pointer) error {
+			return takeError(C.sandgate_mock_set_signing_keys((*C.SandgateMock)(q), (*C.SandgateSigningKeys)(k)))
+		})
+		if err != nil {
+			return err
+		}
+		var out C.SandgateString
+		if err := takeError(C.sandgate_mock_signing_keys((*C.SandgateMock)(q), &out)); err != nil {
+			return err
+		}
+		m.signingKeys = NewSecret(takeString(&out))
+		return nil
+	})
+}
+
 // Faults are failures to inject into the mock's API requests (never the gateway's).
 type Faults struct {
 	FailNext    int           // fail this many of the next requests with Status
