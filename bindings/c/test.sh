@@ -78,7 +78,7 @@ fi
 native_libs="-lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
 cflags=(-std=c11 -Wall -Wextra -Werror -g -O1 -I"$here/include")
 families=(c_smoke_errors c_smoke_layout c_smoke_vectors c_smoke_key_config c_smoke_access
-  c_smoke_api_keys c_smoke_mock_client c_smoke_client c_smoke_mock_stop_client)
+  c_smoke_api_keys c_smoke_gateway c_smoke_mock_client c_smoke_client c_smoke_mock_stop_client)
 
 # The smoke test checks every struct it lists against the layout table Rust exports
 # (sandgate_layout); here we check that it lists every struct the header defines.
@@ -135,15 +135,16 @@ $(tail -30 "$vg_log")"
 fi
 
 # ---------------------------------------------------------------- the README's example
-# The C block of README.md, compiled into a main and run: it must print the signed route.
+# The C blocks of README.md, in order, compiled into one main and run: it must print the signed
+# route, then forward the gateway's allowed request.
 readme_c="$build/readme.c"
 {
   printf '#include <stdio.h>\n#include "sandgate.h"\nint main(void) {\n'
-  sed -n '/^```c$/,/^```$/p' "$here/README.md" | sed '1d;$d' | grep -v '^#include'
+  sed -n '/^```c$/,/^```$/p' "$here/README.md" | grep -v -e '^```' -e '^#include'
   printf 'return err != NULL;\n}\n'
 } >"$readme_c"
 if out=$(gcc "${cflags[@]}" "$readme_c" "$lib/libsandgate_ffi.a" $native_libs -o "$build/readme" 2>&1) &&
-  out=$("$build/readme" 2>&1) && [[ $out == "OpenSandbox-Ingress-To: sbx-001-8080-"* ]]; then
+  out=$("$build/readme" 2>&1) && [[ $out == "OpenSandbox-Ingress-To: sbx-001-8080-"*"forward to /ping?x=1" ]]; then
   record c_readme_example 1
 else
   record c_readme_example 0 "the README's C example does not compile or run: $out"

@@ -5,9 +5,15 @@ package sandgate
 #include <stdint.h>
 
 extern void sandgateGoComplete(void *user_data, SandgateError *error, void *result);
+extern void sandgateGoOnRetry(void *user_data, SandgateRetryEvent *event);
+extern void sandgateGoRelease(void *user_data);
 
 static inline void *sandgate_go_user_data(uintptr_t h) { return (void *)h; }
 static inline SandgateCallback sandgate_go_callback(void) { return sandgateGoComplete; }
+static inline SandgateRetryHook sandgate_go_on_retry(void) {
+  return (SandgateRetryHook)sandgateGoOnRetry;
+}
+static inline SandgateReleaseHook sandgate_go_release(void) { return sandgateGoRelease; }
 */
 import "C"
 
@@ -35,14 +41,90 @@ type Options struct {
 	Headers   map[string]string // sent on every request (for example X-OpenSandbox-User)
 	Retry     RetryOptions      // retries of idempotent requests; the zero value keeps the defaults
 	IgnoreEnv bool              // do not read OPEN_SANDBOX_* variables
+	// OnRetry, when not nil, is called before each retry sleeps, on a sandgate thread: it must
+	// return quickly and must not wait for the client it observes.
+	OnRetry func(RetryEvent)
+	Cache   CacheOptions // the endpoint cache; the zero value keeps it on with the defaults
+}
+
+// RetryEvent is what Options.OnRetry is told before a retry sleeps.
+type RetryEvent struct {
+	Attempt int           // the attempt that failed, from 1; the next one is Attempt+1
+	Delay   time.Duration // the wait before the next attempt
+	Cause   *Error        // the failure (Retryable is true)
+}
+
+// CacheOptions control the endpoint cache (SPEC §2.1). A nil field keeps the core's default:
+// on, 1024 entries, direct and server-proxy endpoints reused for 10 minutes, signed ones until
+// 30 s before they expire. CacheOptions{Enabled: sandgate.Ptr(false)} turns it off.
+type CacheOptions struct {
+	Enabled    *bool
+	MaxEntries *int           // most entries kept (least recently used first out)
+	TTL        *time.Duration // reuse of a direct or server-proxy endpoint (whole milliseconds)
+	Margin     *time.Duration // a signed endpoint stops being reused this long before it expires
+}
+
+// String prints the options that are set.
+func (c CacheOptions) String() string {
+	var parts []string
+	if c.Enabled != nil {
+		parts = append(parts, fmt.Sprintf("Enabled: %v", *c.Enabled))
+	}
+	if c.MaxEntries != nil {
+		parts = append(parts, fmt.Sprintf("MaxEntries: %d", *c.MaxEntries))
+	}
+	if c.TTL != nil {
+		parts = append(parts, fmt.Sprintf("TTL: %v", *c.TTL))
+	}
+	if c.Margin != nil {
+		parts = append(parts, fmt.Sprintf("Margin: %v", *c.Margin))
+	}
+	return "CacheOptions{" + strings.Join(parts, ", ") + "}"
+}
+
+func (c CacheOptions) toC() (C.SandgateCacheOptions, error) {
+	var o C.SandgateCacheOptions
+	if c.Enabled != nil {
+		o.has_enabled, o.enabled = 1, flag(*c.Enabled)
+	}
+	if c.MaxEntries != nil {
+		if *c.MaxEntries < 0 {
+			return o, invalidArgument(fmt.Sprintf("Cache.MaxEntries must not be negative, got %d", *c.MaxEntries))
+		}
+		o.has_max_entries, o.max_entries = 1, C.uint64_t(*c.MaxEntries)
+	}
+	for _, d := range []struct {
+		v    *time.Duration
+		name string
+		has  *C.uint8_t
+		ms   *C.uint64_t
+	}{{c.TTL, "TTL", &o.has_ttl_ms, &o.ttl_ms}, {c.Margin, "Margin", &o.has_margin_ms, &o.margin_ms}} {
+		if d.v == nil {
+			continue
+		}
+		if *d.v < 0 {
+			return o, invalidArgument(fmt.Sprintf("Cache.%s must not be negative, got %v", d.name, *d.v))
+		}
+		*d.has, *d.ms = 1, millis(*d.v)
+	}
+	return o, nil
 }
 
 // RetryOptions control the retries of idempotent requests. A nil field keeps the core's
 // default; set one with Ptr, for example RetryOptions{MaxRetries: sandgate.Ptr(0)} (no retries).
+//
+// RetryStatuses and PostRetryStatuses keep the default when nil; a non-nil empty slice means
+// "no status".
 type RetryOptions struct {
-	MaxRetries     *int           // retries after the first attempt; 0 turns retrying off
-	InitialBackoff *time.Duration // delay before the first retry (whole milliseconds)
-	MaxBackoff     *time.Duration // longest delay between attempts (whole milliseconds)
+	MaxRetries     *int           // retries after the first attempt (default 3); 0 turns retrying off
+	InitialBackoff *time.Duration // delay before the first retry (default 500 ms; whole milliseconds)
+	MaxBackoff     *time.Duration // longest computed delay between attempts (default 30 s)
+	Multiplier     *float64       // growth of the jitter's upper bound, 1..100 (default 2)
+	RetryStatuses  []int          // statuses retried for idempotent methods (default 429, 502, 503)
+	// PostRetryStatuses are the statuses on which a POST is retried: an opt-in (default none).
+	PostRetryStatuses []int
+	AttemptTimeout    *time.Duration // timeout of one attempt (default: the client's Timeout)
+	Deadline          *time.Duration // time for all attempts and waits together (default: none)
 }
 
 // String prints the options that are set.
@@ -56,6 +138,21 @@ func (r RetryOptions) String() string {
 	}
 	if r.MaxBackoff != nil {
 		parts = append(parts, fmt.Sprintf("MaxBackoff: %v", *r.MaxBackoff))
+	}
+	if r.Multiplier != nil {
+		parts = append(parts, fmt.Sprintf("Multiplier: %v", *r.Multiplier))
+	}
+	if r.RetryStatuses != nil {
+		parts = append(parts, fmt.Sprintf("RetryStatuses: %v", r.RetryStatuses))
+	}
+	if r.PostRetryStatuses != nil {
+		parts = append(parts, fmt.Sprintf("PostRetryStatuses: %v", r.PostRetryStatuses))
+	}
+	if r.AttemptTimeout != nil {
+		parts = append(parts, fmt.Sprintf("AttemptTimeout: %v", *r.AttemptTimeout))
+	}
+	if r.Deadline != nil {
+		parts = append(parts, fmt.Sprintf("Deadline: %v", *r.Deadline))
 	}
 	return "RetryOptions{" + strings.Join(parts, ", ") + "}"
 }
@@ -71,8 +168,12 @@ func (o Options) String() string {
 		names = append(names, k)
 	}
 	sort.Strings(names)
-	return fmt.Sprintf("Options{Domain: %q, Protocol: %q, APIKey: %q, Timeout: %v, Headers: [%s], Retry: %v, IgnoreEnv: %v}",
-		o.Domain, o.Protocol, key, o.Timeout, strings.Join(names, " "), o.Retry, o.IgnoreEnv)
+	hook := "nil"
+	if o.OnRetry != nil {
+		hook = "func"
+	}
+	return fmt.Sprintf("Options{Domain: %q, Protocol: %q, APIKey: %q, Timeout: %v, Headers: [%s], Retry: %v, IgnoreEnv: %v, OnRetry: %s, Cache: %v}",
+		o.Domain, o.Protocol, key, o.Timeout, strings.Join(names, " "), o.Retry, o.IgnoreEnv, hook, o.Cache)
 }
 
 // GoString is String: the API key never prints.
@@ -118,12 +219,26 @@ func cOptions(opts Options, pin *runtime.Pinner) (C.SandgateClientOptions, error
 		pin.Pin(&headers[0])
 		o.headers, o.headers_len = &headers[0], C.size_t(len(headers))
 	}
-	r := opts.Retry
+	r, err := opts.Retry.toC(pin)
+	if err != nil {
+		return o, err
+	}
+	o.retry = r
+	if o.cache, err = opts.Cache.toC(); err != nil {
+		return o, err
+	}
+	o.ignore_env = flag(opts.IgnoreEnv)
+	return o, nil
+}
+
+// toC is r as the C struct, its status lists pinned until pin.Unpin.
+func (r RetryOptions) toC(pin *runtime.Pinner) (C.SandgateRetryOptions, error) {
+	var o C.SandgateRetryOptions
 	if r.MaxRetries != nil {
 		if *r.MaxRetries < 0 || uint64(*r.MaxRetries) > math.MaxUint32 {
 			return o, invalidArgument(fmt.Sprintf("Retry.MaxRetries must be in 0..%d, got %d", uint32(math.MaxUint32), *r.MaxRetries))
 		}
-		o.retry.has_max_retries, o.retry.max_retries = 1, C.uint32_t(*r.MaxRetries)
+		o.has_max_retries, o.max_retries = 1, C.uint32_t(*r.MaxRetries)
 	}
 	for _, b := range []struct {
 		d    *time.Duration
@@ -131,8 +246,10 @@ func cOptions(opts Options, pin *runtime.Pinner) (C.SandgateClientOptions, error
 		has  *C.uint8_t
 		ms   *C.uint64_t
 	}{
-		{r.InitialBackoff, "InitialBackoff", &o.retry.has_initial_backoff_ms, &o.retry.initial_backoff_ms},
-		{r.MaxBackoff, "MaxBackoff", &o.retry.has_max_backoff_ms, &o.retry.max_backoff_ms},
+		{r.InitialBackoff, "InitialBackoff", &o.has_initial_backoff_ms, &o.initial_backoff_ms},
+		{r.MaxBackoff, "MaxBackoff", &o.has_max_backoff_ms, &o.max_backoff_ms},
+		{r.AttemptTimeout, "AttemptTimeout", &o.has_attempt_timeout_ms, &o.attempt_timeout_ms},
+		{r.Deadline, "Deadline", &o.has_deadline_ms, &o.deadline_ms},
 	} {
 		if b.d == nil {
 			continue
@@ -142,7 +259,38 @@ func cOptions(opts Options, pin *runtime.Pinner) (C.SandgateClientOptions, error
 		}
 		*b.has, *b.ms = 1, millis(*b.d)
 	}
-	o.ignore_env = flag(opts.IgnoreEnv)
+	if r.Multiplier != nil {
+		o.has_multiplier, o.multiplier = 1, C.double(*r.Multiplier)
+	}
+	for _, l := range []struct {
+		v    []int
+		name string
+		has  *C.uint8_t
+		ptr  **C.uint16_t
+		len  *C.size_t
+	}{
+		{r.RetryStatuses, "RetryStatuses", &o.has_retry_statuses, &o.retry_statuses, &o.retry_statuses_len},
+		{r.PostRetryStatuses, "PostRetryStatuses", &o.has_post_retry_statuses, &o.post_retry_statuses, &o.post_retry_statuses_len},
+	} {
+		if l.v == nil {
+			continue
+		}
+		*l.has = 1
+		if len(l.v) == 0 {
+			continue
+		}
+		c := make([]C.uint16_t, len(l.v))
+		for i, s := range l.v {
+			if s < 0 || s > math.MaxUint16 {
+				return o, invalidArgument(fmt.Sprintf("Retry.%s: %d is not an HTTP status", l.name, s))
+			}
+			c[i] = C.uint16_t(s)
+		}
+		if pin != nil {
+			pin.Pin(&c[0])
+		}
+		*l.ptr, *l.len = &c[0], C.size_t(len(c))
+	}
 	return o, nil
 }
 
@@ -154,6 +302,14 @@ func NewClient(opts Options) (*Client, error) {
 	o, err := cOptions(opts, &pin)
 	if err != nil {
 		return nil, err
+	}
+	if opts.OnRetry != nil {
+		// The handle lives until the core releases the hook (sandgateGoRelease): after Close,
+		// calls in flight may still retry.
+		h := cgo.NewHandle(opts.OnRetry)
+		o.on_retry = C.sandgate_go_on_retry()
+		o.on_retry_user_data = C.sandgate_go_user_data(C.uintptr_t(h))
+		o.on_retry_release = C.sandgate_go_release()
 	}
 	var p *C.SandgateClient
 	if err := takeError(C.sandgate_client_new(&o, &p)); err != nil {
@@ -230,8 +386,88 @@ type Endpoint struct {
 	URL      string            // protocol + "://" + Endpoint
 	Headers  map[string]string // send these on every request (may hold the sandbox's access token)
 	Route    *RouteInfo        // the signed route it carries; nil for an unsigned endpoint
+	Origin   string            // the server's OPEN-SANDBOX-ORIGIN for it; "" when it sent none
+	Kind     EndpointKind      // direct, server_proxy or signed
 
 	redacted map[string]string
+}
+
+// EndpointKind says how an endpoint reaches the sandbox.
+type EndpointKind string
+
+// The endpoint kinds.
+const (
+	EndpointDirect      EndpointKind = "direct"       // the gateway's own endpoint, unsigned
+	EndpointServerProxy EndpointKind = "server_proxy" // through the lifecycle server; carries the API key
+	EndpointSigned      EndpointKind = "signed"       // a signed route (OSEP-0011)
+)
+
+// EndpointMode is the one explicit choice of Client.Endpoint: Direct, ServerProxy, SignedUntil
+// or SignedFor. The zero value is Direct.
+type EndpointMode struct {
+	serverProxy bool
+	expiry      *C.SandgateExpiry
+}
+
+// Direct is the gateway's own, unsigned endpoint; its headers never carry the API key.
+func Direct() EndpointMode { return EndpointMode{} }
+
+// ServerProxy is an endpoint through the lifecycle server (use_server_proxy=true); its headers
+// carry the client's API key, because the server authenticates proxied requests.
+func ServerProxy() EndpointMode { return EndpointMode{serverProxy: true} }
+
+// SignedUntil is a signed endpoint whose route expires at expires (in the future).
+func SignedUntil(expires time.Time) EndpointMode {
+	return EndpointMode{expiry: &C.SandgateExpiry{has_expires: 1, expires: C.uint64_t(unixSeconds(expires))}}
+}
+
+// SignedFor is a signed endpoint whose route expires ttl (whole seconds, at least one) from
+// now on the server's clock.
+func SignedFor(ttl time.Duration) EndpointMode {
+	e := ttlExpiry(ttl)
+	return EndpointMode{expiry: &e}
+}
+
+// String names the mode.
+func (m EndpointMode) String() string {
+	switch {
+	case m.serverProxy:
+		return "ServerProxy"
+	case m.expiry == nil:
+		return "Direct"
+	case m.expiry.has_ttl == 1:
+		return fmt.Sprintf("SignedFor(%ds)", uint64(m.expiry.ttl_seconds))
+	default:
+		return fmt.Sprintf("SignedUntil(%d)", uint64(m.expiry.expires))
+	}
+}
+
+// ShareableURL returns a URL for path ("" or starting with "/") that carries everything a
+// request to the endpoint needs, for wildcard and uri route modes. An endpoint whose headers
+// cannot travel in a URL (header route mode, a server-proxy endpoint) gives an
+// invalid_argument error naming the header.
+func (e *Endpoint) ShareableURL(path string) (string, error) {
+	kind := C.int32_t(-1)
+	for i, k := range []EndpointKind{EndpointDirect, EndpointServerProxy, EndpointSigned} {
+		if k == e.Kind {
+			kind = C.int32_t(i)
+		}
+	}
+	var pin runtime.Pinner
+	defer pin.Unpin()
+	headers := make([]C.SandgateStrPair, 0, len(e.Headers))
+	for k, v := range e.Headers {
+		headers = append(headers, C.SandgateStrPair{name: pinStr(&pin, k), value: pinStr(&pin, v)})
+	}
+	var hp *C.SandgateStrPair
+	if len(headers) > 0 {
+		hp = &headers[0]
+	}
+	var out C.SandgateString
+	if err := takeError(C.sandgate_shareable_url(str(e.URL), kind, hp, C.size_t(len(headers)), str(path), &out)); err != nil {
+		return "", err
+	}
+	return takeString(&out), nil
 }
 
 // Header returns Headers as an http.Header for net/http requests.
@@ -258,7 +494,7 @@ func (e Endpoint) String() string {
 	if e.Route != nil {
 		route = fmt.Sprintf("%+v", *e.Route)
 	}
-	return fmt.Sprintf("Endpoint{URL: %s, Headers: {%s}, Route: %s}", e.URL, strings.Join(parts, ", "), route)
+	return fmt.Sprintf("Endpoint{URL: %s, Kind: %s, Origin: %q, Headers: {%s}, Route: %s}", e.URL, e.Kind, e.Origin, strings.Join(parts, ", "), route)
 }
 
 // GoString is String: the access token never prints.
@@ -273,12 +509,31 @@ func takeEndpoint(p unsafe.Pointer) *Endpoint {
 		Headers:  map[string]string{},
 		redacted: map[string]string{},
 		Route:    routeOf(&ep.route),
+		Origin:   goString(ep.origin),
+		Kind:     EndpointKind(C.GoString(ep.kind_code)),
 	}
 	for _, h := range unsafe.Slice(ep.headers, int(ep.headers_len)) {
 		out.Headers[goString(h.name)] = goString(h.value)
 		out.redacted[goString(h.name)] = goString(h.redacted_value)
 	}
 	return out
+}
+
+// Endpoint returns the endpoint of port (1..65535) of a sandbox in mode: Direct(),
+// ServerProxy(), SignedUntil(t) or SignedFor(ttl). Endpoints are cached per client (see
+// CacheOptions); concurrent calls for the same endpoint share one request.
+func (c *Client) Endpoint(ctx context.Context, sandboxID string, port int, mode EndpointMode) (*Endpoint, error) {
+	var expiry C.SandgateExpiry
+	if mode.expiry != nil {
+		expiry = *mode.expiry
+	}
+	p, err := c.call(ctx, func(h *C.SandgateClient, cb C.SandgateCallback, ud unsafe.Pointer, cancel **C.SandgateCancel) *C.SandgateError {
+		return C.sandgate_client_endpoint(h, str(sandboxID), C.int64_t(port), flag(mode.serverProxy), expiry, cb, ud, cancel)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return takeEndpoint(p), nil
 }
 
 // GetEndpoint returns the unsigned endpoint of port (1..65535) of a sandbox.
@@ -522,6 +777,23 @@ func (c *Client) ListSandboxes(ctx context.Context) ([]Sandbox, error) {
 func (c *Client) DeleteSandbox(ctx context.Context, sandboxID string) error {
 	_, err := c.call(ctx, func(h *C.SandgateClient, cb C.SandgateCallback, ud unsafe.Pointer, cancel **C.SandgateCancel) *C.SandgateError {
 		return C.sandgate_client_delete_sandbox(h, str(sandboxID), cb, ud, cancel)
+	})
+	return err
+}
+
+// PauseSandbox pauses a sandbox and forgets its cached endpoints. It is never retried once sent.
+func (c *Client) PauseSandbox(ctx context.Context, sandboxID string) error {
+	_, err := c.call(ctx, func(h *C.SandgateClient, cb C.SandgateCallback, ud unsafe.Pointer, cancel **C.SandgateCancel) *C.SandgateError {
+		return C.sandgate_client_pause_sandbox(h, str(sandboxID), cb, ud, cancel)
+	})
+	return err
+}
+
+// ResumeSandbox resumes a paused sandbox and forgets its cached endpoints. It is never retried
+// once sent.
+func (c *Client) ResumeSandbox(ctx context.Context, sandboxID string) error {
+	_, err := c.call(ctx, func(h *C.SandgateClient, cb C.SandgateCallback, ud unsafe.Pointer, cancel **C.SandgateCancel) *C.SandgateError {
+		return C.sandgate_client_resume_sandbox(h, str(sandboxID), cb, ud, cancel)
 	})
 	return err
 }

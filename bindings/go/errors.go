@@ -5,7 +5,11 @@ package sandgate
 */
 import "C"
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+	"time"
+)
 
 // Kind is the stable category of an Error (the kind codes of sandgate's core).
 type Kind string
@@ -47,6 +51,11 @@ type Error struct {
 	Code      string // the server's error code (for example SANDBOX::NOT_FOUND), "" when none
 	RequestID string // the server's X-Request-ID, "" when none
 	Reason    Reason // the denial reason (KindAccessDenied), "" otherwise
+	// Retryable reports whether the client's retry policy retries this kind of failure (a 429,
+	// 502 or 503 of an idempotent request, a failure before sending, a timeout).
+	Retryable bool
+	// RetryAfter is the server's Retry-After (uncapped); 0 when it sent none.
+	RetryAfter time.Duration
 
 	display string // the full line from the core
 	cause   error  // the context error of a cancelled call
@@ -62,6 +71,9 @@ func (e *Error) Error() string {
 	}
 	return e.display
 }
+
+// IsRetryable reports whether the client's retry policy retries this kind of failure.
+func (e *Error) IsRetryable() bool { return e.Retryable }
 
 // Unwrap returns the context error (context.Canceled or context.DeadlineExceeded) when the
 // call was cancelled through its context.
@@ -127,6 +139,10 @@ func newError(e *C.SandgateError) *Error {
 		Code:      goString(e.code),
 		RequestID: goString(e.request_id),
 		display:   goString(e.display),
+		Retryable: e.retryable == 1,
+	}
+	if e.has_retry_after_ms == 1 {
+		out.RetryAfter = msDuration(uint64(e.retry_after_ms))
 	}
 	if e.reason_code != nil {
 		out.Reason = Reason(C.GoString(e.reason_code))
@@ -205,4 +221,12 @@ func (r Reason) Status() int {
 		}
 	}
 	return 0
+}
+
+// msDuration is ms milliseconds, saturating at the longest Duration.
+func msDuration(ms uint64) time.Duration {
+	if ms > uint64(math.MaxInt64/int64(time.Millisecond)) {
+		return time.Duration(math.MaxInt64)
+	}
+	return time.Duration(ms) * time.Millisecond
 }

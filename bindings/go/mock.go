@@ -16,6 +16,7 @@ import (
 type MockOptions struct {
 	RouteMode      string // header (default), wildcard or uri
 	TrustedHeaders bool   // accept X-OpenSandbox-User/Team/Roles
+	EndpointOrigin string // sent as OPEN-SANDBOX-ORIGIN with every endpoint; "" = none
 }
 
 // MockServer is sandgate's embeddable mock of an OpenSandbox platform: the lifecycle and keys
@@ -37,8 +38,12 @@ func StartMockServer(opts MockOptions) (*MockServer, error) {
 	if opts.RouteMode != "" {
 		mode = str(opts.RouteMode)
 	}
+	origin := optStr(nil)
+	if opts.EndpointOrigin != "" {
+		origin = str(opts.EndpointOrigin)
+	}
 	var p *C.SandgateMock
-	if err := takeError(C.sandgate_mock_start(mode, flag(opts.TrustedHeaders), &p)); err != nil {
+	if err := takeError(C.sandgate_mock_start(mode, flag(opts.TrustedHeaders), origin, &p)); err != nil {
 		return nil, err
 	}
 	m := &MockServer{}
@@ -116,6 +121,29 @@ func (m *MockServer) Advance(seconds int64) error {
 	return m.h.use(func(q unsafe.Pointer) error {
 		p := (*C.SandgateMock)(q)
 		return takeError(C.sandgate_mock_advance(p, C.int64_t(seconds)))
+	})
+}
+
+// SetSigningKeys replaces the keys the mock signs endpoints with (the active key) and its
+// gateway verifies with, as PUT /_mock/signing-keys does: a link signed with a key the new set
+// lacks answers 401 unknown_key. keys stays the caller's.
+func (m *MockServer) SetSigningKeys(keys *SigningKeys) error {
+	if keys == nil {
+		return invalidArgument("keys must not be nil")
+	}
+	return m.h.use(func(q unsafe.Pointer) error {
+		err := keys.h.use(func(k unsafe.Pointer) error {
+			return takeError(C.sandgate_mock_set_signing_keys((*C.SandgateMock)(q), (*C.SandgateSigningKeys)(k)))
+		})
+		if err != nil {
+			return err
+		}
+		var out C.SandgateString
+		if err := takeError(C.sandgate_mock_signing_keys((*C.SandgateMock)(q), &out)); err != nil {
+			return err
+		}
+		m.signingKeys = NewSecret(takeString(&out))
+		return nil
 	})
 }
 

@@ -324,6 +324,21 @@ func NewRouteVerifier(keys *SigningKeys) (*RouteVerifier, error) {
 	return v, nil
 }
 
+// ReplaceKeys makes the verifier verify with a copy of keys from now on (keys may be closed
+// afterwards): an atomic swap, so a verification running at the same time sees the old set or
+// the new one, never a mix. This is live key rotation: add a key, activate it, retire the old
+// one, without building a new verifier.
+func (v *RouteVerifier) ReplaceKeys(keys *SigningKeys) error {
+	if keys == nil {
+		return invalidArgument("keys must not be nil")
+	}
+	return v.h.use(func(q unsafe.Pointer) error {
+		return keys.h.use(func(k unsafe.Pointer) error {
+			return takeError(C.sandgate_verifier_replace_keys((*C.SandgateVerifier)(q), (*C.SandgateSigningKeys)(k)))
+		})
+	})
+}
+
 // Close frees the verifier. Safe to call more than once.
 func (v *RouteVerifier) Close() error {
 	v.h.close()

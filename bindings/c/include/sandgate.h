@@ -187,6 +187,35 @@ typedef int32_t SandgateRouteForm;
 #endif // __cplusplus
 
 /**
+ * An endpoint's kind, in the order of core's `EndpointKind::ALL` (value = index).
+ */
+enum SandgateEndpointKind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : int32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * `direct`: the gateway's own endpoint, unsigned; never carries the API key.
+   */
+  SANDGATE_ENDPOINT_KIND_DIRECT = 0,
+  /**
+   * `server_proxy`: through the lifecycle server; its headers carry the API key.
+   */
+  SANDGATE_ENDPOINT_KIND_SERVER_PROXY = 1,
+  /**
+   * `signed`: a signed route (OSEP-0011).
+   */
+  SANDGATE_ENDPOINT_KIND_SIGNED = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum SandgateEndpointKind SandgateEndpointKind;
+#else
+typedef int32_t SandgateEndpointKind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * A cancel handle for one client operation (opaque). `sandgate_cancel` asks the operation to
  * stop; free the handle with `sandgate_cancel_free` (before or after completion, exactly once).
  */
@@ -197,6 +226,11 @@ typedef struct SandgateCancel SandgateCancel;
  * they need, so it may be freed at any time with `sandgate_client_free`.
  */
 typedef struct SandgateClient SandgateClient;
+
+/**
+ * A gateway check (opaque). Thread-safe; free with `sandgate_gateway_free`.
+ */
+typedef struct SandgateGateway SandgateGateway;
 
 /**
  * A running mock server (opaque). Thread-safe; free with `sandgate_mock_free` (which stops it).
@@ -278,6 +312,18 @@ typedef struct SandgateError {
    * example `API error 404 SANDBOX::NOT_FOUND: no such sandbox (request id r1)`.
    */
   struct SandgateString display;
+  /**
+   * 1 when the client's retry policy retries this kind of failure (`is_retryable`), else 0.
+   */
+  uint8_t retryable;
+  /**
+   * 1 when the server sent a usable `Retry-After` (`retry_after_ms` is set), else 0.
+   */
+  uint8_t has_retry_after_ms;
+  /**
+   * The server's `Retry-After` in milliseconds, uncapped (`retry_after`).
+   */
+  uint64_t retry_after_ms;
 } SandgateError;
 
 /**
@@ -361,7 +407,124 @@ typedef struct SandgateRetryOptions {
    * Longest delay between attempts, in milliseconds.
    */
   uint64_t max_backoff_ms;
+  /**
+   * 1 when `multiplier` is set, else 0.
+   */
+  uint8_t has_multiplier;
+  /**
+   * Growth factor of the jitter's upper bound (1..=100).
+   */
+  double multiplier;
+  /**
+   * 1 when `retry_statuses` is set (possibly empty: never retry on a status), else 0.
+   */
+  uint8_t has_retry_statuses;
+  /**
+   * Statuses on which idempotent requests are retried (`retry_statuses_len` of them).
+   */
+  const uint16_t *retry_statuses;
+  /**
+   * Number of `retry_statuses`.
+   */
+  size_t retry_statuses_len;
+  /**
+   * 1 when `post_retry_statuses` is set, else 0.
+   */
+  uint8_t has_post_retry_statuses;
+  /**
+   * Statuses on which POST requests are retried: an opt-in (`post_retry_statuses_len`).
+   */
+  const uint16_t *post_retry_statuses;
+  /**
+   * Number of `post_retry_statuses`.
+   */
+  size_t post_retry_statuses_len;
+  /**
+   * 1 when `attempt_timeout_ms` is set, else 0.
+   */
+  uint8_t has_attempt_timeout_ms;
+  /**
+   * Timeout of one attempt, in milliseconds.
+   */
+  uint64_t attempt_timeout_ms;
+  /**
+   * 1 when `deadline_ms` is set, else 0.
+   */
+  uint8_t has_deadline_ms;
+  /**
+   * Time allowed for all attempts and waits together, in milliseconds.
+   */
+  uint64_t deadline_ms;
 } SandgateRetryOptions;
+
+/**
+ * Endpoint cache options: the mirror of core's `CacheOptions`. A value is used only when its
+ * `has_` flag is 1; a zeroed struct keeps every default (the cache is on).
+ */
+typedef struct SandgateCacheOptions {
+  /**
+   * 1 when `enabled` is set, else 0.
+   */
+  uint8_t has_enabled;
+  /**
+   * 1: endpoints are cached; 0: never.
+   */
+  uint8_t enabled;
+  /**
+   * 1 when `max_entries` is set, else 0.
+   */
+  uint8_t has_max_entries;
+  /**
+   * Most entries kept (least recently used first out).
+   */
+  uint64_t max_entries;
+  /**
+   * 1 when `ttl_ms` is set, else 0.
+   */
+  uint8_t has_ttl_ms;
+  /**
+   * How long a direct or server-proxy endpoint is reused, in milliseconds.
+   */
+  uint64_t ttl_ms;
+  /**
+   * 1 when `margin_ms` is set, else 0.
+   */
+  uint8_t has_margin_ms;
+  /**
+   * How long before its expiry a signed endpoint stops being reused, in milliseconds.
+   */
+  uint64_t margin_ms;
+} SandgateCacheOptions;
+
+/**
+ * What the `on_retry` hook is told before a retry sleeps; borrowed for the call only.
+ */
+typedef struct SandgateRetryEvent {
+  /**
+   * The attempt that failed, from 1; the next one is `attempt + 1`.
+   */
+  uint32_t attempt;
+  /**
+   * The delay before the next attempt, in milliseconds.
+   */
+  uint64_t delay_ms;
+  /**
+   * The failure (borrowed: do not free; copy what you keep).
+   */
+  const struct SandgateError *cause;
+} SandgateRetryEvent;
+
+/**
+ * The `on_retry` hook: called on a sandgate runtime thread before each retry sleeps, with the
+ * `on_retry_user_data` of the options and an event borrowed for the call. It must return
+ * quickly and must not call back into the client it observes synchronously.
+ */
+typedef void (*SandgateRetryHook)(void *user_data, const struct SandgateRetryEvent *event);
+
+/**
+ * Releases the hook's `user_data` once no client (nor any call in flight) can call it again.
+ */
+typedef void (*SandgateReleaseHook)(void *user_data);
 
 /**
  * Client options: the mirror of core's `ClientOptions`, borrowed for the call to
@@ -409,6 +572,23 @@ typedef struct SandgateClientOptions {
    * 1: do not read `OPEN_SANDBOX_*` environment variables.
    */
   uint8_t ignore_env;
+  /**
+   * Endpoint cache options.
+   */
+  struct SandgateCacheOptions cache;
+  /**
+   * Called before each retry sleeps; NULL = no hook.
+   */
+  SandgateRetryHook on_retry;
+  /**
+   * Handed to `on_retry` and `on_retry_release`.
+   */
+  void *on_retry_user_data;
+  /**
+   * Called once with `on_retry_user_data` when the client and every call in flight are
+   * done with the hook (also when `sandgate_client_new` fails); NULL = nothing to release.
+   */
+  SandgateReleaseHook on_retry_release;
 } SandgateClientOptions;
 
 /**
@@ -480,6 +660,18 @@ typedef struct SandgateEndpoint {
    * The signed route it carries; `route.sandbox_id.ptr` NULL when unsigned.
    */
   struct SandgateRoute route;
+  /**
+   * The server's `OPEN-SANDBOX-ORIGIN` for this endpoint; `ptr` NULL when it sent none.
+   */
+  struct SandgateString origin;
+  /**
+   * A `SandgateEndpointKind` value.
+   */
+  int32_t kind;
+  /**
+   * The kind's stable code (`direct`, `server_proxy`, `signed`): static, never freed.
+   */
+  const char *kind_code;
 } SandgateEndpoint;
 
 /**
@@ -668,6 +860,201 @@ typedef struct SandgateExpiry {
    */
   uint64_t ttl_seconds;
 } SandgateExpiry;
+
+/**
+ * One failed attempt as flat values, for `sandgate_retry_decision` (a row of `retry.json`).
+ */
+typedef struct SandgateRetryQuery {
+  /**
+   * The request method (`GET`, `POST`, ...).
+   */
+  struct SandgateStr method;
+  /**
+   * How it failed: `status`, `pre_send`, `post_send` or `timeout`.
+   */
+  struct SandgateStr outcome;
+  /**
+   * 1 when `status` is set (outcome `status`), else 0.
+   */
+  uint8_t has_status;
+  /**
+   * The status.
+   */
+  uint16_t status;
+  /**
+   * The attempt's number, from 1.
+   */
+  uint32_t attempt;
+  /**
+   * 1 when `prev_delay_ms` is set (not the first attempt), else 0.
+   */
+  uint8_t has_prev_delay_ms;
+  /**
+   * The delay slept before this attempt, in milliseconds.
+   */
+  uint64_t prev_delay_ms;
+  /**
+   * The answer's `Retry-After` value as sent; NULL `ptr` when none.
+   */
+  struct SandgateStr retry_after;
+  /**
+   * 1 when `now` is set, else 0 (the system clock).
+   */
+  uint8_t has_now;
+  /**
+   * Unix seconds an HTTP-date `Retry-After` is counted from.
+   */
+  uint64_t now;
+  /**
+   * Milliseconds since the first attempt started.
+   */
+  uint64_t elapsed_ms;
+} SandgateRetryQuery;
+
+/**
+ * The retry decision: plain values written to the caller's struct, nothing to free.
+ */
+typedef struct SandgateRetryDecision {
+  /**
+   * 1 when the attempt is retried, else 0.
+   */
+  uint8_t retry;
+  /**
+   * The verdict's stable code (`retry`, `not_retryable`, `exhausted`, `deadline`): static,
+   * never freed.
+   */
+  const char *verdict;
+  /**
+   * The least delay before the next attempt, in milliseconds (0 when not retried).
+   */
+  uint64_t min_delay_ms;
+  /**
+   * The most delay before the next attempt, in milliseconds (0 when not retried).
+   */
+  uint64_t max_delay_ms;
+  /**
+   * 1 when the error of this attempt reports itself retryable, else 0.
+   */
+  uint8_t retryable;
+} SandgateRetryDecision;
+
+/**
+ * The endpoint cache's freshness rule: plain values written to the caller's struct.
+ */
+typedef struct SandgateFreshness {
+  /**
+   * 1 when the entry is served from the cache, else 0.
+   */
+  uint8_t fresh;
+  /**
+   * Until when (milliseconds, on the clock of `now_ms`) the entry is served.
+   */
+  uint64_t until_ms;
+} SandgateFreshness;
+
+/**
+ * Gateway options, borrowed for the call to `sandgate_gateway_new`.
+ */
+typedef struct SandgateGatewayOptions {
+  /**
+   * `header`, `wildcard` or `uri` (NULL `ptr` = `header`).
+   */
+  struct SandgateStr route_mode;
+  /**
+   * The signing keys (copied); NULL = none (signed routes answer 503 `not_configured`).
+   */
+  const struct SandgateSigningKeys *keys;
+  /**
+   * A policy document (JSON or TOML); NULL `ptr` = none.
+   */
+  struct SandgateStr policy;
+  /**
+   * A policy file (JSON or TOML, re-read when it changes); NULL `ptr` = none. With neither
+   * `policy` nor `policy_file` the gateway is signature-only.
+   */
+  struct SandgateStr policy_file;
+  /**
+   * 1 when `now` is set, else 0 (the system clock per request).
+   */
+  uint8_t has_now;
+  /**
+   * A fixed "now" in Unix seconds (tests).
+   */
+  uint64_t now;
+} SandgateGatewayOptions;
+
+/**
+ * A borrowed request header: a UTF-8 name and a value of any bytes (HTTP allows non-UTF-8
+ * header values; the check compares bytes).
+ */
+typedef struct SandgateHeaderIn {
+  /**
+   * The name (UTF-8).
+   */
+  struct SandgateStr name;
+  /**
+   * The value's bytes (`ptr` may be NULL when `len` is 0).
+   */
+  struct SandgateStr value;
+} SandgateHeaderIn;
+
+/**
+ * A gateway verdict: the mirror of core's `GatewayVerdict`. Allocated by sandgate, read-only
+ * for the caller, freed with `sandgate_gateway_verdict_free`.
+ */
+typedef struct SandgateGatewayVerdict {
+  /**
+   * 1 when the request goes on to the sandbox, else 0.
+   */
+  uint8_t allowed;
+  /**
+   * 200 when allowed, else 400, 401, 404 or 503.
+   */
+  uint16_t status;
+  /**
+   * The refusal's reason code (a deny reason, or `policy_unavailable`); `ptr` NULL when
+   * allowed.
+   */
+  struct SandgateString reason;
+  /**
+   * How access was granted (`open`, `signature`, `header`); `ptr` NULL when refused.
+   */
+  struct SandgateString grant;
+  /**
+   * The verified route; `route.sandbox_id.ptr` NULL when refused.
+   */
+  struct SandgateRoute route;
+  /**
+   * The target to forward (path, escaping kept, uri-mode prefix removed, and `?query`);
+   * `ptr` NULL when refused.
+   */
+  struct SandgateString upstream_target;
+  /**
+   * Request header names to remove before forwarding (compare case-insensitively).
+   */
+  struct SandgateString *headers_to_strip;
+  /**
+   * Number of `headers_to_strip`.
+   */
+  size_t headers_to_strip_len;
+  /**
+   * The refusal's response headers (`content-type`, `x-sandgate-reason`, `retry-after` on
+   * a 503); none when allowed.
+   */
+  struct SandgatePair *response_headers;
+  /**
+   * Number of `response_headers`.
+   */
+  size_t response_headers_len;
+  /**
+   * The refusal's `text/plain` body; empty when allowed.
+   */
+  struct SandgateString body;
+  /**
+   * The refusal's message (the body without its prefix and newline); empty when allowed.
+   */
+  struct SandgateString message;
+} SandgateGatewayVerdict;
 
 /**
  * What `sandgate_verify` answers. Every field is 8 bytes wide (on 64-bit targets), so a
@@ -1060,6 +1447,12 @@ struct SandgateError *sandgate_client_base_url(const struct SandgateClient *clie
 void sandgate_client_free(struct SandgateClient *client);
 
 /**
+ * The stable code of an endpoint kind (`direct`, `server_proxy`, `signed`) by its
+ * `SandgateEndpointKind` value: a static string, never freed; NULL for another number.
+ */
+const char *sandgate_endpoint_kind_code(int32_t kind);
+
+/**
  * Frees an endpoint (header values are zeroed). NULL is ignored.
  */
 void sandgate_endpoint_free(struct SandgateEndpoint *endpoint);
@@ -1212,6 +1605,119 @@ struct SandgateError *sandgate_client_renew_sandbox(const struct SandgateClient 
                                                     struct SandgateCancel **out_cancel);
 
 /**
+ * The endpoint of `port` of a sandbox in one explicit mode: `server_proxy` 1 for a
+ * server-proxy endpoint (its headers carry the API key), else a signed one when `expiry` sets
+ * an instant or a TTL (counted on the server's clock), else the direct one. The callback's
+ * `result` is a `SandgateEndpoint *` to free with `sandgate_endpoint_free`; `*out_cancel` (if
+ * not NULL) receives a cancel handle to free with `sandgate_cancel_free`.
+ */
+struct SandgateError *sandgate_client_endpoint(const struct SandgateClient *client,
+                                               struct SandgateStr sandbox_id,
+                                               int64_t port,
+                                               uint8_t server_proxy,
+                                               struct SandgateExpiry expiry,
+                                               SandgateCallback callback,
+                                               void *user_data,
+                                               struct SandgateCancel **out_cancel);
+
+/**
+ * Pauses a sandbox (and forgets its cached endpoints). The callback's `result` is NULL
+ * (success is `error` NULL); `*out_cancel` (if not NULL) receives a cancel handle to free
+ * with `sandgate_cancel_free`.
+ */
+struct SandgateError *sandgate_client_pause_sandbox(const struct SandgateClient *client,
+                                                    struct SandgateStr sandbox_id,
+                                                    SandgateCallback callback,
+                                                    void *user_data,
+                                                    struct SandgateCancel **out_cancel);
+
+/**
+ * Resumes a paused sandbox (and forgets its cached endpoints). The callback's `result` is
+ * NULL (success is `error` NULL); `*out_cancel` (if not NULL) receives a cancel handle to
+ * free with `sandgate_cancel_free`.
+ */
+struct SandgateError *sandgate_client_resume_sandbox(const struct SandgateClient *client,
+                                                     struct SandgateStr sandbox_id,
+                                                     SandgateCallback callback,
+                                                     void *user_data,
+                                                     struct SandgateCancel **out_cancel);
+
+/**
+ * Writes a URL for `path` (empty, or starting with `/`) that carries everything a request to
+ * the endpoint needs — `url`, `kind` (a `SandgateEndpointKind` value) and `headers_len`
+ * headers as an endpoint holds them — to `*out`, owned by the caller: free it with
+ * `sandgate_string_free`. An endpoint whose headers cannot travel in a URL (header route
+ * mode, a server-proxy endpoint) is an `invalid_argument` error naming the header.
+ */
+struct SandgateError *sandgate_shareable_url(struct SandgateStr url,
+                                             int32_t kind,
+                                             const struct SandgateStrPair *headers,
+                                             size_t headers_len,
+                                             struct SandgateStr path,
+                                             struct SandgateString *out);
+
+/**
+ * The client's retry rule (SPEC §2.1) for one failed attempt under `*options` (NULL = the
+ * defaults), written to `*out`: the function the shared table `retry.json` runs. A bad
+ * policy is `invalid_config`, a bad attempt `invalid_argument`.
+ */
+struct SandgateError *sandgate_retry_decision(const struct SandgateRetryOptions *options,
+                                              const struct SandgateRetryQuery *query,
+                                              struct SandgateRetryDecision *out);
+
+/**
+ * The endpoint cache's freshness rule (SPEC §2.1) under `*options` (NULL = the defaults): an
+ * entry signed until `signed_expires` (Unix seconds, when `has_signed_expires` is 1; else a
+ * direct or server-proxy entry) fetched at `fetched_at_ms` and looked up at `now_ms`, written
+ * to `*out`: the function the shared table `cache.json` runs. Bad options are
+ * `invalid_config`.
+ */
+struct SandgateError *sandgate_cache_decision(const struct SandgateCacheOptions *options,
+                                              uint8_t has_signed_expires,
+                                              uint64_t signed_expires,
+                                              uint64_t fetched_at_ms,
+                                              uint64_t now_ms,
+                                              struct SandgateFreshness *out);
+
+/**
+ * Builds a gateway from `*options`; a bad mode, policy document or file is an
+ * `invalid_config` error saying what was wrong. On success `*out` is owned by the caller:
+ * free it with `sandgate_gateway_free`.
+ */
+struct SandgateError *sandgate_gateway_new(const struct SandgateGatewayOptions *options,
+                                           struct SandgateGateway **out);
+
+/**
+ * Replaces the gateway's signing keys with a copy of `keys`, atomically (requests being
+ * checked see the old set or the new one). `keys` stays owned by the caller.
+ */
+struct SandgateError *sandgate_gateway_replace_keys(const struct SandgateGateway *gateway,
+                                                    const struct SandgateSigningKeys *keys);
+
+/**
+ * Frees a gateway. NULL is ignored.
+ */
+void sandgate_gateway_free(struct SandgateGateway *gateway);
+
+/**
+ * Checks one request: its `target` as received (path and `?query`, still percent-encoded)
+ * and `headers_len` headers in arrival order (a repeated header is repeated; the host is the
+ * `Host` pair). Never waits. On success `*out` is owned by the caller: free it with
+ * `sandgate_gateway_verdict_free`. A refusal is a verdict, not an error; an error means the
+ * arguments were bad.
+ */
+struct SandgateError *sandgate_gateway_check(const struct SandgateGateway *gateway,
+                                             struct SandgateStr target,
+                                             const struct SandgateHeaderIn *headers,
+                                             size_t headers_len,
+                                             struct SandgateGatewayVerdict **out);
+
+/**
+ * Frees a gateway verdict. NULL is ignored.
+ */
+void sandgate_gateway_verdict_free(struct SandgateGatewayVerdict *verdict);
+
+/**
  * Verifies the signed route in `input` (`input_len` bytes of UTF-8; NULL only with length
  * 0, which is the empty input) read as `form` (a `SandgateRouteForm`), at `now` (Unix
  * seconds; the system clock when `has_now` is 0), in one call that never allocates.
@@ -1273,11 +1779,13 @@ const struct SandgateLayoutEntry *sandgate_layout(size_t index);
 /**
  * Starts a mock server on free 127.0.0.1 ports, serving on sandgate's runtime. `route_mode`
  * is `header`, `wildcard` or `uri` (NULL `ptr` = `header`); `trusted_headers` (0/1) accepts
- * the `X-OpenSandbox-User/Team/Roles` headers. On success `*out` is owned by the caller: free
+ * the `X-OpenSandbox-User/Team/Roles` headers; `endpoint_origin` (NULL `ptr` = none) is sent
+ * as `OPEN-SANDBOX-ORIGIN` with every endpoint. On success `*out` is owned by the caller: free
  * it with `sandgate_mock_free`.
  */
 struct SandgateError *sandgate_mock_start(struct SandgateStr route_mode,
                                           uint8_t trusted_headers,
+                                          struct SandgateStr endpoint_origin,
                                           struct SandgateMock **out);
 
 /**
@@ -1321,6 +1829,14 @@ struct SandgateError *sandgate_mock_signing_keys(const struct SandgateMock *mock
  */
 struct SandgateError *sandgate_mock_route_mode(const struct SandgateMock *mock,
                                                struct SandgateString *out);
+
+/**
+ * Replaces the signing keys the mock signs endpoints with and its gateway verifies with by a
+ * copy of `keys` (the active key signs); `keys` stays owned by the caller. Links signed by a
+ * key no longer in the set answer 401 `unknown_key`.
+ */
+struct SandgateError *sandgate_mock_set_signing_keys(const struct SandgateMock *mock,
+                                                     const struct SandgateSigningKeys *keys);
 
 /**
  * Writes "now" on the mock clock (Unix seconds) to `*out`. Nothing to free.
@@ -1475,6 +1991,14 @@ struct SandgateError *sandgate_wildcard_host(struct SandgateStr token,
  */
 struct SandgateError *sandgate_verifier_new(const struct SandgateSigningKeys *keys,
                                             struct SandgateVerifier **out);
+
+/**
+ * Replaces the verifier's signing keys with a copy of `keys`, atomically: every clone of the
+ * verifier (and calls already running) sees either the old set or the new one, never a mix.
+ * `keys` stays owned by the caller.
+ */
+struct SandgateError *sandgate_verifier_replace_keys(const struct SandgateVerifier *verifier,
+                                                     const struct SandgateSigningKeys *keys);
 
 /**
  * Frees a verifier. NULL is ignored.

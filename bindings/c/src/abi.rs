@@ -291,14 +291,14 @@ pub enum SandgateRouteForm {
 }
 
 /// A static table of NUL-terminated codes, built once from core's list.
-struct Codes(OnceLock<Vec<CString>>);
+pub(crate) struct Codes(OnceLock<Vec<CString>>);
 
 impl Codes {
-    const fn new() -> Self {
+    pub(crate) const fn new() -> Self {
         Codes(OnceLock::new())
     }
 
-    fn get(&self, codes: impl FnOnce() -> Vec<&'static str>) -> &[CString] {
+    pub(crate) fn get(&self, codes: impl FnOnce() -> Vec<&'static str>) -> &[CString] {
         self.0.get_or_init(|| {
             codes()
                 .into_iter()
@@ -330,7 +330,7 @@ fn form_codes() -> &'static [CString] {
 }
 
 /// The entry `i` (0-based) of `table`, or NULL.
-fn entry(table: &'static [CString], i: i64) -> *const c_char {
+pub(crate) fn entry(table: &'static [CString], i: i64) -> *const c_char {
     usize::try_from(i)
         .ok()
         .and_then(|i| table.get(i))
@@ -430,11 +430,20 @@ pub struct SandgateError {
     /// The full line every language prints for it (`str()`, `toString()`, `Error()`), for
     /// example `API error 404 SANDBOX::NOT_FOUND: no such sandbox (request id r1)`.
     pub display: SandgateString,
+    /// 1 when the client's retry policy retries this kind of failure (`is_retryable`), else 0.
+    pub retryable: u8,
+    /// 1 when the server sent a usable `Retry-After` (`retry_after_ms` is set), else 0.
+    pub has_retry_after_ms: u8,
+    /// The server's `Retry-After` in milliseconds, uncapped (`retry_after`).
+    pub retry_after_ms: u64,
 }
 
 impl SandgateError {
     pub(crate) fn boxed(e: &Error) -> *mut SandgateError {
-        let v = ErrorView::from(e);
+        Self::from_view(&ErrorView::from(e))
+    }
+
+    pub(crate) fn from_view(v: &ErrorView) -> *mut SandgateError {
         Box::into_raw(Box::new(SandgateError {
             kind: kind_number(v.kind),
             kind_code: kind_code_ptr(v.kind),
@@ -445,6 +454,9 @@ impl SandgateError {
             code: SandgateString::opt(v.code.as_deref()),
             request_id: SandgateString::opt(v.request_id.as_deref()),
             display: SandgateString::new(&v.display),
+            retryable: u8::from(v.retryable),
+            has_retry_after_ms: u8::from(v.retry_after_ms.is_some()),
+            retry_after_ms: v.retry_after_ms.unwrap_or(0),
         }))
     }
 }

@@ -2,8 +2,9 @@
 //! as a call that completes through a callback.
 
 use crate::abi::{
-    boxed_array, boxed_out, flag, free_box, free_owned, guard, handle, optional, out_ptr, owned,
-    pairs_in, SandgateError, SandgatePair, SandgateStr, SandgateStrPair, SandgateString,
+    boxed_array, boxed_out, entry, flag, free_box, free_owned, guard, handle, optional, out_ptr,
+    owned, pairs_in, sandgate_error_free, Codes, SandgateError, SandgatePair, SandgateStr,
+    SandgateStrPair, SandgateString,
 };
 use crate::routes::{SandgateExpiry, SandgateRoute};
 use crate::task::{start, IntoFfi, SandgateCallback, SandgateCancel};
@@ -11,11 +12,15 @@ use sandgate::client::{
     ApiKeyInfo, CreateSandbox, CreatedApiKey, Endpoint, Sandbox, SandboxRenewal,
 };
 use sandgate::route::check_port;
-use sandgate::surface::{self, ClientOptions, EndpointView, Expiry, RetryOptions};
+use sandgate::surface::{
+    self, CacheOptions, ClientOptions, EndpointKind, EndpointMode, EndpointView, Expiry, OnRetry,
+    RetryEvent, RetryOptions, RetryQuery,
+};
 use sandgate::{Client, Error, SecretString};
 use std::collections::BTreeMap;
-use std::ffi::c_void;
+use std::ffi::{c_char, c_void};
 use std::ptr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Retry options: the mirror of core's `RetryOptions`. A value is used only when its `has_`
@@ -35,6 +40,184 @@ pub struct SandgateRetryOptions {
     pub has_max_backoff_ms: u8,
     /// Longest delay between attempts, in milliseconds.
     pub max_backoff_ms: u64,
+    /// 1 when `multiplier` is set, else 0.
+    pub has_multiplier: u8,
+    /// Growth factor of the jitter's upper bound (1..=100).
+    pub multiplier: f64,
+    /// 1 when `retry_statuses` is set (possibly empty: never retry on a status), else 0.
+    pub has_retry_statuses: u8,
+    /// Statuses on which idempotent requests are retried (`retry_statuses_len` of them).
+    pub retry_statuses: *const u16,
+    /// Number of `retry_statuses`.
+    pub retry_statuses_len: usize,
+    /// 1 when `post_retry_statuses` is set, else 0.
+    pub has_post_retry_statuses: u8,
+    /// Statuses on which POST requests are retried: an opt-in (`post_retry_statuses_len`).
+    pub post_retry_statuses: *const u16,
+    /// Number of `post_retry_statuses`.
+    pub post_retry_statuses_len: usize,
+    /// 1 when `attempt_timeout_ms` is set, else 0.
+    pub has_attempt_timeout_ms: u8,
+    /// Timeout of one attempt, in milliseconds.
+    pub attempt_timeout_ms: u64,
+    /// 1 when `deadline_ms` is set, else 0.
+    pub has_deadline_ms: u8,
+    /// Time allowed for all attempts and waits together, in milliseconds.
+    pub deadline_ms: u64,
+}
+
+/// `len` borrowed statuses at `ptr` when `has` is 1.
+unsafe fn statuses(
+    has: u8,
+    ptr: *const u16,
+    len: usize,
+    what: &str,
+) -> Result<Option<Vec<u16>>, Error> {
+    if !flag(has, &format!("has_{what}"))? {
+        return Ok(None);
+    }
+    if len == 0 {
+        return Ok(Some(Vec::new()));
+    }
+    if ptr.is_null() {
+        return Err(Error::invalid_argument(format!(
+            "{what} must not be NULL when {what}_len is not 0"
+        )));
+    }
+    if len > isize::MAX as usize / 2 {
+        return Err(Error::invalid_argument(format!("{what}_len is too large")));
+    }
+    Ok(Some(std::slice::from_raw_parts(ptr, len).to_vec()))
+}
+
+impl SandgateRetryOptions {
+    pub(crate) unsafe fn get(&self) -> Result<RetryOptions, Error> {
+        Ok(RetryOptions {
+            max_retries: optional(self.has_max_retries, self.max_retries, "has_max_retries")?,
+            initial_backoff_ms: optional(
+                self.has_initial_backoff_ms,
+                self.initial_backoff_ms,
+                "has_initial_backoff_ms",
+            )?,
+            max_backoff_ms: optional(
+                self.has_max_backoff_ms,
+                self.max_backoff_ms,
+                "has_max_backoff_ms",
+            )?,
+            multiplier: optional(self.has_multiplier, self.multiplier, "has_multiplier")?,
+            retry_statuses: statuses(
+                self.has_retry_statuses,
+                self.retry_statuses,
+                self.retry_statuses_len,
+                "retry_statuses",
+            )?,
+            post_retry_statuses: statuses(
+                self.has_post_retry_statuses,
+                self.post_retry_statuses,
+                self.post_retry_statuses_len,
+                "post_retry_statuses",
+            )?,
+            attempt_timeout_ms: optional(
+                self.has_attempt_timeout_ms,
+                self.attempt_timeout_ms,
+                "has_attempt_timeout_ms",
+            )?,
+            deadline_ms: optional(self.has_deadline_ms, self.deadline_ms, "has_deadline_ms")?,
+        })
+    }
+}
+
+/// Endpoint cache options: the mirror of core's `CacheOptions`. A value is used only when its
+/// `has_` flag is 1; a zeroed struct keeps every default (the cache is on).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SandgateCacheOptions {
+    /// 1 when `enabled` is set, else 0.
+    pub has_enabled: u8,
+    /// 1: endpoints are cached; 0: never.
+    pub enabled: u8,
+    /// 1 when `max_entries` is set, else 0.
+    pub has_max_entries: u8,
+    /// Most entries kept (least recently used first out).
+    pub max_entries: u64,
+    /// 1 when `ttl_ms` is set, else 0.
+    pub has_ttl_ms: u8,
+    /// How long a direct or server-proxy endpoint is reused, in milliseconds.
+    pub ttl_ms: u64,
+    /// 1 when `margin_ms` is set, else 0.
+    pub has_margin_ms: u8,
+    /// How long before its expiry a signed endpoint stops being reused, in milliseconds.
+    pub margin_ms: u64,
+}
+
+impl SandgateCacheOptions {
+    pub(crate) fn get(&self) -> Result<CacheOptions, Error> {
+        let enabled = match optional(self.has_enabled, self.enabled, "has_enabled")? {
+            Some(e) => Some(flag(e, "enabled")?),
+            None => None,
+        };
+        Ok(CacheOptions {
+            enabled,
+            max_entries: optional(self.has_max_entries, self.max_entries, "has_max_entries")?,
+            ttl_ms: optional(self.has_ttl_ms, self.ttl_ms, "has_ttl_ms")?,
+            margin_ms: optional(self.has_margin_ms, self.margin_ms, "has_margin_ms")?,
+        })
+    }
+}
+
+/// What the `on_retry` hook is told before a retry sleeps; borrowed for the call only.
+#[repr(C)]
+#[derive(Debug)]
+pub struct SandgateRetryEvent {
+    /// The attempt that failed, from 1; the next one is `attempt + 1`.
+    pub attempt: u32,
+    /// The delay before the next attempt, in milliseconds.
+    pub delay_ms: u64,
+    /// The failure (borrowed: do not free; copy what you keep).
+    pub cause: *const SandgateError,
+}
+
+/// The `on_retry` hook: called on a sandgate runtime thread before each retry sleeps, with the
+/// `on_retry_user_data` of the options and an event borrowed for the call. It must return
+/// quickly and must not call back into the client it observes synchronously.
+pub type SandgateRetryHook =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, event: *const SandgateRetryEvent)>;
+
+/// Releases the hook's `user_data` once no client (nor any call in flight) can call it again.
+pub type SandgateReleaseHook = Option<unsafe extern "C" fn(user_data: *mut c_void)>;
+
+/// The C hook held by the core client; its release runs when the last clone is dropped.
+struct Hook {
+    call: unsafe extern "C" fn(*mut c_void, *const SandgateRetryEvent),
+    release: SandgateReleaseHook,
+    user_data: *mut c_void,
+}
+
+// The caller promises (docs/c-abi.md) that the hook and its user data may be used from any
+// thread.
+unsafe impl Send for Hook {}
+unsafe impl Sync for Hook {}
+
+impl Drop for Hook {
+    fn drop(&mut self) {
+        if let Some(release) = self.release {
+            let ud = self.user_data;
+            crate::abi::guard_free(|| unsafe { release(ud) });
+        }
+    }
+}
+
+impl Hook {
+    fn fire(&self, e: &RetryEvent) {
+        let cause = SandgateError::from_view(&e.cause);
+        let ev = SandgateRetryEvent {
+            attempt: e.attempt,
+            delay_ms: e.delay_ms,
+            cause,
+        };
+        crate::abi::guard_free(|| unsafe { (self.call)(self.user_data, &ev) });
+        unsafe { sandgate_error_free(cause) };
+    }
 }
 
 /// Client options: the mirror of core's `ClientOptions`, borrowed for the call to
@@ -63,11 +246,29 @@ pub struct SandgateClientOptions {
     pub retry: SandgateRetryOptions,
     /// 1: do not read `OPEN_SANDBOX_*` environment variables.
     pub ignore_env: u8,
+    /// Endpoint cache options.
+    pub cache: SandgateCacheOptions,
+    /// Called before each retry sleeps; NULL = no hook.
+    pub on_retry: SandgateRetryHook,
+    /// Handed to `on_retry` and `on_retry_release`.
+    pub on_retry_user_data: *mut c_void,
+    /// Called once with `on_retry_user_data` when the client and every call in flight are
+    /// done with the hook (also when `sandgate_client_new` fails); NULL = nothing to release.
+    pub on_retry_release: SandgateReleaseHook,
 }
 
 impl SandgateClientOptions {
     unsafe fn get(&self) -> Result<ClientOptions, Error> {
-        let r = &self.retry;
+        // Owned first, so the release runs even when another option is bad.
+        let hook = self.on_retry.map(|call| Hook {
+            call,
+            release: self.on_retry_release,
+            user_data: self.on_retry_user_data,
+        });
+        let on_retry: Option<OnRetry> = hook.map(|h| {
+            let h = Arc::new(h);
+            Arc::new(move |e: &RetryEvent| h.fire(e)) as OnRetry
+        });
         Ok(ClientOptions {
             domain: self.domain.opt("domain")?.map(str::to_owned),
             protocol: self.protocol.opt("protocol")?.map(str::to_owned),
@@ -78,22 +279,10 @@ impl SandgateClientOptions {
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect(),
             language: Some(self.language.opt("language")?.unwrap_or("c").to_owned()),
-            retry: RetryOptions {
-                max_retries: optional(r.has_max_retries, r.max_retries, "has_max_retries")?,
-                initial_backoff_ms: optional(
-                    r.has_initial_backoff_ms,
-                    r.initial_backoff_ms,
-                    "has_initial_backoff_ms",
-                )?,
-                max_backoff_ms: optional(
-                    r.has_max_backoff_ms,
-                    r.max_backoff_ms,
-                    "has_max_backoff_ms",
-                )?,
-                ..Default::default()
-            },
+            retry: self.retry.get()?,
+            on_retry,
+            cache: self.cache.get()?,
             ignore_env: flag(self.ignore_env, "ignore_env")?,
-            ..Default::default()
         })
     }
 }
@@ -173,6 +362,44 @@ pub struct SandgateEndpoint {
     pub headers_len: usize,
     /// The signed route it carries; `route.sandbox_id.ptr` NULL when unsigned.
     pub route: SandgateRoute,
+    /// The server's `OPEN-SANDBOX-ORIGIN` for this endpoint; `ptr` NULL when it sent none.
+    pub origin: SandgateString,
+    /// A `SandgateEndpointKind` value.
+    pub kind: i32,
+    /// The kind's stable code (`direct`, `server_proxy`, `signed`): static, never freed.
+    pub kind_code: *const c_char,
+}
+
+/// An endpoint's kind, in the order of core's `EndpointKind::ALL` (value = index).
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SandgateEndpointKind {
+    /// `direct`: the gateway's own endpoint, unsigned; never carries the API key.
+    Direct = 0,
+    /// `server_proxy`: through the lifecycle server; its headers carry the API key.
+    ServerProxy = 1,
+    /// `signed`: a signed route (OSEP-0011).
+    Signed = 2,
+}
+
+static ENDPOINT_KIND_CODES: Codes = Codes::new();
+static RETRY_VERDICT_CODES: Codes = Codes::new();
+
+fn kind_index(kind: EndpointKind) -> i32 {
+    EndpointKind::ALL
+        .iter()
+        .position(|k| *k == kind)
+        .map_or(-1, |i| i as i32)
+}
+
+/// The stable code of an endpoint kind (`direct`, `server_proxy`, `signed`) by its
+/// `SandgateEndpointKind` value: a static string, never freed; NULL for another number.
+#[no_mangle]
+pub extern "C" fn sandgate_endpoint_kind_code(kind: i32) -> *const c_char {
+    entry(
+        ENDPOINT_KIND_CODES.get(surface::endpoint_kind_codes),
+        i64::from(kind),
+    )
 }
 
 impl IntoFfi for Endpoint {
@@ -197,6 +424,9 @@ impl IntoFfi for Endpoint {
             headers,
             headers_len,
             route: SandgateRoute::of(view.route.as_ref()),
+            origin: SandgateString::opt(view.origin.as_deref()),
+            kind: kind_index(view.kind),
+            kind_code: sandgate_endpoint_kind_code(kind_index(view.kind)),
         }))
     }
 }
@@ -212,7 +442,7 @@ owned!(SandgateHeader {
     value,
     redacted_value
 });
-owned!(SandgateEndpoint { endpoint, url, route } [headers; headers_len]);
+owned!(SandgateEndpoint { endpoint, url, route, origin } [headers; headers_len]);
 
 /// A sandbox. Allocated by sandgate, read-only for the caller, freed with
 /// `sandgate_sandbox_free` (or with its list).
@@ -654,5 +884,248 @@ pub unsafe extern "C" fn sandgate_client_renew_sandbox(
         let id = sandbox_id.get("sandbox_id")?.to_owned();
         let expiry = expiry.get()?;
         Ok(async move { surface::renew_sandbox(&c, &id, expiry).await })
+    })
+}
+
+/// The endpoint of `port` of a sandbox in one explicit mode: `server_proxy` 1 for a
+/// server-proxy endpoint (its headers carry the API key), else a signed one when `expiry` sets
+/// an instant or a TTL (counted on the server's clock), else the direct one. The callback's
+/// `result` is a `SandgateEndpoint *` to free with `sandgate_endpoint_free`; `*out_cancel` (if
+/// not NULL) receives a cancel handle to free with `sandgate_cancel_free`.
+#[no_mangle]
+pub unsafe extern "C" fn sandgate_client_endpoint(
+    client: *const SandgateClient,
+    sandbox_id: SandgateStr,
+    port: i64,
+    server_proxy: u8,
+    expiry: SandgateExpiry,
+    callback: SandgateCallback,
+    user_data: *mut c_void,
+    out_cancel: *mut *mut SandgateCancel,
+) -> *mut SandgateError {
+    start(callback, user_data, out_cancel, || {
+        let c = client_of(client)?;
+        let id = sandbox_id.get("sandbox_id")?.to_owned();
+        let port = check_port(port)?;
+        let mode = EndpointMode::from_options(
+            flag(server_proxy, "server_proxy")?,
+            optional(expiry.has_expires, expiry.expires, "has_expires")?,
+            optional(expiry.has_ttl, expiry.ttl_seconds, "has_ttl")?,
+        )?;
+        Ok(async move { c.endpoint(&id, port, mode).await })
+    })
+}
+
+/// Pauses a sandbox (and forgets its cached endpoints). The callback's `result` is NULL
+/// (success is `error` NULL); `*out_cancel` (if not NULL) receives a cancel handle to free
+/// with `sandgate_cancel_free`.
+#[no_mangle]
+pub unsafe extern "C" fn sandgate_client_pause_sandbox(
+    client: *const SandgateClient,
+    sandbox_id: SandgateStr,
+    callback: SandgateCallback,
+    user_data: *mut c_void,
+    out_cancel: *mut *mut SandgateCancel,
+) -> *mut SandgateError {
+    start(callback, user_data, out_cancel, || {
+        let c = client_of(client)?;
+        let id = sandbox_id.get("sandbox_id")?.to_owned();
+        Ok(async move { c.pause_sandbox(&id).await })
+    })
+}
+
+/// Resumes a paused sandbox (and forgets its cached endpoints). The callback's `result` is
+/// NULL (success is `error` NULL); `*out_cancel` (if not NULL) receives a cancel handle to
+/// free with `sandgate_cancel_free`.
+#[no_mangle]
+pub unsafe extern "C" fn sandgate_client_resume_sandbox(
+    client: *const SandgateClient,
+    sandbox_id: SandgateStr,
+    callback: SandgateCallback,
+    user_data: *mut c_void,
+    out_cancel: *mut *mut SandgateCancel,
+) -> *mut SandgateError {
+    start(callback, user_data, out_cancel, || {
+        let c = client_of(client)?;
+        let id = sandbox_id.get("sandbox_id")?.to_owned();
+        Ok(async move { c.resume_sandbox(&id).await })
+    })
+}
+
+/// Writes a URL for `path` (empty, or starting with `/`) that carries everything a request to
+/// the endpoint needs — `url`, `kind` (a `SandgateEndpointKind` value) and `headers_len`
+/// headers as an endpoint holds them — to `*out`, owned by the caller: free it with
+/// `sandgate_string_free`. An endpoint whose headers cannot travel in a URL (header route
+/// mode, a server-proxy endpoint) is an `invalid_argument` error naming the header.
+#[no_mangle]
+pub unsafe extern "C" fn sandgate_shareable_url(
+    url: SandgateStr,
+    kind: i32,
+    headers: *const SandgateStrPair,
+    headers_len: usize,
+    path: SandgateStr,
+    out: *mut SandgateString,
+) -> *mut SandgateError {
+    guard(|| {
+        let out = out_ptr(out, "out", SandgateString::NONE)?;
+        let kind = usize::try_from(kind)
+            .ok()
+            .and_then(|i| EndpointKind::ALL.get(i).copied())
+            .ok_or_else(|| Error::invalid_argument(format!("kind must be 0..2, got {kind}")))?;
+        let headers: BTreeMap<String, String> = pairs_in(headers, headers_len, "headers")?
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        let u =
+            sandgate::client::shareable_url(url.get("url")?, kind, &headers, path.get("path")?)?;
+        *out = SandgateString::new(&u);
+        Ok(())
+    })
+}
+
+/// One failed attempt as flat values, for `sandgate_retry_decision` (a row of `retry.json`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SandgateRetryQuery {
+    /// The request method (`GET`, `POST`, ...).
+    pub method: SandgateStr,
+    /// How it failed: `status`, `pre_send`, `post_send` or `timeout`.
+    pub outcome: SandgateStr,
+    /// 1 when `status` is set (outcome `status`), else 0.
+    pub has_status: u8,
+    /// The status.
+    pub status: u16,
+    /// The attempt's number, from 1.
+    pub attempt: u32,
+    /// 1 when `prev_delay_ms` is set (not the first attempt), else 0.
+    pub has_prev_delay_ms: u8,
+    /// The delay slept before this attempt, in milliseconds.
+    pub prev_delay_ms: u64,
+    /// The answer's `Retry-After` value as sent; NULL `ptr` when none.
+    pub retry_after: SandgateStr,
+    /// 1 when `now` is set, else 0 (the system clock).
+    pub has_now: u8,
+    /// Unix seconds an HTTP-date `Retry-After` is counted from.
+    pub now: u64,
+    /// Milliseconds since the first attempt started.
+    pub elapsed_ms: u64,
+}
+
+/// The retry decision: plain values written to the caller's struct, nothing to free.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SandgateRetryDecision {
+    /// 1 when the attempt is retried, else 0.
+    pub retry: u8,
+    /// The verdict's stable code (`retry`, `not_retryable`, `exhausted`, `deadline`): static,
+    /// never freed.
+    pub verdict: *const c_char,
+    /// The least delay before the next attempt, in milliseconds (0 when not retried).
+    pub min_delay_ms: u64,
+    /// The most delay before the next attempt, in milliseconds (0 when not retried).
+    pub max_delay_ms: u64,
+    /// 1 when the error of this attempt reports itself retryable, else 0.
+    pub retryable: u8,
+}
+
+/// The client's retry rule (SPEC §2.1) for one failed attempt under `*options` (NULL = the
+/// defaults), written to `*out`: the function the shared table `retry.json` runs. A bad
+/// policy is `invalid_config`, a bad attempt `invalid_argument`.
+#[no_mangle]
+pub unsafe extern "C" fn sandgate_retry_decision(
+    options: *const SandgateRetryOptions,
+    query: *const SandgateRetryQuery,
+    out: *mut SandgateRetryDecision,
+) -> *mut SandgateError {
+    guard(|| {
+        let out = out_ptr(
+            out,
+            "out",
+            SandgateRetryDecision {
+                retry: 0,
+                verdict: ptr::null(),
+                min_delay_ms: 0,
+                max_delay_ms: 0,
+                retryable: 0,
+            },
+        )?;
+        let options = match options.as_ref() {
+            Some(o) => o.get()?,
+            None => RetryOptions::default(),
+        };
+        let q = handle(query, "query")?;
+        let d = surface::retry_decision(
+            &options,
+            &RetryQuery {
+                method: q.method.get("method")?,
+                outcome: q.outcome.get("outcome")?,
+                status: optional(q.has_status, q.status, "has_status")?,
+                attempt: q.attempt,
+                prev_delay_ms: optional(q.has_prev_delay_ms, q.prev_delay_ms, "has_prev_delay_ms")?,
+                retry_after: q.retry_after.opt("retry_after")?,
+                now: optional(q.has_now, q.now, "has_now")?,
+                elapsed_ms: q.elapsed_ms,
+            },
+        )?;
+        let codes = RETRY_VERDICT_CODES.get(surface::retry_verdict_codes);
+        let i = surface::retry_verdict_codes()
+            .iter()
+            .position(|c| *c == d.verdict_code())
+            .map_or(-1, |i| i as i64);
+        *out = SandgateRetryDecision {
+            retry: u8::from(d.retry),
+            verdict: entry(codes, i),
+            min_delay_ms: d.min_delay_ms,
+            max_delay_ms: d.max_delay_ms,
+            retryable: u8::from(d.retryable),
+        };
+        Ok(())
+    })
+}
+
+/// The endpoint cache's freshness rule: plain values written to the caller's struct.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SandgateFreshness {
+    /// 1 when the entry is served from the cache, else 0.
+    pub fresh: u8,
+    /// Until when (milliseconds, on the clock of `now_ms`) the entry is served.
+    pub until_ms: u64,
+}
+
+/// The endpoint cache's freshness rule (SPEC §2.1) under `*options` (NULL = the defaults): an
+/// entry signed until `signed_expires` (Unix seconds, when `has_signed_expires` is 1; else a
+/// direct or server-proxy entry) fetched at `fetched_at_ms` and looked up at `now_ms`, written
+/// to `*out`: the function the shared table `cache.json` runs. Bad options are
+/// `invalid_config`.
+#[no_mangle]
+pub unsafe extern "C" fn sandgate_cache_decision(
+    options: *const SandgateCacheOptions,
+    has_signed_expires: u8,
+    signed_expires: u64,
+    fetched_at_ms: u64,
+    now_ms: u64,
+    out: *mut SandgateFreshness,
+) -> *mut SandgateError {
+    guard(|| {
+        let out = out_ptr(
+            out,
+            "out",
+            SandgateFreshness {
+                fresh: 0,
+                until_ms: 0,
+            },
+        )?;
+        let options = match options.as_ref() {
+            Some(o) => o.get()?,
+            None => CacheOptions::default(),
+        };
+        let signed = optional(has_signed_expires, signed_expires, "has_signed_expires")?;
+        let f = surface::cache_decision(&options, signed, fetched_at_ms, now_ms)?;
+        *out = SandgateFreshness {
+            fresh: u8::from(f.fresh),
+            until_ms: f.until_ms,
+        };
+        Ok(())
     })
 }

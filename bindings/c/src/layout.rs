@@ -5,6 +5,7 @@
 use crate::abi::*;
 use crate::apikeys::*;
 use crate::client::*;
+use crate::gateway::*;
 use crate::hot::*;
 use crate::mock::*;
 use crate::routes::*;
@@ -78,7 +79,10 @@ layouts! {
     SandgateStrPair { name, value }
     SandgateString { ptr, len }
     SandgatePair { name, value }
-    SandgateError { kind, kind_code, status, reason, reason_code, message, code, request_id, display }
+    SandgateError {
+        kind, kind_code, status, reason, reason_code, message, code, request_id, display, retryable,
+        has_retry_after_ms, retry_after_ms,
+    }
     SandgateExpiry { has_expires, expires, has_ttl, ttl_seconds }
     SandgateSignedRoute { token, sandbox_id, port, expires, expires_b36, signature, key_id, uri_prefix }
     SandgateVerified { port, expires, key_id, sandbox_id_offset, sandbox_id_len, status, message, display }
@@ -91,14 +95,34 @@ layouts! {
     SandgateGeneratedApiKey { key, prefix, hash }
     SandgateRetryOptions {
         has_max_retries, max_retries, has_initial_backoff_ms, initial_backoff_ms,
-        has_max_backoff_ms, max_backoff_ms,
+        has_max_backoff_ms, max_backoff_ms, has_multiplier, multiplier, has_retry_statuses,
+        retry_statuses, retry_statuses_len, has_post_retry_statuses, post_retry_statuses,
+        post_retry_statuses_len, has_attempt_timeout_ms, attempt_timeout_ms, has_deadline_ms,
+        deadline_ms,
     }
+    SandgateCacheOptions {
+        has_enabled, enabled, has_max_entries, max_entries, has_ttl_ms, ttl_ms, has_margin_ms,
+        margin_ms,
+    }
+    SandgateRetryEvent { attempt, delay_ms, cause }
     SandgateClientOptions {
         domain, protocol, api_key, headers, headers_len, has_timeout_ms, timeout_ms, language,
-        retry, ignore_env,
+        retry, ignore_env, cache, on_retry, on_retry_user_data, on_retry_release,
     }
     SandgateHeader { name, value, redacted_value }
-    SandgateEndpoint { endpoint, url, headers, headers_len, route }
+    SandgateEndpoint { endpoint, url, headers, headers_len, route, origin, kind, kind_code }
+    SandgateRetryQuery {
+        method, outcome, has_status, status, attempt, has_prev_delay_ms, prev_delay_ms,
+        retry_after, has_now, now, elapsed_ms,
+    }
+    SandgateRetryDecision { retry, verdict, min_delay_ms, max_delay_ms, retryable }
+    SandgateFreshness { fresh, until_ms }
+    SandgateGatewayOptions { route_mode, keys, policy, policy_file, has_now, now }
+    SandgateHeaderIn { name, value }
+    SandgateGatewayVerdict {
+        allowed, status, reason, grant, route, upstream_target, headers_to_strip,
+        headers_to_strip_len, response_headers, response_headers_len, body, message,
+    }
     SandgateSandbox { id, image, state, metadata, metadata_len, secure_access, created_at, expires_at }
     SandgateSandboxList { items, len }
     SandgateSandboxRenewal { expires_at, expires }

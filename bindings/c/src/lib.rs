@@ -17,6 +17,7 @@
 pub mod abi;
 pub mod apikeys;
 pub mod client;
+pub mod gateway;
 pub mod hot;
 pub mod layout;
 pub mod mock;

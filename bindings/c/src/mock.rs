@@ -4,6 +4,7 @@ use crate::abi::{
     boxed_array, flag, free_box, free_owned, guard, handle, out_ptr, owned, SandgateError,
     SandgateStr, SandgateString,
 };
+use crate::routes::SandgateSigningKeys;
 use sandgate::Error;
 use sandgate_mock::{Faults, MockConfig, MockServer, RouteMode};
 use std::ptr;
@@ -20,12 +21,14 @@ impl SandgateMock {
 
 /// Starts a mock server on free 127.0.0.1 ports, serving on sandgate's runtime. `route_mode`
 /// is `header`, `wildcard` or `uri` (NULL `ptr` = `header`); `trusted_headers` (0/1) accepts
-/// the `X-OpenSandbox-User/Team/Roles` headers. On success `*out` is owned by the caller: free
+/// the `X-OpenSandbox-User/Team/Roles` headers; `endpoint_origin` (NULL `ptr` = none) is sent
+/// as `OPEN-SANDBOX-ORIGIN` with every endpoint. On success `*out` is owned by the caller: free
 /// it with `sandgate_mock_free`.
 #[no_mangle]
 pub unsafe extern "C" fn sandgate_mock_start(
     route_mode: SandgateStr,
     trusted_headers: u8,
+    endpoint_origin: SandgateStr,
     out: *mut *mut SandgateMock,
 ) -> *mut SandgateError {
     guard(|| {
@@ -37,6 +40,7 @@ pub unsafe extern "C" fn sandgate_mock_start(
         let mock = MockServer::start(MockConfig {
             route_mode,
             trusted_headers: flag(trusted_headers, "trusted_headers")?,
+            endpoint_origin: endpoint_origin.opt("endpoint_origin")?.map(str::to_owned),
             ..Default::default()
         })?;
         *out = Box::into_raw(Box::new(SandgateMock(Mutex::new(mock))));
@@ -115,6 +119,21 @@ pub unsafe extern "C" fn sandgate_mock_route_mode(
     out: *mut SandgateString,
 ) -> *mut SandgateError {
     string_of(mock, out, |m| m.route_mode().as_str().to_owned())
+}
+
+/// Replaces the signing keys the mock signs endpoints with and its gateway verifies with by a
+/// copy of `keys` (the active key signs); `keys` stays owned by the caller. Links signed by a
+/// key no longer in the set answer 401 `unknown_key`.
+#[no_mangle]
+pub unsafe extern "C" fn sandgate_mock_set_signing_keys(
+    mock: *const SandgateMock,
+    keys: *const SandgateSigningKeys,
+) -> *mut SandgateError {
+    guard(|| {
+        let m = handle(mock, "mock")?;
+        let keys = handle(keys, "keys")?;
+        m.lock().set_signing_keys(keys.0.clone())
+    })
 }
 
 /// Writes "now" on the mock clock (Unix seconds) to `*out`. Nothing to free.

@@ -11,7 +11,7 @@ use sandgate::{AccessRequest, Error, RouteSigner, RouteVerifier, SigningKeys};
 use std::ptr;
 
 /// A set of signing keys (opaque). Thread-safe; free with `sandgate_signing_keys_free`.
-pub struct SandgateSigningKeys(SigningKeys);
+pub struct SandgateSigningKeys(pub(crate) SigningKeys);
 
 /// A route signer bound to one key (opaque). Thread-safe; free with `sandgate_signer_free`.
 pub struct SandgateSigner(pub(crate) RouteSigner);
@@ -304,6 +304,22 @@ pub unsafe extern "C" fn sandgate_verifier_new(
         let out = out_ptr(out, "out", ptr::null_mut())?;
         let keys = handle(keys, "keys")?;
         boxed_out(out, SandgateVerifier(RouteVerifier::new(keys.0.clone())));
+        Ok(())
+    })
+}
+
+/// Replaces the verifier's signing keys with a copy of `keys`, atomically: every clone of the
+/// verifier (and calls already running) sees either the old set or the new one, never a mix.
+/// `keys` stays owned by the caller.
+#[no_mangle]
+pub unsafe extern "C" fn sandgate_verifier_replace_keys(
+    verifier: *const SandgateVerifier,
+    keys: *const SandgateSigningKeys,
+) -> *mut SandgateError {
+    guard(|| {
+        let v = handle(verifier, "verifier")?;
+        let keys = handle(keys, "keys")?;
+        v.0.replace_keys(keys.0.clone());
         Ok(())
     })
 }

@@ -197,9 +197,17 @@ static void errors_family(void) {
   TYPE(SandgateDecision)                                                                      \
   TYPE(SandgateGeneratedApiKey)                                                               \
   TYPE(SandgateRetryOptions)                                                                  \
+  TYPE(SandgateCacheOptions)                                                                  \
+  TYPE(SandgateRetryEvent)                                                                    \
   TYPE(SandgateClientOptions)                                                                 \
   TYPE(SandgateHeader)                                                                        \
   TYPE(SandgateEndpoint)                                                                      \
+  TYPE(SandgateRetryQuery)                                                                    \
+  TYPE(SandgateRetryDecision)                                                                 \
+  TYPE(SandgateFreshness)                                                                     \
+  TYPE(SandgateGatewayOptions)                                                                \
+  TYPE(SandgateHeaderIn)                                                                      \
+  TYPE(SandgateGatewayVerdict)                                                                \
   TYPE(SandgateSandbox)                                                                       \
   TYPE(SandgateSandboxList)                                                                   \
   TYPE(SandgateSandboxRenewal)                                                                \
@@ -219,6 +227,8 @@ static void errors_family(void) {
   F(SandgateError, kind) F(SandgateError, kind_code) F(SandgateError, status)                 \
   F(SandgateError, reason) F(SandgateError, reason_code) F(SandgateError, message)            \
   F(SandgateError, code) F(SandgateError, request_id) F(SandgateError, display)               \
+  F(SandgateError, retryable) F(SandgateError, has_retry_after_ms)                            \
+  F(SandgateError, retry_after_ms)                                                            \
   F(SandgateExpiry, has_expires) F(SandgateExpiry, expires) F(SandgateExpiry, has_ttl)        \
   F(SandgateExpiry, ttl_seconds)                                                              \
   F(SandgateSignedRoute, token) F(SandgateSignedRoute, sandbox_id) F(SandgateSignedRoute, port) \
@@ -244,14 +254,49 @@ static void errors_family(void) {
   F(SandgateRetryOptions, has_max_retries) F(SandgateRetryOptions, max_retries)               \
   F(SandgateRetryOptions, has_initial_backoff_ms) F(SandgateRetryOptions, initial_backoff_ms) \
   F(SandgateRetryOptions, has_max_backoff_ms) F(SandgateRetryOptions, max_backoff_ms)         \
+  F(SandgateRetryOptions, has_multiplier) F(SandgateRetryOptions, multiplier)                 \
+  F(SandgateRetryOptions, has_retry_statuses) F(SandgateRetryOptions, retry_statuses)         \
+  F(SandgateRetryOptions, retry_statuses_len) F(SandgateRetryOptions, has_post_retry_statuses) \
+  F(SandgateRetryOptions, post_retry_statuses)                                                \
+  F(SandgateRetryOptions, post_retry_statuses_len)                                            \
+  F(SandgateRetryOptions, has_attempt_timeout_ms) F(SandgateRetryOptions, attempt_timeout_ms) \
+  F(SandgateRetryOptions, has_deadline_ms) F(SandgateRetryOptions, deadline_ms)               \
+  F(SandgateCacheOptions, has_enabled) F(SandgateCacheOptions, enabled)                       \
+  F(SandgateCacheOptions, has_max_entries) F(SandgateCacheOptions, max_entries)               \
+  F(SandgateCacheOptions, has_ttl_ms) F(SandgateCacheOptions, ttl_ms)                         \
+  F(SandgateCacheOptions, has_margin_ms) F(SandgateCacheOptions, margin_ms)                   \
+  F(SandgateRetryEvent, attempt) F(SandgateRetryEvent, delay_ms) F(SandgateRetryEvent, cause) \
   F(SandgateClientOptions, domain) F(SandgateClientOptions, protocol)                         \
   F(SandgateClientOptions, api_key) F(SandgateClientOptions, headers)                         \
   F(SandgateClientOptions, headers_len) F(SandgateClientOptions, has_timeout_ms)              \
   F(SandgateClientOptions, timeout_ms) F(SandgateClientOptions, language)                     \
   F(SandgateClientOptions, retry) F(SandgateClientOptions, ignore_env)                        \
+  F(SandgateClientOptions, cache) F(SandgateClientOptions, on_retry)                          \
+  F(SandgateClientOptions, on_retry_user_data) F(SandgateClientOptions, on_retry_release)     \
   F(SandgateHeader, name) F(SandgateHeader, value) F(SandgateHeader, redacted_value)          \
   F(SandgateEndpoint, endpoint) F(SandgateEndpoint, url) F(SandgateEndpoint, headers)         \
-  F(SandgateEndpoint, headers_len) F(SandgateEndpoint, route)                                 \
+  F(SandgateEndpoint, headers_len) F(SandgateEndpoint, route) F(SandgateEndpoint, origin)     \
+  F(SandgateEndpoint, kind) F(SandgateEndpoint, kind_code)                                    \
+  F(SandgateRetryQuery, method) F(SandgateRetryQuery, outcome) F(SandgateRetryQuery, has_status) \
+  F(SandgateRetryQuery, status) F(SandgateRetryQuery, attempt)                                \
+  F(SandgateRetryQuery, has_prev_delay_ms) F(SandgateRetryQuery, prev_delay_ms)               \
+  F(SandgateRetryQuery, retry_after) F(SandgateRetryQuery, has_now) F(SandgateRetryQuery, now) \
+  F(SandgateRetryQuery, elapsed_ms)                                                           \
+  F(SandgateRetryDecision, retry) F(SandgateRetryDecision, verdict)                           \
+  F(SandgateRetryDecision, min_delay_ms) F(SandgateRetryDecision, max_delay_ms)               \
+  F(SandgateRetryDecision, retryable)                                                         \
+  F(SandgateFreshness, fresh) F(SandgateFreshness, until_ms)                                  \
+  F(SandgateGatewayOptions, route_mode) F(SandgateGatewayOptions, keys)                       \
+  F(SandgateGatewayOptions, policy) F(SandgateGatewayOptions, policy_file)                    \
+  F(SandgateGatewayOptions, has_now) F(SandgateGatewayOptions, now)                           \
+  F(SandgateHeaderIn, name) F(SandgateHeaderIn, value)                                        \
+  F(SandgateGatewayVerdict, allowed) F(SandgateGatewayVerdict, status)                        \
+  F(SandgateGatewayVerdict, reason) F(SandgateGatewayVerdict, grant)                          \
+  F(SandgateGatewayVerdict, route) F(SandgateGatewayVerdict, upstream_target)                 \
+  F(SandgateGatewayVerdict, headers_to_strip) F(SandgateGatewayVerdict, headers_to_strip_len) \
+  F(SandgateGatewayVerdict, response_headers)                                                 \
+  F(SandgateGatewayVerdict, response_headers_len) F(SandgateGatewayVerdict, body)             \
+  F(SandgateGatewayVerdict, message)                                                          \
   F(SandgateSandbox, id) F(SandgateSandbox, image) F(SandgateSandbox, state)                  \
   F(SandgateSandbox, metadata) F(SandgateSandbox, metadata_len)                               \
   F(SandgateSandbox, secure_access) F(SandgateSandbox, created_at)                            \
@@ -727,11 +772,11 @@ static char *dup_string(SandgateString s) {
 
 static void mock_family(void) {
   SandgateMock *m = NULL;
-  expect_error(sandgate_mock_start(S("sideways"), 0, &m), SANDGATE_ERROR_KIND_INVALID_CONFIG, 0,
+  expect_error(sandgate_mock_start(S("sideways"), 0, NONE, &m), SANDGATE_ERROR_KIND_INVALID_CONFIG, 0,
                "bad route mode");
-  expect_error(sandgate_mock_start(NONE, 2, &m), SANDGATE_ERROR_KIND_INVALID_ARGUMENT, 0,
+  expect_error(sandgate_mock_start(NONE, 2, NONE, &m), SANDGATE_ERROR_KIND_INVALID_ARGUMENT, 0,
                "trusted_headers 2");
-  OK(sandgate_mock_start(S("header"), 1, &mock));
+  OK(sandgate_mock_start(S("header"), 1, S("https://origin.example"), &mock));
   if (!mock) return;
   SandgateString s = {0};
   OK(sandgate_mock_domain(mock, &s));
@@ -958,6 +1003,17 @@ static void client_family(void) {
             ep->route.port == 8080 && ep->route.is_signed && eq(ep->route.key_id, "a") &&
             ep->headers_len == 1 && eq(ep->headers[0].name, "OpenSandbox-Ingress-To"),
         "signed endpoint (ttl)");
+  CHECK(ep && ep->kind == SANDGATE_ENDPOINT_KIND_SIGNED && strcmp(ep->kind_code, "signed") == 0 &&
+            eq(ep->origin, "https://origin.example"),
+        "endpoint kind and origin");
+  sandgate_endpoint_free(ep);
+  SandgateExpiry none = {0};
+  OK(AWAIT(&ep, sandgate_client_endpoint, bykey, S(sandbox_id), 8080, 1, none));
+  int proxy_key = 0;
+  for (size_t i = 0; ep && i < ep->headers_len; i++)
+    if (eq(ep->headers[i].name, "OPEN-SANDBOX-API-KEY")) proxy_key = 1;
+  CHECK(ep && ep->kind == SANDGATE_ENDPOINT_KIND_SERVER_PROXY && proxy_key,
+        "server-proxy endpoint carries the API key");
   sandgate_endpoint_free(ep);
   OK(AWAIT(&ep, sandgate_client_get_signed_endpoint, bykey, S(sandbox_id), 8080,
            at((uint64_t)time(NULL) + 60)));
@@ -1150,6 +1206,80 @@ static void stop_family(void) {
   domain = NULL;
 }
 
+/* ------------------------------------------------------------------ gateway, rotation, rules */
+
+static void gateway_family(void) {
+  SandgateSigningKeys *a = NULL, *b = NULL;
+  OK(sandgate_signing_keys_from_flag(S("a=bXktdGVzdC1zZWNyZXQ="), &a));
+  OK(sandgate_signing_keys_from_flag(S("b=b3RoZXItc2VjcmV0LWtleQ=="), &b));
+  SandgateGateway *g = NULL;
+  SandgateGatewayOptions o = {0};
+  o.route_mode = S("header");
+  o.keys = a;
+  o.has_now = 1;
+  o.now = 1900000000ULL;
+  OK(sandgate_gateway_new(&o, &g));
+  SandgateHeaderIn h[2] = {{S("OpenSandbox-Ingress-To"), S("sbx-001-8080-x2qxvk-0ff8cd39a")},
+                           {S("Host"), S("gw.example")}};
+  SandgateGatewayVerdict *v = NULL;
+  OK(sandgate_gateway_check(g, S("/ping?q=1"), h, 2, &v));
+  CHECK(v && v->allowed == 1 && v->status == 200 && v->grant.ptr &&
+            strcmp(v->grant.ptr, "signature") == 0 && v->route.port == 8080 &&
+            strcmp(v->upstream_target.ptr, "/ping?q=1") == 0 && v->headers_to_strip_len > 0 &&
+            v->reason.ptr == NULL,
+        "allowed verdict");
+  sandgate_gateway_verdict_free(v);
+  /* Rotation: with only `b` the `a` link is refused, reason-coded, with the exact answer. */
+  OK(sandgate_gateway_replace_keys(g, b));
+  OK(sandgate_gateway_check(g, S("/ping"), h, 2, &v));
+  CHECK(v && v->allowed == 0 && v->status == 401 && strcmp(v->reason.ptr, "unknown_key") == 0 &&
+            strncmp(v->body.ptr, "OpenSandbox Ingress: ", 21) == 0 && v->response_headers_len > 0,
+        "refused verdict");
+  sandgate_gateway_verdict_free(v);
+  expect_error(sandgate_gateway_check(NULL, S("/"), h, 2, &v), SANDGATE_ERROR_KIND_INVALID_ARGUMENT,
+               0, "NULL gateway");
+  sandgate_gateway_free(g);
+  o.route_mode = S("sideways");
+  expect_error(sandgate_gateway_new(&o, &g), SANDGATE_ERROR_KIND_INVALID_CONFIG, 0, "bad mode");
+  /* A verifier takes new keys. */
+  SandgateVerifier *ver = NULL;
+  OK(sandgate_verifier_new(b, &ver));
+  SandgateVerified r;
+  const char *token = "sbx-001-8080-x2qxvk-0ff8cd39a";
+  CHECK(verify(ver, SANDGATE_ROUTE_FORM_TOKEN, token, 1, 1900000000ULL, &r) ==
+            SANDGATE_DENY_REASON_UNKNOWN_KEY,
+        "b refuses an a link");
+  OK(sandgate_verifier_replace_keys(ver, a));
+  CHECK(verify(ver, SANDGATE_ROUTE_FORM_TOKEN, token, 1, 1900000000ULL, &r) == 0,
+        "a verifies after replace_keys");
+  sandgate_verifier_free(ver);
+  sandgate_signing_keys_free(a);
+  sandgate_signing_keys_free(b);
+  /* The retry and cache rules. */
+  SandgateRetryQuery q = {0};
+  q.method = S("GET");
+  q.outcome = S("status");
+  q.has_status = 1;
+  q.status = 503;
+  q.attempt = 1;
+  SandgateRetryDecision d;
+  OK(sandgate_retry_decision(NULL, &q, &d));
+  CHECK(d.retry == 1 && strcmp(d.verdict, "retry") == 0 && d.min_delay_ms == 500 &&
+            d.retryable == 1,
+        "GET 503 retried");
+  q.method = S("POST");
+  OK(sandgate_retry_decision(NULL, &q, &d));
+  CHECK(d.retry == 0 && strcmp(d.verdict, "not_retryable") == 0, "POST 503 not retried");
+  SandgateFreshness f;
+  OK(sandgate_cache_decision(NULL, 1, 1000, 0, 969000, &f));
+  CHECK(f.fresh == 1 && f.until_ms == 970000, "signed entry fresh until expires - margin");
+  SandgateCacheOptions co = {0};
+  co.has_enabled = 1;
+  co.enabled = 0;
+  OK(sandgate_cache_decision(&co, 0, 0, 0, 1, &f));
+  CHECK(f.fresh == 0, "cache off");
+}
+
 int main(void) {
   RUN(errors_family, "c_smoke_errors");
   RUN(layout_family, "c_smoke_layout");
@@ -1157,6 +1287,7 @@ int main(void) {
   RUN(key_config_family, "c_smoke_key_config");
   RUN(access_family, "c_smoke_access");
   RUN(api_keys_family, "c_smoke_api_keys");
+  RUN(gateway_family, "c_smoke_gateway");
   RUN(mock_family, "c_smoke_mock_client");
   RUN(client_family, "c_smoke_client");
   RUN(stop_family, "c_smoke_mock_stop_client");

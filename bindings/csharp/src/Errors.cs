@@ -87,7 +87,15 @@ namespace Sandgate
             RequestId = f.RequestId;
             Reason = f.Reason;
             ReasonCode = f.ReasonCode;
+            IsRetryable = f.Retryable;
+            RetryAfter = f.RetryAfter;
         }
+
+        /// <summary>Whether the client's retry policy retries this kind of failure (a 429, 502 or 503 of an idempotent request, a failure before sending, a timeout).</summary>
+        public bool IsRetryable { get; }
+
+        /// <summary>The server's <c>Retry-After</c> (uncapped), or null when it sent none.</summary>
+        public TimeSpan? RetryAfter { get; }
 
         /// <summary>The category.</summary>
         public ErrorKind Kind { get; }
@@ -208,6 +216,8 @@ namespace Sandgate
         internal string KindCode, Message, Display, Code, RequestId, ReasonCode;
         internal int? Status;
         internal DenyReason Reason;
+        internal bool Retryable;
+        internal TimeSpan? RetryAfter;
     }
 
     internal static unsafe class Errors
@@ -226,6 +236,8 @@ namespace Sandgate
                 RequestId = Utf8.Read(e->RequestId),
                 Reason = (DenyReason)e->Reason,
                 ReasonCode = Utf8.Static(e->ReasonCode),
+                Retryable = e->Retryable == 1,
+                RetryAfter = e->HasRetryAfterMs == 1 ? Span.FromMillis(e->RetryAfterMs) : (TimeSpan?)null,
             });
         }
 

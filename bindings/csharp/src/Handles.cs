@@ -80,4 +80,13 @@ namespace Sandgate.Native
             return true;
         }
     }
+
+    internal sealed class GatewayHandle : SandgateHandle
+    {
+        protected override bool ReleaseHandle()
+        {
+            NativeMethods.sandgate_gateway_free(handle);
+            return true;
+        }
+    }
 }

@@ -143,6 +143,26 @@ namespace Sandgate.Native
             return (SandgateStrPair*)Pin(array);
         }
 
+        /// <summary>A pinned copy of <paramref name="values"/> as 16-bit statuses (null when empty); an out-of-range value is an invalid_config error.</summary>
+        internal ushort* Statuses(IList<int> values, string what, out UIntPtr count)
+        {
+            count = (UIntPtr)(values == null ? 0 : values.Count);
+            if (values == null || values.Count == 0)
+            {
+                return null;
+            }
+            var array = new ushort[values.Count];
+            for (int i = 0; i < array.Length; i++)
+            {
+                if (values[i] < 0 || values[i] > ushort.MaxValue)
+                {
+                    throw Errors.Own(ErrorKind.InvalidConfig, what + ": " + values[i] + " is not an HTTP status");
+                }
+                array[i] = (ushort)values[i];
+            }
+            return (ushort*)Pin(array);
+        }
+
         private IntPtr Pin(object array)
         {
             GCHandle h = GCHandle.Alloc(array, GCHandleType.Pinned);

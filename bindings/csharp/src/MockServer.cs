@@ -79,17 +79,19 @@ namespace Sandgate
         /// <summary>
         /// Starts a mock server. <paramref name="routeMode"/> is <c>header</c> (null: the default),
         /// <c>wildcard</c> or <c>uri</c>; <paramref name="trustedHeaders"/> accepts the
-        /// <c>X-OpenSandbox-User/Team/Roles</c> headers as the caller's identity.
+        /// <c>X-OpenSandbox-User/Team/Roles</c> headers as the caller's identity;
+        /// <paramref name="endpointOrigin"/> (null: none) is sent as <c>OPEN-SANDBOX-ORIGIN</c> with every endpoint.
         /// </summary>
         /// <exception cref="InvalidConfigException">An unknown route mode.</exception>
-        public static unsafe MockServer Start(string routeMode = null, bool trustedHeaders = false)
+        public static unsafe MockServer Start(string routeMode = null, bool trustedHeaders = false, string endpointOrigin = null)
         {
             Library.EnsureLoaded();
             MockHandle h;
             SandgateError* e;
             using (var pins = new Pins())
             {
-                e = NativeMethods.sandgate_mock_start(pins.Str(routeMode, "routeMode"), trustedHeaders ? (byte)1 : (byte)0, out h);
+                e = NativeMethods.sandgate_mock_start(pins.Str(routeMode, "routeMode"), trustedHeaders ? (byte)1 : (byte)0,
+                    pins.Str(endpointOrigin, "endpointOrigin"), out h);
             }
             Errors.Check(e, h);
             try
@@ -128,7 +130,24 @@ namespace Sandgate
         public Secret AdminKey { get; }
 
         /// <summary>The mock's signing keys as a flag string, for <see cref="Sandgate.SigningKeys.FromFlag"/>.</summary>
-        public Secret SigningKeys { get; }
+        public Secret SigningKeys { get; private set; }
+
+        /// <summary>
+        /// Replaces the keys the mock signs endpoints with (the active key) and its gateway
+        /// verifies with, as <c>PUT /_mock/signing-keys</c> does: a link signed with a key the new
+        /// set lacks answers 401 <c>unknown_key</c>. <paramref name="keys"/> stays the caller's.
+        /// </summary>
+        public unsafe void SetSigningKeys(Sandgate.SigningKeys keys)
+        {
+            if (keys == null)
+            {
+                throw new ArgumentNullException(nameof(keys));
+            }
+            handle.ThrowIfClosed(nameof(MockServer));
+            keys.Handle.ThrowIfClosed(nameof(Sandgate.SigningKeys));
+            Errors.Check(NativeMethods.sandgate_mock_set_signing_keys(handle, keys.Handle));
+            SigningKeys = new Secret(Read(NativeMethods.sandgate_mock_signing_keys));
+        }
 
         /// <summary>"Now" on the mock clock, in Unix seconds.</summary>
         public ulong Now()

@@ -52,6 +52,9 @@ namespace Sandgate.Native
         public SandgateString Code;
         public SandgateString RequestId;
         public SandgateString Display;
+        public byte Retryable;
+        public byte HasRetryAfterMs;
+        public ulong RetryAfterMs;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -123,7 +126,7 @@ namespace Sandgate.Native
     }
 
     [StructLayout(LayoutKind.Sequential)]
-    internal struct SandgateRetryOptions
+    internal unsafe struct SandgateRetryOptions
     {
         public byte HasMaxRetries;
         public uint MaxRetries;
@@ -131,6 +134,39 @@ namespace Sandgate.Native
         public ulong InitialBackoffMs;
         public byte HasMaxBackoffMs;
         public ulong MaxBackoffMs;
+        public byte HasMultiplier;
+        public double Multiplier;
+        public byte HasRetryStatuses;
+        public ushort* RetryStatuses;
+        public UIntPtr RetryStatusesLen;
+        public byte HasPostRetryStatuses;
+        public ushort* PostRetryStatuses;
+        public UIntPtr PostRetryStatusesLen;
+        public byte HasAttemptTimeoutMs;
+        public ulong AttemptTimeoutMs;
+        public byte HasDeadlineMs;
+        public ulong DeadlineMs;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct SandgateCacheOptions
+    {
+        public byte HasEnabled;
+        public byte Enabled;
+        public byte HasMaxEntries;
+        public ulong MaxEntries;
+        public byte HasTtlMs;
+        public ulong TtlMs;
+        public byte HasMarginMs;
+        public ulong MarginMs;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal unsafe struct SandgateRetryEvent
+    {
+        public uint Attempt;
+        public ulong DelayMs;
+        public SandgateError* Cause;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -146,6 +182,10 @@ namespace Sandgate.Native
         public SandgateStr Language;
         public SandgateRetryOptions Retry;
         public byte IgnoreEnv;
+        public SandgateCacheOptions Cache;
+        public IntPtr OnRetry;
+        public IntPtr OnRetryUserData;
+        public IntPtr OnRetryRelease;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -164,6 +204,77 @@ namespace Sandgate.Native
         public SandgateHeader* Headers;
         public UIntPtr HeadersLen;
         public SandgateRoute Route;
+        public SandgateString Origin;
+        public int Kind;
+        public byte* KindCode;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct SandgateRetryQuery
+    {
+        public SandgateStr Method;
+        public SandgateStr Outcome;
+        public byte HasStatus;
+        public ushort Status;
+        public uint Attempt;
+        public byte HasPrevDelayMs;
+        public ulong PrevDelayMs;
+        public SandgateStr RetryAfter;
+        public byte HasNow;
+        public ulong Now;
+        public ulong ElapsedMs;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal unsafe struct SandgateRetryDecision
+    {
+        public byte Retry;
+        public byte* Verdict;
+        public ulong MinDelayMs;
+        public ulong MaxDelayMs;
+        public byte Retryable;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct SandgateFreshness
+    {
+        public byte Fresh;
+        public ulong UntilMs;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct SandgateGatewayOptions
+    {
+        public SandgateStr RouteMode;
+        public IntPtr Keys;
+        public SandgateStr Policy;
+        public SandgateStr PolicyFile;
+        public byte HasNow;
+        public ulong Now;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct SandgateHeaderIn
+    {
+        public SandgateStr Name;
+        public SandgateStr Value;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal unsafe struct SandgateGatewayVerdict
+    {
+        public byte Allowed;
+        public ushort Status;
+        public SandgateString Reason;
+        public SandgateString Grant;
+        public SandgateRoute Route;
+        public SandgateString UpstreamTarget;
+        public SandgateString* HeadersToStrip;
+        public UIntPtr HeadersToStripLen;
+        public SandgatePair* ResponseHeaders;
+        public UIntPtr ResponseHeadersLen;
+        public SandgateString Body;
+        public SandgateString Message;
     }
 
     [StructLayout(LayoutKind.Sequential)]
@@ -263,6 +374,14 @@ namespace Sandgate.Native
     [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
     internal unsafe delegate void SandgateCallback(IntPtr userData, SandgateError* error, IntPtr result);
 
+    /// <summary>The on_retry hook (SandgateRetryHook): runs on a sandgate runtime thread before a retry sleeps.</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    internal unsafe delegate void SandgateRetryHook(IntPtr userData, SandgateRetryEvent* retryEvent);
+
+    /// <summary>Releases the hook's user data once the core is done with it (SandgateReleaseHook).</summary>
+    [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+    internal delegate void SandgateReleaseHook(IntPtr userData);
+
     internal static unsafe class NativeMethods
     {
         /// <summary>The library name: libsandgate_ffi.so, libsandgate_ffi.dylib or sandgate_ffi.dll.</summary>
@@ -351,13 +470,36 @@ namespace Sandgate.Native
         internal static extern SandgateError* sandgate_client_renew_sandbox(ClientHandle client, SandgateStr sandboxId,
             SandgateExpiry expiry, SandgateCallback callback, IntPtr userData, out CancelHandle cancel);
         [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_client_endpoint(ClientHandle client, SandgateStr sandboxId,
+            long port, byte serverProxy, SandgateExpiry expiry, SandgateCallback callback, IntPtr userData, out CancelHandle cancel);
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_client_pause_sandbox(ClientHandle client, SandgateStr sandboxId,
+            SandgateCallback callback, IntPtr userData, out CancelHandle cancel);
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_client_resume_sandbox(ClientHandle client, SandgateStr sandboxId,
+            SandgateCallback callback, IntPtr userData, out CancelHandle cancel);
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern byte* sandgate_endpoint_kind_code(int kind);
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_shareable_url(SandgateStr url, int kind, SandgateStrPair* headers,
+            UIntPtr headersLen, SandgateStr path, SandgateString* result);
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_retry_decision(SandgateRetryOptions* options, SandgateRetryQuery* query,
+            SandgateRetryDecision* result);
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_cache_decision(SandgateCacheOptions* options, byte hasSignedExpires,
+            ulong signedExpires, ulong fetchedAtMs, ulong nowMs, SandgateFreshness* result);
+        [DllImport(Library, CallingConvention = C)]
         internal static extern void sandgate_cancel(CancelHandle cancel);
         [DllImport(Library, CallingConvention = C)]
         internal static extern void sandgate_cancel_free(IntPtr cancel);
 
         // ------------------------------------------------------------ mock server
         [DllImport(Library, CallingConvention = C)]
-        internal static extern SandgateError* sandgate_mock_start(SandgateStr routeMode, byte trustedHeaders, out MockHandle mock);
+        internal static extern SandgateError* sandgate_mock_start(SandgateStr routeMode, byte trustedHeaders,
+            SandgateStr endpointOrigin, out MockHandle mock);
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_mock_set_signing_keys(MockHandle mock, SigningKeysHandle keys);
         [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_mock_api_url(MockHandle mock, SandgateString* result);
         [DllImport(Library, CallingConvention = C)]
@@ -420,7 +562,22 @@ namespace Sandgate.Native
         [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_verifier_new(SigningKeysHandle keys, out VerifierHandle verifier);
         [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_verifier_replace_keys(VerifierHandle verifier, SigningKeysHandle keys);
+        [DllImport(Library, CallingConvention = C)]
         internal static extern void sandgate_verifier_free(IntPtr verifier);
+
+        // ------------------------------------------------------------ gateway
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_gateway_new(SandgateGatewayOptions* options, out GatewayHandle gateway);
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_gateway_replace_keys(GatewayHandle gateway, SigningKeysHandle keys);
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_gateway_check(GatewayHandle gateway, SandgateStr target,
+            SandgateHeaderIn* headers, UIntPtr headersLen, out SandgateGatewayVerdict* verdict);
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern void sandgate_gateway_verdict_free(SandgateGatewayVerdict* verdict);
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern void sandgate_gateway_free(IntPtr gateway);
         [DllImport(Library, CallingConvention = C)]
         internal static extern int sandgate_verify(VerifierHandle verifier, int form, byte* input, UIntPtr inputLen,
             byte hasNow, ulong now, SandgateVerified* result);

@@ -14,13 +14,39 @@ namespace Sandgate
         private readonly IReadOnlyDictionary<string, string> redacted;
 
         private Endpoint(string address, string url, IReadOnlyDictionary<string, string> headers,
-            IReadOnlyDictionary<string, string> redacted, RouteInfo route)
+            IReadOnlyDictionary<string, string> redacted, RouteInfo route, string origin, EndpointKind kind)
         {
             Address = address;
             Url = url;
             Headers = headers;
             this.redacted = redacted;
             Route = route;
+            Origin = origin;
+            Kind = kind;
+        }
+
+        /// <summary>The server's <c>OPEN-SANDBOX-ORIGIN</c> for this endpoint, or null when it sent none.</summary>
+        public string Origin { get; }
+
+        /// <summary>Direct, server-proxy or signed.</summary>
+        public EndpointKind Kind { get; }
+
+        /// <summary>
+        /// A URL for <paramref name="path"/> (empty or starting with <c>/</c>) that carries
+        /// everything a request needs, in wildcard and uri route modes.
+        /// </summary>
+        /// <exception cref="InvalidArgumentException">The endpoint's headers cannot travel in a URL (header route mode, a server-proxy endpoint); the message names the header.</exception>
+        public unsafe string ShareableUrl(string path = "")
+        {
+            using (var pins = new Pins())
+            {
+                UIntPtr count;
+                SandgateStrPair* headers = pins.Pairs(Headers.ToList(), "header", out count);
+                SandgateString url;
+                Errors.Check(NativeMethods.sandgate_shareable_url(pins.Str(Url, "url"), (int)Kind, headers, count,
+                    pins.Str(path, "path"), &url));
+                return Utf8.Take(&url);
+            }
         }
 
         /// <summary>The endpoint exactly as the server returned it (no scheme).</summary>
@@ -61,7 +87,7 @@ namespace Sandgate
         public override string ToString()
         {
             string headers = string.Join(", ", redacted.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => h.Key + ": " + h.Value));
-            return string.Format("Endpoint({0}, headers: {{{1}}}, route: {2})", Url, headers, (object)Route ?? "none");
+            return string.Format("Endpoint({0}, kind: {1}, origin: {2}, headers: {{{3}}}, route: {4})", Url, Kind, Origin ?? "none", headers, (object)Route ?? "none");
         }
 
         internal static unsafe Endpoint Take(IntPtr result)
@@ -80,7 +106,7 @@ namespace Sandgate
                 }
                 return new Endpoint(Utf8.Read(ep->Endpoint), Utf8.Read(ep->Url),
                     new ReadOnlyDictionary<string, string>(headers), new ReadOnlyDictionary<string, string>(redacted),
-                    RouteInfo.From(ep->Route));
+                    RouteInfo.From(ep->Route), Utf8.Read(ep->Origin), (EndpointKind)ep->Kind);
             }
             finally
             {

@@ -321,6 +321,22 @@ namespace Sandgate
         }
 
         /// <summary>
+        /// Makes the verifier verify with a copy of <paramref name="keys"/> from now on (which may
+        /// be disposed afterwards): an atomic swap, so a verification running at the same time sees
+        /// the old set or the new one, never a mix. Live key rotation without a new verifier.
+        /// </summary>
+        public unsafe void ReplaceKeys(SigningKeys keys)
+        {
+            if (keys == null)
+            {
+                throw new ArgumentNullException(nameof(keys));
+            }
+            handle.ThrowIfClosed(nameof(RouteVerifier));
+            keys.Handle.ThrowIfClosed(nameof(SigningKeys));
+            Errors.Check(NativeMethods.sandgate_verifier_replace_keys(handle, keys.Handle));
+        }
+
+        /// <summary>
         /// Verifies a signed route token (the <c>OpenSandbox-Ingress-To</c> value) at
         /// <paramref name="now"/> (Unix seconds; null: the system clock).
         /// </summary>

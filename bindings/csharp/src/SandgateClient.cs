@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Sandgate.Native;
@@ -19,14 +20,67 @@ namespace Sandgate
         /// <summary>The delay before the first retry (rounded up to whole milliseconds).</summary>
         public TimeSpan? InitialBackoff { get; set; }
 
-        /// <summary>The longest delay between attempts (rounded up to whole milliseconds).</summary>
+        /// <summary>The longest computed delay between attempts (rounded up to whole milliseconds; default 30 s).</summary>
         public TimeSpan? MaxBackoff { get; set; }
+
+        /// <summary>Growth of the jitter's upper bound, 1..100 (default 2).</summary>
+        public double? Multiplier { get; set; }
+
+        /// <summary>Statuses on which idempotent requests are retried (default 429, 502, 503; empty: never on a status).</summary>
+        public IList<int> RetryStatuses { get; set; }
+
+        /// <summary>Statuses on which a POST is retried: an opt-in (default none).</summary>
+        public IList<int> PostRetryStatuses { get; set; }
+
+        /// <summary>The timeout of one attempt (default: the client's timeout).</summary>
+        public TimeSpan? AttemptTimeout { get; set; }
+
+        /// <summary>The time allowed for all attempts and waits together (default: none).</summary>
+        public TimeSpan? Deadline { get; set; }
 
         /// <inheritdoc/>
         public override string ToString()
         {
-            return string.Format("RetryOptions(MaxRetries: {0}, InitialBackoff: {1}, MaxBackoff: {2})",
-                (object)MaxRetries ?? "default", (object)InitialBackoff ?? "default", (object)MaxBackoff ?? "default");
+            Func<IList<int>, object> list = l => l == null ? "default" : (object)("[" + string.Join(", ", l) + "]");
+            return string.Format("RetryOptions(MaxRetries: {0}, InitialBackoff: {1}, MaxBackoff: {2}, Multiplier: {3}, RetryStatuses: {4}, PostRetryStatuses: {5}, AttemptTimeout: {6}, Deadline: {7})",
+                (object)MaxRetries ?? "default", (object)InitialBackoff ?? "default", (object)MaxBackoff ?? "default",
+                (object)Multiplier ?? "default", list(RetryStatuses), list(PostRetryStatuses),
+                (object)AttemptTimeout ?? "default", (object)Deadline ?? "default");
+        }
+
+        /// <summary>The native mirror; the status lists are pinned in <paramref name="pins"/>.</summary>
+        internal unsafe Native.SandgateRetryOptions ToNative(Pins pins)
+        {
+            var o = default(Native.SandgateRetryOptions);
+            if (MaxRetries.HasValue)
+            {
+                if (MaxRetries < 0)
+                {
+                    throw Errors.Own(ErrorKind.InvalidConfig, "retry MaxRetries must not be negative, got " + MaxRetries);
+                }
+                o.HasMaxRetries = 1;
+                o.MaxRetries = (uint)MaxRetries.Value;
+            }
+            o.InitialBackoffMs = Span.Millis(InitialBackoff, "retry InitialBackoff", out o.HasInitialBackoffMs);
+            o.MaxBackoffMs = Span.Millis(MaxBackoff, "retry MaxBackoff", out o.HasMaxBackoffMs);
+            o.AttemptTimeoutMs = Span.Millis(AttemptTimeout, "retry AttemptTimeout", out o.HasAttemptTimeoutMs);
+            o.DeadlineMs = Span.Millis(Deadline, "retry Deadline", out o.HasDeadlineMs);
+            if (Multiplier.HasValue)
+            {
+                o.HasMultiplier = 1;
+                o.Multiplier = Multiplier.Value;
+            }
+            if (RetryStatuses != null)
+            {
+                o.HasRetryStatuses = 1;
+                o.RetryStatuses = pins.Statuses(RetryStatuses, "retry RetryStatuses", out o.RetryStatusesLen);
+            }
+            if (PostRetryStatuses != null)
+            {
+                o.HasPostRetryStatuses = 1;
+                o.PostRetryStatuses = pins.Statuses(PostRetryStatuses, "retry PostRetryStatuses", out o.PostRetryStatusesLen);
+            }
+            return o;
         }
     }
 
@@ -58,13 +112,24 @@ namespace Sandgate
         /// <summary>When true, the <c>OPEN_SANDBOX_*</c> environment variables are not read.</summary>
         public bool IgnoreEnvironment { get; set; }
 
+        /// <summary>
+        /// Called before each retry sleeps, with the attempt that failed, the delay and the
+        /// failure. It runs on a sandgate thread: return quickly; an exception it throws is
+        /// swallowed (the hook observes, it cannot fail a call).
+        /// </summary>
+        public Action<RetryEvent> OnRetry { get; set; }
+
+        /// <summary>The endpoint cache; null keeps it on with the defaults.</summary>
+        public CacheOptions Cache { get; set; }
+
         /// <summary>Prints the settings with the API key as <c>***</c> and header names only.</summary>
         public override string ToString()
         {
-            return string.Format("SandgateClientOptions(Domain: {0}, Protocol: {1}, ApiKey: {2}, Timeout: {3}, Headers: [{4}], Retry: {5}, IgnoreEnvironment: {6})",
+            return string.Format("SandgateClientOptions(Domain: {0}, Protocol: {1}, ApiKey: {2}, Timeout: {3}, Headers: [{4}], Retry: {5}, IgnoreEnvironment: {6}, OnRetry: {7}, Cache: {8})",
                 Domain ?? "unset", Protocol ?? "unset", ApiKey == null ? "unset" : "***",
                 Timeout.HasValue ? Timeout.Value.ToString() : "unset",
-                string.Join(", ", Headers.Keys.OrderBy(k => k, StringComparer.Ordinal)), (object)Retry ?? "default", IgnoreEnvironment);
+                string.Join(", ", Headers.Keys.OrderBy(k => k, StringComparer.Ordinal)), (object)Retry ?? "default", IgnoreEnvironment,
+                OnRetry == null ? "none" : "set", (object)Cache ?? "default");
         }
     }
 
@@ -96,20 +161,18 @@ namespace Sandgate
                 o.Protocol = pins.Str(options.Protocol, "Protocol");
                 o.ApiKey = pins.Str(Secret.Text(options.ApiKey), "ApiKey");
                 o.Headers = pins.Pairs(options.Headers, "header", out o.HeadersLen);
-                o.TimeoutMs = Millis(options.Timeout, "Timeout", out o.HasTimeoutMs);
+                o.TimeoutMs = Span.Millis(options.Timeout, "Timeout", out o.HasTimeoutMs);
                 o.Language = pins.Str("csharp", "language");
-                if (retry.MaxRetries.HasValue)
-                {
-                    if (retry.MaxRetries < 0)
-                    {
-                        throw Errors.Own(ErrorKind.InvalidConfig, "retry MaxRetries must not be negative, got " + retry.MaxRetries);
-                    }
-                    o.Retry.HasMaxRetries = 1;
-                    o.Retry.MaxRetries = (uint)retry.MaxRetries.Value;
-                }
-                o.Retry.InitialBackoffMs = Millis(retry.InitialBackoff, "retry InitialBackoff", out o.Retry.HasInitialBackoffMs);
-                o.Retry.MaxBackoffMs = Millis(retry.MaxBackoff, "retry MaxBackoff", out o.Retry.HasMaxBackoffMs);
+                o.Retry = retry.ToNative(pins);
+                o.Cache = (options.Cache ?? new CacheOptions()).ToNative();
                 o.IgnoreEnv = options.IgnoreEnvironment ? (byte)1 : (byte)0;
+                if (options.OnRetry != null)
+                {
+                    // Freed by the core through RetryHook.Release once no call can retry any more.
+                    o.OnRetry = RetryHook.Call;
+                    o.OnRetryUserData = GCHandle.ToIntPtr(GCHandle.Alloc(options.OnRetry));
+                    o.OnRetryRelease = RetryHook.Release;
+                }
                 Errors.Check(NativeMethods.sandgate_client_new(&o, out handle), handle);
             }
             try
@@ -123,21 +186,6 @@ namespace Sandgate
                 handle.Dispose();
                 throw;
             }
-        }
-
-        /// <summary>Whole milliseconds of a span, rounded up; a negative span has none and is an invalid_config error.</summary>
-        private static ulong Millis(TimeSpan? span, string name, out byte has)
-        {
-            has = span.HasValue ? (byte)1 : (byte)0;
-            if (!span.HasValue)
-            {
-                return 0;
-            }
-            if (span.Value < TimeSpan.Zero)
-            {
-                throw Errors.Own(ErrorKind.InvalidConfig, name + " must not be negative, got " + span.Value);
-            }
-            return (ulong)Math.Ceiling(span.Value.TotalMilliseconds);
         }
 
         /// <summary>The server root, <c>protocol://domain</c>.</summary>
@@ -160,6 +208,40 @@ namespace Sandgate
         {
             return Start(Endpoint.Take, cancellationToken, sandboxId, "sandboxId", (SandgateStr id, IntPtr ud, out CancelHandle cancel) =>
                 NativeMethods.sandgate_client_get_endpoint(handle, id, port, AsyncCall.Callback, ud, out cancel));
+        }
+
+        /// <summary>
+        /// The endpoint of <paramref name="port"/> (1..65535) of a sandbox in one explicit
+        /// <paramref name="mode"/>: <see cref="EndpointMode.Direct"/>, <see cref="EndpointMode.ServerProxy"/>
+        /// (its headers carry the API key), <see cref="EndpointMode.SignedUntil"/> or
+        /// <see cref="EndpointMode.SignedFor"/> (a TTL on the server's clock). Endpoints are cached
+        /// per client (<see cref="CacheOptions"/>); concurrent calls for one endpoint share one request.
+        /// </summary>
+        public unsafe Task<Endpoint> GetEndpointAsync(string sandboxId, int port, EndpointMode mode,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            if (mode == null)
+            {
+                return Task.FromException<Endpoint>(Errors.Own(ErrorKind.InvalidArgument, "mode must not be null"));
+            }
+            SandgateExpiry expiry = mode.Expiry;
+            byte proxy = mode.IsServerProxy ? (byte)1 : (byte)0;
+            return Start(Endpoint.Take, cancellationToken, sandboxId, "sandboxId", (SandgateStr id, IntPtr ud, out CancelHandle cancel) =>
+                NativeMethods.sandgate_client_endpoint(handle, id, port, proxy, expiry, AsyncCall.Callback, ud, out cancel));
+        }
+
+        /// <summary>Pauses a sandbox and forgets its cached endpoints. Never retried once sent.</summary>
+        public unsafe Task PauseSandboxAsync(string sandboxId, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return Start(NoResult, cancellationToken, sandboxId, "sandboxId", (SandgateStr id, IntPtr ud, out CancelHandle cancel) =>
+                NativeMethods.sandgate_client_pause_sandbox(handle, id, AsyncCall.Callback, ud, out cancel));
+        }
+
+        /// <summary>Resumes a paused sandbox and forgets its cached endpoints. Never retried once sent.</summary>
+        public unsafe Task ResumeSandboxAsync(string sandboxId, CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return Start(NoResult, cancellationToken, sandboxId, "sandboxId", (SandgateStr id, IntPtr ud, out CancelHandle cancel) =>
+                NativeMethods.sandgate_client_resume_sandbox(handle, id, AsyncCall.Callback, ud, out cancel));
         }
 
         /// <summary>An endpoint whose signed route expires at <paramref name="expires"/> (whole seconds, in the future).</summary>
