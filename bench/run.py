@@ -104,7 +104,7 @@ def micro_node(n, m):
 
 
 def micro_go(n, m):
-    run(["cargo", "build", "-q", "--release", "-p", "sandgate-ffi"])
+    run(["release/native", "ffi"])
     return json_lines(run(["go", "run", ".", str(n), str(m)], cwd=os.path.join(ROOT, "bench", "go")))
 
 
