@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""Writes sdk-tests/cases/{parse,access,key_config,api_keys}.json.
+"""Writes sdk-tests/cases/{parse,access,key_config,api_keys,key_check,retry,cache,gateway}.json.
 
 Every expectation here is written from SPEC.md by hand or taken from the upstream vectors in
 cases/vectors.json; nothing is computed with sandgate itself. Run it after editing a case:
     python3 sdk-tests/gen_cases.py
 """
+import base64
+import email.utils
 import hashlib
 import json
 import os
@@ -308,6 +310,9 @@ def key_config_cases():
     good("padded secret", "flag", "a=Zm9vYg==", ["a"])
     good("base64: prefix", "flag", "a=base64:Zm9v", ["a"])
     good("one-byte secret", "flag", "z=AA==", ["z"])
+    # Unused low bits of the last character set ("Zh==" is "f"): both upstream decoders
+    # (Go's StdEncoding, Python's b64decode) accept it.
+    good("non-canonical trailing bits", "flag", "z=Zh==", ["z"])
     good("blank string is an empty set", "flag", "   ", [])
     err("duplicate id", "flag", "a=Zm9v,a=YmFy", '"a"')
     # An invalid id is named by its entry's position, never quoted (it could be a secret).
@@ -480,9 +485,512 @@ def api_key_cases():
     }
 
 
+# ------------------------------------------------------------------ client transport (SPEC §2.1)
+
+# SPEC §2.1 defaults: max_retries 3 (4 attempts), backoff from 0.5 s, x2, capped at 30 s;
+# idempotent methods retry on {429, 502, 503}; POST on no status unless opted in;
+# Retry-After (delta-seconds or HTTP-date) capped at 60 s.
+INITIAL, CAP, RETRY_AFTER_CAP = 500, 30000, 60000
+IDEMPOTENT = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"]
+
+
+def retry_cases():
+    c = []
+
+    def add(name, expect, policy=None, **attempt):
+        a = {"method": "GET", "outcome": "status", "status": None, "attempt": 1,
+             "prev_delay_ms": None, "retry_after": None, "now": None, "elapsed_ms": 0}
+        a.update(attempt)
+        c.append({"name": name, "policy": policy or {}, "attempt": a, "expect": expect})
+
+    def retry(lo, hi=None):
+        return {"retry": True, "verdict": "retry", "min_delay_ms": lo,
+                "max_delay_ms": lo if hi is None else hi, "retryable": True}
+
+    def no(verdict, retryable):
+        return {"retry": False, "verdict": verdict, "min_delay_ms": 0, "max_delay_ms": 0,
+                "retryable": retryable}
+
+    # Which failures are retried, by method (default policy, first attempt: the first retry
+    # waits exactly initial_backoff).
+    for m in IDEMPOTENT:
+        for st in (429, 502, 503):
+            add("%s %d is retried" % (m, st), retry(INITIAL), method=m, status=st)
+    for st in (400, 401, 404, 409, 500, 501, 504):
+        add("GET %d is not retried by default" % st, no("not_retryable", False), status=st)
+    for m in ("POST", "PATCH"):
+        for st in (429, 502, 503):
+            add("%s %d is not retried by default" % (m, st), no("not_retryable", False),
+                method=m, status=st)
+    add("method case is ignored", retry(INITIAL), method="get", status=503)
+    for m in ("GET", "POST", "PATCH", "DELETE"):
+        add("%s failing before anything was sent is retried" % m, retry(INITIAL),
+            method=m, outcome="pre_send")
+    for outcome in ("post_send", "timeout"):
+        add("GET %s is retried" % outcome, retry(INITIAL), outcome=outcome)
+        add("POST %s is never retried" % outcome, no("not_retryable", False),
+            method="POST", outcome=outcome)
+
+    # Attempts: max_retries = 3 means up to 4 attempts.
+    add("attempt 3 of 4 is retried", retry(INITIAL, 2 * 700), status=503, attempt=3,
+        prev_delay_ms=700)
+    add("attempt 4 is the last", no("exhausted", True), status=503, attempt=4,
+        prev_delay_ms=700)
+    add("max_retries 0: nothing is retried", no("not_retryable", False),
+        policy={"max_retries": 0}, status=503)
+    add("max_retries 0: not even before sending", no("not_retryable", False),
+        policy={"max_retries": 0}, outcome="pre_send")
+    add("max_retries 1: the second attempt is the last", no("exhausted", True),
+        policy={"max_retries": 1}, status=503, attempt=2, prev_delay_ms=500)
+
+    # Decorrelated jitter: min(cap, uniform(initial, prev * multiplier)).
+    add("second retry: up to twice the first delay", retry(INITIAL, 1000), status=503,
+        attempt=2, prev_delay_ms=500)
+    add("third retry grows from the delay drawn", retry(INITIAL, 1800), outcome="timeout",
+        attempt=3, prev_delay_ms=900)
+    add("the cap holds", retry(INITIAL, CAP), status=502, attempt=3, prev_delay_ms=20000)
+    add("never under initial_backoff", retry(INITIAL, INITIAL), status=502, attempt=2,
+        prev_delay_ms=100)
+    add("multiplier 3", retry(INITIAL, 3000), policy={"multiplier": 3}, status=503,
+        attempt=2, prev_delay_ms=1000)
+    add("initial 100 ms, cap 1 s", retry(100, 1000),
+        policy={"initial_backoff_ms": 100, "max_backoff_ms": 1000}, status=503, attempt=3,
+        prev_delay_ms=800)
+    add("initial equal to the cap", retry(1000, 1000),
+        policy={"initial_backoff_ms": 1000, "max_backoff_ms": 1000}, status=503, attempt=2,
+        prev_delay_ms=1000)
+
+    # Retry-After replaces the computed delay, capped at 60 s.
+    add("Retry-After seconds", retry(7000), status=503, retry_after="7")
+    add("Retry-After zero", retry(0), status=429, retry_after="0", attempt=2,
+        prev_delay_ms=500)
+    add("Retry-After above the cap", retry(RETRY_AFTER_CAP), status=429, retry_after="3600")
+    add("Retry-After is not bound by max_backoff", retry(45000),
+        policy={"max_backoff_ms": 1000}, status=503, retry_after="45")
+    now = 1900000000
+    add("Retry-After HTTP-date", retry(30000), status=503,
+        retry_after=email.utils.formatdate(now + 30, usegmt=True), now=str(now))
+    add("Retry-After HTTP-date in the past", retry(0), status=503,
+        retry_after=email.utils.formatdate(now - 1000, usegmt=True), now=str(now))
+    add("Retry-After HTTP-date far ahead is capped", retry(RETRY_AFTER_CAP), status=503,
+        retry_after=email.utils.formatdate(now + 86400, usegmt=True), now=str(now))
+    add("unreadable Retry-After is ignored", retry(INITIAL), status=503, retry_after="soon")
+    add("negative Retry-After is ignored", retry(INITIAL), status=503, retry_after="-5")
+    add("Retry-After does not make a POST retried", no("not_retryable", False),
+        method="POST", status=503, retry_after="1")
+    add("Retry-After belongs to an answer: ignored for a timeout", retry(INITIAL),
+        outcome="timeout", retry_after="9")
+
+    # The status sets are configurable; POST needs an explicit opt-in per status.
+    add("own idempotent set: 500 retried", retry(INITIAL), policy={"retry_statuses": [500]},
+        status=500)
+    add("own idempotent set: 503 no longer", no("not_retryable", False),
+        policy={"retry_statuses": [500]}, status=503)
+    add("empty idempotent set", no("not_retryable", False), policy={"retry_statuses": []},
+        status=429)
+    add("empty set still retries connection failures", retry(INITIAL),
+        policy={"retry_statuses": []}, outcome="post_send")
+    optin = {"post_retry_statuses": [429, 502]}
+    add("POST opted in for 429", retry(INITIAL), policy=optin, method="POST", status=429)
+    add("POST opted in for 502, with Retry-After", retry(2000), policy=optin, method="POST",
+        status=502, retry_after="2")
+    add("POST opted in, 503 not in the set", no("not_retryable", False), policy=optin,
+        method="POST", status=503)
+    add("POST opt-in never lifts a failure after sending", no("not_retryable", False),
+        policy=optin, method="POST", outcome="post_send")
+    add("POST opt-in never lifts a timeout", no("not_retryable", False), policy=optin,
+        method="POST", outcome="timeout")
+    add("POST opt-in does not change GET", no("not_retryable", False), policy=optin,
+        status=500)
+
+    # The overall deadline: no wait that would reach it; the upper bound cut to the time left.
+    dl = {"deadline_ms": 1000}
+    add("deadline leaves room", retry(INITIAL), policy=dl, status=503, elapsed_ms=400)
+    add("deadline reached by the wait", no("deadline", True), policy=dl, status=503,
+        elapsed_ms=500)
+    add("deadline already passed", no("deadline", True), policy=dl, outcome="timeout",
+        elapsed_ms=1200)
+    add("deadline cuts the upper bound", retry(INITIAL, 900), policy=dl, status=503,
+        attempt=2, prev_delay_ms=800, elapsed_ms=100)
+    add("deadline and Retry-After", no("deadline", True), policy=dl, status=429,
+        retry_after="2")
+    add("deadline does not make a POST retryable", no("not_retryable", False), policy=dl,
+        method="POST", status=503)
+
+    # Bad input is refused with the kind every language reports.
+    def bad(name, kind, policy=None, **attempt):
+        add(name, {"error": kind}, policy=policy, **attempt)
+
+    bad("status outcome without a status", "invalid_argument", status=None)
+    bad("status with another outcome", "invalid_argument", outcome="timeout", status=503)
+    bad("unknown outcome", "invalid_argument", outcome="reset")
+    bad("attempt 0", "invalid_argument", status=503, attempt=0)
+    bad("empty method", "invalid_argument", method="", status=503)
+    bad("multiplier under 1", "invalid_config", policy={"multiplier": 0.5}, status=503)
+    bad("initial backoff over the cap", "invalid_config",
+        policy={"initial_backoff_ms": 2000, "max_backoff_ms": 1000}, status=503)
+    bad("a success status in the retry set", "invalid_config",
+        policy={"retry_statuses": [200]}, status=503)
+    bad("a redirect in the POST set", "invalid_config",
+        policy={"post_retry_statuses": [302]}, status=503)
+    bad("deadline zero", "invalid_config", policy={"deadline_ms": 0}, status=503)
+    bad("too many retries", "invalid_config", policy={"max_retries": 101}, status=503)
+    for case in c:
+        if case["attempt"]["status"] is None and case["attempt"]["outcome"] == "status" \
+                and "error" not in case["expect"]:
+            raise AssertionError("status missing in %s" % case["name"])
+    return {
+        "description": "The client's retry rule (SPEC §2.1): for a policy (RetryOptions; absent "
+                       "fields keep the defaults) and one failed attempt, the decision "
+                       "{retry, verdict, min_delay_ms, max_delay_ms, retryable} or the error kind. "
+                       "See sdk-tests/README.md.",
+        "cases": c,
+    }
+
+
+def cache_cases():
+    c = []
+
+    def add(name, expect, policy=None, signed_expires=None, fetched_at_ms=0, now_ms=0):
+        c.append({"name": name, "policy": policy or {},
+                  "signed_expires": None if signed_expires is None else str(signed_expires),
+                  "fetched_at_ms": str(fetched_at_ms), "now_ms": str(now_ms),
+                  "expect": expect})
+
+    def fresh(until, yes=True):
+        return {"fresh": yes, "until_ms": str(until)}
+
+    # Signed: reused until expires - margin (30 s by default), on the server's clock.
+    e = 2000000000
+    until = e * 1000 - 30000
+    add("signed, well before the margin", fresh(until), signed_expires=e, now_ms=until - 60000)
+    add("signed, a millisecond before the margin", fresh(until), signed_expires=e,
+        now_ms=until - 1)
+    add("signed, at expires - margin", fresh(until, False), signed_expires=e, now_ms=until)
+    add("signed, inside the margin", fresh(until, False), signed_expires=e,
+        now_ms=e * 1000 - 1)
+    add("signed, past expiry", fresh(until, False), signed_expires=e, now_ms=e * 1000 + 5000)
+    add("signed, fetched long ago: the TTL does not apply", fresh(until), signed_expires=e,
+        fetched_at_ms=1000, now_ms=until - 1)
+    add("signed, margin 0: until the expiry itself", fresh(e * 1000),
+        policy={"margin_ms": 0}, signed_expires=e, now_ms=e * 1000 - 1)
+    add("signed, margin 0: never at the expiry", fresh(e * 1000, False),
+        policy={"margin_ms": 0}, signed_expires=e, now_ms=e * 1000)
+    add("signed, margin 5 min", fresh(e * 1000 - 300000, False),
+        policy={"margin_ms": 300000}, signed_expires=e, now_ms=e * 1000 - 300000)
+    add("signed, expiry shorter than the margin: never reused", fresh(0, False),
+        signed_expires=10, now_ms=0)
+    # Unsigned (direct, server proxy): reused for the TTL (600 s by default) after the fetch.
+    add("unsigned, within the TTL", fresh(601000), fetched_at_ms=1000, now_ms=600999)
+    add("unsigned, at the TTL", fresh(601000, False), fetched_at_ms=1000, now_ms=601000)
+    add("unsigned, right after the fetch", fresh(601000), fetched_at_ms=1000, now_ms=1000)
+    add("unsigned, own TTL", fresh(6000, False), policy={"ttl_ms": 5000}, fetched_at_ms=1000,
+        now_ms=7000)
+    add("unsigned, own TTL, fresh", fresh(6000), policy={"ttl_ms": 5000}, fetched_at_ms=1000,
+        now_ms=5999)
+    # Off: nothing is served, whatever the times.
+    add("cache off, signed", fresh(until, False), policy={"enabled": False}, signed_expires=e,
+        now_ms=0)
+    add("cache off, unsigned", fresh(601000, False), policy={"enabled": False},
+        fetched_at_ms=1000, now_ms=1000)
+    add("max_entries does not change freshness", fresh(601000), policy={"max_entries": 1},
+        fetched_at_ms=1000, now_ms=2000)
+    for name, pol in [("ttl 0", {"ttl_ms": 0}), ("max_entries 0", {"max_entries": 0}),
+                      ("max_entries over a million", {"max_entries": 1000001})]:
+        add(name + " is refused", {"error": "invalid_config"}, policy=pol)
+    return {
+        "description": "The endpoint cache's freshness rule (SPEC §2.1): for cache options "
+                       "(absent fields keep the defaults) and an entry, {fresh, until_ms} or the "
+                       "error kind. Times are strings of milliseconds; signed_expires is Unix "
+                       "seconds or null for an unsigned entry. See sdk-tests/README.md.",
+        "cases": c,
+    }
+
+
+def key_check_cases():
+    """`sandgate signing-keys check` verdicts (SPEC §1.6, §7), written from the SPEC's rules of
+    the two upstream parsers: the server (TOML table and env pair: split at the first '=',
+    nothing trimmed, no empty entries, a duplicate id is an error, base64 padded or not,
+    active_key required) and the ingress flag (trims, skips empty entries, padded base64
+    only, a duplicate id silently wins)."""
+    KEYS, ACTIVE = "OPENSANDBOX_SECURE_ACCESS_KEYS", "OPENSANDBOX_SECURE_ACCESS_ACTIVE_KEY"
+    # "foobar" needs no padding; "foob" needs "==".
+    A, B, C = "Zm9vYmFy", "Zm9vYg==", "YmF6cXV4"
+    AB = "a=%s,b=%s" % (A, B)
+    c = []
+
+    def add(name, inputs, findings):
+        c.append({"name": name, "inputs": inputs,
+                  "expect": {"clean": not findings, "findings": sorted(set(map(tuple, findings)))}})
+
+    def flag(text):
+        return {"source": "flag", "text": text}
+
+    def env(keys=None, active=None):
+        v = {}
+        if keys is not None:
+            v[KEYS] = keys
+        if active is not None:
+            v[ACTIVE] = active
+        return {"source": "env", "vars": v}
+
+    def toml(pairs, active=None, extra=""):
+        t = extra + "[ingress.secure_access]\n"
+        if active is not None:
+            t += 'active_key = "%s"\n' % active
+        for i, k in pairs:
+            t += '\n[[ingress.secure_access.keys]]\nkey_id = "%s"\nkey = "%s"\n' % (i, k)
+        return {"source": "toml", "text": t}
+
+    def b64(s):
+        return base64.b64encode(s.encode()).decode()
+
+    def secret(keys=None, active=None, name="opensandbox-secure-access"):
+        t = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: %s\ntype: Opaque\ndata:\n" % name
+        if keys is not None:
+            t += "  keys: %s\n" % b64(keys)
+        if active is not None:
+            t += "  active-key: %s\n" % b64(active)
+        return {"source": "secret", "text": t}
+
+    def helm(pairs=None, active=None, existing=None):
+        t = "server:\n  gateway:\n    secureAccess:\n"
+        if existing is not None:
+            t += '      existingSecret: "%s"\n' % existing
+        if active is not None:
+            t += '      activeKey: "%s"\n' % active
+        if pairs:
+            t += "      keys:\n"
+            for i, k in pairs:
+                t += '        - key_id: "%s"\n          key: "%s"\n' % (i, k)
+        return {"source": "helm", "text": t}
+
+    ring = {"source": "ring", "text": (
+        'version = 1\nmax_token_lifetime_secs = 3600\nactive_key = "b"\n\n'
+        '[[keys]]\nid = "a"\nsecret = "%s"\ncreated_at = "2026-01-01T00:00:00Z"\n'
+        'activated_at = "2026-01-01T00:00:00Z"\ndeactivated_at = "2026-01-02T00:00:00Z"\n\n'
+        '[[keys]]\nid = "b"\nsecret = "%s"\ncreated_at = "2026-01-01T12:00:00Z"\n'
+        'activated_at = "2026-01-02T00:00:00Z"\n' % (A, B))}
+
+    every = [ring, toml([("a", A), ("b", B)], "b"), env(AB, "b"),
+             flag("--secure-access-keys=" + AB), secret(AB, "b"), helm([("a", A), ("b", B)], "b")]
+    add("every form agrees with the ring", every, [])
+    add("the flag without its --secure-access-keys= prefix", [flag(AB), env(AB, "b")], [])
+    add("non-canonical trailing bits: both upstream decoders accept them", [flag("a=Zh=="), env("a=Zh==", "a")], [])
+    # Divergences between the two upstream parsers, one by one.
+    add("unpadded base64 in the flag: the server accepts it, the ingress rejects it",
+        [flag("a=Zm9vYg")], [("unpadded_base64", "flag")])
+    add("unpadded base64 in the env pair", [env("a=Zm9vYg", "a")], [("unpadded_base64", "env")])
+    add("unpadded base64 in the TOML", [toml([("a", "Zm9vYg")], "a")], [("unpadded_base64", "toml")])
+    add("unpadded base64 in Helm values (the chart puts it into the ingress flag too)",
+        [helm([("a", "Zm9vYg")], "a")], [("unpadded_base64", "helm")])
+    add("more padding than needed: the server accepts it, the ingress rejects it",
+        [env("a=%s=" % A, "a")], [("extra_padding", "env")])
+    add("duplicate id in the flag: the ingress silently keeps the last",
+        [flag("a=%s,a=%s" % (A, B))], [("duplicate_id", "flag")])
+    add("duplicate id with the same secret twice", [flag("a=%s,a=%s" % (A, A))], [("duplicate_id", "flag")])
+    add("duplicate id in the env pair: the server rejects the set",
+        [env("a=%s,a=%s" % (A, B), "a")], [("duplicate_id", "env")])
+    add("duplicate id in the TOML", [toml([("a", A), ("a", B)], "a")], [("duplicate_id", "toml")])
+    add("spaces in the flag: the ingress trims them, the server would not",
+        [flag(" a = %s , b=%s " % (A, B))], [("spaces", "flag")])
+    add("a space after a comma in the env pair", [env("a=%s, b=%s" % (A, B), "a")], [("spaces", "env")])
+    add("trailing newline of a Secret's keys entry (echo | base64): the ingress trims it, the server rejects it",
+        [secret("a=%s\n" % A, "a")], [("spaces", "secret")])
+    add("trailing comma in the flag: the ingress skips the empty entry, the server would reject it",
+        [flag("a=%s," % A)], [("empty_entry", "flag")])
+    add("empty entry in the env pair", [env("a=%s,,b=%s" % (A, B), "a")], [("empty_entry", "env")])
+    add("line break inside a secret: the ingress ignores it, the server rejects it",
+        [flag("a=Zm9v\nYmFy")], [("line_break", "flag")])
+    add("base64: prefix: sandgate strips it, neither upstream parser accepts it",
+        [flag("a=base64:%s" % A)], [("base64_prefix", "flag")])
+    add("uppercase id: both reject it", [flag("A=%s" % A)], [("invalid_entry", "flag")])
+    add("empty flag", [flag("")], [("no_keys", "flag")])
+    # Server-only rules.
+    add("TOML without active_key", [toml([("a", A)])], [("no_active_key", "toml")])
+    add("TOML with [ingress] mode direct", [toml([("a", A)], "a", '[ingress]\nmode = "direct"\n\n')],
+        [("ingress_mode", "toml")])
+    add("TOML that does not parse", [{"source": "toml", "text": "[ingress.secure_access\n"}],
+        [("unreadable", "toml")])
+    add("active key with a space: the server does not trim it", [env("a=%s" % A, " a")],
+        [("invalid_active_key", "env")])
+    add("active key naming no key", [env("a=%s" % A, "c")], [("active_key_unknown", "env")])
+    add("keys without an active key in the env", [env("a=%s" % A)], [("env_incomplete", "env")])
+    add("Secret without active-key", [secret(AB)], [("secret_incomplete", "secret")])
+    add("Helm values with both keys and existingSecret", [helm([("a", A)], "a", "s1")],
+        [("helm_conflict", "helm")])
+    add("Helm existingSecret names another Secret",
+        [helm(existing="other-secret"), secret(AB, "b")], [("secret_name_mismatch", "helm")])
+    # Disagreements between forms.
+    add("the flag lacks the key the server signs with", [env(AB, "b"), flag("a=" + A)],
+        [("missing_key", "flag")])
+    add("the flag holds a key the server does not", [toml([("a", A)], "a"), flag(AB)],
+        [("extra_key", "flag")])
+    add("a key with another secret", [toml([("a", A)], "a"), flag("a=" + C)],
+        [("secret_mismatch", "flag")])
+    add("another active key", [toml([("a", A), ("b", B)], "a"), env(AB, "b")],
+        [("active_key_mismatch", "env")])
+    add("the ring is the reference", [toml([("a", A), ("b", B)], "a"), ring],
+        [("active_key_mismatch", "toml")])
+    add("a Secret the ingress reads differently from the server",
+        [secret("a=%s,a=%s" % (A, B), "a"), flag("a=" + B)], [("duplicate_id", "secret")])
+    return {
+        "description": "signing-keys check (SPEC §1.6, §7). inputs: forms to check together; "
+                       "source flag (the ingress flag value, with or without "
+                       "--secure-access-keys=), toml (server TOML), env (vars: the server's "
+                       "environment pair), secret (a Kubernetes Secret, YAML), helm (Helm "
+                       "values, YAML), ring (a sandgate key ring file). expect.findings: the "
+                       "sorted set of [code, source] of every finding; clean: no finding.",
+        "cases": c,
+    }
+
+
+# ------------------------------------------------------------------ gateway check (SPEC §1.4, §6)
+
+STRIPPED = ["OpenSandbox-Ingress-To", "OPEN-SANDBOX-INGRESS", "OpenSandbox-Secure-Access",
+            "OpenSandbox-Access-Renew"]
+
+
+def route_ids(request):
+    """Every id a route in `request` could name (each dash-prefix of the ingress value, of the
+    host's first label and of the first path segment): the case's policy lists them all, so
+    whichever id the route names has the case's policy."""
+    out = set()
+
+    def prefixes(s):
+        parts = s.split("-")
+        for i in range(1, len(parts) + 1):
+            p = "-".join(parts[:i])
+            if p:
+                out.add(p)
+    if request.get("ingress_to"):
+        prefixes(request["ingress_to"].strip())
+    if request.get("host"):
+        prefixes(request["host"].split("://", 1)[-1].split(".")[0].split(":")[0])
+    if request.get("path"):
+        prefixes(request["path"].split("?")[0].lstrip("/").split("/")[0])
+    return sorted(out)
+
+
+def gateway_cases():
+    """The gateway check (SPEC §1.4, §1.5, §6) as a middleware sees it: a route mode, keys,
+    a policy document, and a request (target and header pairs) -> the verdict. The first part
+    is every access case whose request has one natural mode (the ingress header: header mode;
+    the host: wildcard mode; the path alone: uri mode), with a policy that gives every id the
+    route could name the case's sandbox policy; the rest are the gateway's own rules."""
+    c = []
+
+    def policy_for(ids, sandbox):
+        entry = {"secure": sandbox["secure"]}
+        if sandbox["secure"]:
+            entry["access_token"] = sandbox["access_token"]
+        return json.dumps({"sandboxes": {i: entry for i in ids}}, sort_keys=True)
+
+    def expect_of(e, retry_after=None):
+        if e["allowed"]:
+            target = e["path"] + ("?" + e["query"] if e["query"] is not None else "")
+            return {"allowed": True, "status": 200, "reason": None, "grant": e["grant"],
+                    "sandbox_id": e["sandbox_id"], "port": e["port"], "expires": e["expires"],
+                    "key_id": e["key_id"], "upstream_target": target,
+                    "headers_to_strip": STRIPPED}
+        return {"allowed": False, "status": e["status"], "reason": e["reason"],
+                "retry_after": "1" if e["status"] == 503 else None,
+                "headers_to_strip": STRIPPED}
+
+    for a in access_cases()["cases"]:
+        r = a["request"]
+        if (r.get("ingress_to") or "").strip():
+            mode = "header"
+        elif r.get("host"):
+            mode = "wildcard"
+        elif r.get("path"):
+            mode = "uri"
+        else:
+            continue
+        headers = [["Host", r.get("host", "gateway.example.com")]]
+        if "ingress_to" in r:
+            headers.append(["OpenSandbox-Ingress-To", r["ingress_to"]])
+        if "secure_access" in r:
+            headers.append(["OpenSandbox-Secure-Access", r["secure_access"]])
+        c.append({"name": "access: " + a["name"], "mode": mode, "keys": a["keys"],
+                  "now": a["now"], "policy": policy_for(route_ids(r), a["sandbox"]),
+                  "request": {"target": r.get("path") or "/", "headers": headers},
+                  "expect": expect_of(a["expect"])})
+
+    secure = {"secure": True, "access_token": ACCESS_TOKEN}
+    open_ = {"secure": False}
+    signed_ok = allow("signature", "sbx-001", 8080, EXPIRES, "a")
+
+    def add(name, mode, target, headers, expect, sandbox=secure, keys=KEYS_A, ids=("sbx-001",),
+            policy="table"):
+        c.append({"name": name, "mode": mode, "keys": keys, "now": str(NOW),
+                  "policy": policy_for(ids, sandbox) if policy == "table" else None,
+                  "request": {"target": target, "headers": [list(h) for h in headers]},
+                  "expect": expect_of(expect)})
+
+    host = ("Host", "gateway.example.com")
+    # §1.4: the deprecated header is the second source; empty headers fall through.
+    add("deprecated OPEN-SANDBOX-INGRESS carries the route", "header", "/",
+        [host, ("OPEN-SANDBOX-INGRESS", TOKEN)], signed_ok)
+    add("an empty OpenSandbox-Ingress-To falls through to the deprecated header", "header", "/",
+        [host, ("OpenSandbox-Ingress-To", ""), ("OPEN-SANDBOX-INGRESS", TOKEN)], signed_ok)
+    add("an empty ingress header falls through to the host", "wildcard", "/",
+        [("Host", TOKEN + ".sandbox.example.com"), ("OpenSandbox-Ingress-To", "")], signed_ok)
+    add("two Host headers are malformed", "wildcard", "/",
+        [("Host", TOKEN + ".sandbox.example.com"), ("Host", TOKEN + ".sandbox.example.com")],
+        deny("malformed", 400))
+    add("header mode with no route anywhere is malformed", "header", "/ping",
+        [("Host", "localhost")], deny("malformed", 400))
+    # §1.4 uri mode: the path only.
+    add("uri mode ignores the ingress header", "uri", "/",
+        [host, ("OpenSandbox-Ingress-To", TOKEN)], deny("malformed", 400))
+    add("uri mode keeps the escaping of the upstream path", "uri",
+        "/sbx-001/8080/x2qxvk/0ff8cd39a/a%2Fb/c%20d?q=%2F&r=1", [host],
+        allow("signature", "sbx-001", 8080, EXPIRES, "a", "/a%2Fb/c%20d", "q=%2F&r=1"))
+    add("uri mode, open sandbox, legacy route and the rest of the path", "uri",
+        "/sbx-001/8080/files/a%2Fb", [host],
+        allow("open", "sbx-001", 8080, None, None, "/files/a%2Fb", None), sandbox=open_)
+    add("header mode keeps the escaping of the request target", "header", "/a%2Fb?x=%20",
+        [host, ("OpenSandbox-Ingress-To", TOKEN)],
+        allow("signature", "sbx-001", 8080, EXPIRES, "a", "/a%2Fb", "x=%20"))
+    # §1.5 through the policy: unknown sandbox, open sandbox, the access token.
+    add("a sandbox the policy does not list is unknown", "header", "/",
+        [host, ("OpenSandbox-Ingress-To", "sbx-404-8080")], deny("unknown_sandbox", 404))
+    add("an open sandbox's legacy route is allowed", "header", "/",
+        [host, ("OpenSandbox-Ingress-To", "sbx-001-8080")],
+        allow("open", "sbx-001", 8080), sandbox=open_)
+    add("a secure sandbox's legacy route with its access token", "header", "/",
+        [host, ("OpenSandbox-Ingress-To", "sbx-001-8080"),
+         ("OpenSandbox-Secure-Access", ACCESS_TOKEN)],
+        allow("header", "sbx-001", 8080))
+    add("no signing keys: a signed route of a secure sandbox is 503 with Retry-After", "header",
+        "/", [host, ("OpenSandbox-Ingress-To", TOKEN)], deny("not_configured", 503), keys="")
+    # §6 signature-only: no policy, every sandbox secure, the access header grants nothing.
+    add("signature-only: a signed route is allowed", "header", "/",
+        [host, ("OpenSandbox-Ingress-To", TOKEN)], signed_ok, policy=None)
+    add("signature-only: the access header grants nothing", "header", "/",
+        [host, ("OpenSandbox-Ingress-To", "sbx-001-8080"),
+         ("OpenSandbox-Secure-Access", ACCESS_TOKEN)],
+        deny("credential_required", 401), policy=None)
+    return {
+        "description": "The gateway check (SPEC §1.4, §1.5, §6) that every language's middleware "
+                       "runs: mode (header, wildcard, uri), keys (flag string), now (Unix "
+                       "seconds), policy (a policy document as JSON text, or null for "
+                       "signature-only), request.target (path and query as received) and "
+                       "request.headers ([name, value] pairs in order; a repeated name is "
+                       "repeated). expect: allowed, status, reason, and when allowed grant, "
+                       "sandbox_id, port, expires, key_id, upstream_target; when refused "
+                       "retry_after (\"1\" on every 503); always headers_to_strip. A refusal's "
+                       "body is text/plain and starts with \"OpenSandbox Ingress: \".",
+        "cases": c,
+    }
+
+
 def main():
     for name, data in [("parse", parse_cases()), ("access", access_cases()),
-                       ("key_config", key_config_cases()), ("api_keys", api_key_cases())]:
+                       ("key_config", key_config_cases()), ("api_keys", api_key_cases()),
+                       ("key_check", key_check_cases()), ("retry", retry_cases()),
+                       ("cache", cache_cases()), ("gateway", gateway_cases())]:
         with open(os.path.join(CASES, name + ".json"), "w", encoding="utf-8") as f:
             json.dump(data, f, indent=1, ensure_ascii=False)
             f.write("\n")

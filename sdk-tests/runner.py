@@ -15,13 +15,14 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOGS = os.path.join(ROOT, "target", "sdk-tests")
 GROUPS = ["vectors", "parse", "access", "key config", "API keys", "client", "errors",
-          "scenario", "example", "other"]
+          "retry", "cache", "gateway", "rotation", "scenario", "example", "other"]
 # A test belongs to the group whose word appears first in its name (lowercased, punctuation
 # removed), so "test_parse_cases[expires_b36 01]" is a parse test, not a vectors test.
 TAGS = [("scenario", "scenario"), ("example", "example"), ("vector", "vectors"),
         ("keyconfig", "key config"), ("signingkey", "key config"), ("apikey", "API keys"),
         ("parse", "parse"), ("access", "access"), ("error", "errors"), ("client", "client"),
-        ("b36", "vectors")]
+        ("b36", "vectors"), ("retry", "retry"), ("cache", "cache"), ("gateway", "gateway"),
+        ("middleware", "gateway"), ("rotation", "rotation")]
 
 
 def classify(name):
@@ -85,6 +86,9 @@ def ensure_rust():
     for comp in ("clippy", "rustfmt"):
         if rc == 0 and comp not in out:
             sh(["rustup", "component", "add", comp], "rust", check=True)
+    # The rotation walkthrough (docs/rotation.md), run by cli/tests/rotation_doc.rs, uses curl.
+    if not have("curl"):
+        apt_install("curl")
 
 
 def parse_cargo_tests(out, result):
@@ -210,6 +214,11 @@ for _lang, _script in [("c", "bindings/c/test.sh"), ("go", "bindings/go/test.sh"
 # The official OpenSandbox SDKs (PyPI `opensandbox`, npm `@alibaba-group/opensandbox`) against
 # `sandgate mock`: the mock behaves like the platform for them (SPEC §4).
 SUITES["compat"] = script_suite("compat", "sdk-tests/compat/run.sh")
+
+# Verification at the edge (SPEC §6): Debian's nginx with auth_request to `sandgate authz`
+# against the mock's gateway on the access matrix and the scenario in every route mode, and
+# the Envoy/Traefik wire fixtures.
+SUITES["edge"] = script_suite("edge", "sdk-tests/edge/run.sh")
 
 
 def bench_smoke(result):

@@ -525,3 +525,32 @@ func (c *Client) DeleteSandbox(ctx context.Context, sandboxID string) error {
 	})
 	return err
 }
+
+// SandboxRenewal is a sandbox's new expiry, as RenewSandbox returns it.
+type SandboxRenewal struct {
+	ExpiresAt string // RFC 3339, exactly as the server returned it
+	Expires   uint64 // the same instant in Unix seconds
+}
+
+// RenewSandbox makes a sandbox expire at expires (in the future). It is never retried once sent.
+func (c *Client) RenewSandbox(ctx context.Context, sandboxID string, expires time.Time) (*SandboxRenewal, error) {
+	return c.renewSandbox(ctx, sandboxID, C.SandgateExpiry{has_expires: 1, expires: C.uint64_t(unixSeconds(expires))})
+}
+
+// RenewSandboxFor makes a sandbox expire ttl (whole seconds, at least one) from now. It is never
+// retried once sent.
+func (c *Client) RenewSandboxFor(ctx context.Context, sandboxID string, ttl time.Duration) (*SandboxRenewal, error) {
+	return c.renewSandbox(ctx, sandboxID, ttlExpiry(ttl))
+}
+
+func (c *Client) renewSandbox(ctx context.Context, sandboxID string, expiry C.SandgateExpiry) (*SandboxRenewal, error) {
+	p, err := c.call(ctx, func(h *C.SandgateClient, cb C.SandgateCallback, ud unsafe.Pointer, cancel **C.SandgateCancel) *C.SandgateError {
+		return C.sandgate_client_renew_sandbox(h, str(sandboxID), expiry, cb, ud, cancel)
+	})
+	if err != nil {
+		return nil, err
+	}
+	r := (*C.SandgateSandboxRenewal)(p)
+	defer C.sandgate_sandbox_renewal_free(r)
+	return &SandboxRenewal{ExpiresAt: goString(r.expires_at), Expires: uint64(r.expires)}, nil
+}

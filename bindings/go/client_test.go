@@ -141,6 +141,52 @@ func TestClientCancelInFlight(t *testing.T) {
 	}
 }
 
+// TestClientRenewSandboxMovesItsExpiry renews to an instant and by a TTL; an unknown sandbox is
+// the API's 404 and a bad expiry is refused before any request.
+func TestClientRenewSandboxMovesItsExpiry(t *testing.T) {
+	ctx := context.Background()
+	srv := sandgatetest.Start(t)
+	c := srv.AdminClient()
+	sb, err := c.CreateSandbox(ctx, sandgate.CreateSandboxRequest{Image: "python:3.11", Timeout: 10 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	until := time.Now().Add(2 * time.Hour).Truncate(time.Second)
+	r, err := c.RenewSandbox(ctx, sb.ID, until)
+	if err != nil || r.Expires != uint64(until.Unix()) || r.ExpiresAt == sb.ExpiresAt {
+		t.Fatalf("renew: %+v %v (was %s)", r, err, sb.ExpiresAt)
+	}
+	if got, err := c.GetSandbox(ctx, sb.ID); err != nil || got.ExpiresAt != r.ExpiresAt {
+		t.Fatalf("after renew: %+v %v, want %s", got, err, r.ExpiresAt)
+	}
+	r, err = c.RenewSandboxFor(ctx, sb.ID, 24*time.Hour)
+	if want := uint64(time.Now().Unix() + 86400); err != nil || r.Expires+2 < want || r.Expires > want+2 {
+		t.Fatalf("renew for: %+v %v, want about %d", r, err, want)
+	}
+	if got, err := c.GetSandbox(ctx, sb.ID); err != nil || got.ExpiresAt != r.ExpiresAt {
+		t.Fatalf("after renew for: %+v %v, want %s", got, err, r.ExpiresAt)
+	}
+	_, err = c.RenewSandboxFor(ctx, "does-not-exist", time.Minute)
+	var apiErr *sandgate.Error
+	if !errors.Is(err, sandgate.ErrAPI) || !errors.As(err, &apiErr) || apiErr.Status != 404 || apiErr.Code != "SANDBOX::NOT_FOUND" {
+		t.Fatalf("unknown sandbox: %v", err)
+	}
+	sent := len(srv.Requests())
+	for name, call := range map[string]func() error{
+		"ttl 0":        func() error { _, err := c.RenewSandboxFor(ctx, sb.ID, 0); return err },
+		"negative ttl": func() error { _, err := c.RenewSandboxFor(ctx, sb.ID, -time.Minute); return err },
+		"past":         func() error { _, err := c.RenewSandbox(ctx, sb.ID, time.Unix(1000, 0)); return err },
+		"before 1970":  func() error { _, err := c.RenewSandbox(ctx, sb.ID, time.Unix(-5, 0)); return err },
+	} {
+		if err := call(); !errors.Is(err, sandgate.ErrInvalidArgument) {
+			t.Errorf("%s: want invalid_argument, got %v", name, err)
+		}
+	}
+	if n := len(srv.Requests()); n != sent {
+		t.Fatalf("a bad expiry sent %d requests", n-sent)
+	}
+}
+
 // TestClientCancelledContextSendsNothing: a context that is already done starts no request.
 func TestClientCancelledContextSendsNothing(t *testing.T) {
 	srv := sandgatetest.Start(t)

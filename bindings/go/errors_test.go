@@ -27,6 +27,7 @@ type errorsCase struct {
 		ExpiresAt string `json:"expires_at"`
 		Image     string `json:"image"`
 		KeyID     string `json:"key_id"`
+		TTL       *int   `json:"ttl_seconds"`
 	} `json:"args"`
 	Fault *struct {
 		FailNext    int  `json:"fail_next"`
@@ -123,6 +124,14 @@ func runOp(ctx context.Context, t *testing.T, client *sandgate.Client, c errorsC
 		return err
 	case "revoke_api_key":
 		return client.RevokeAPIKey(ctx, a.KeyID)
+	case "renew_sandbox":
+		var err error
+		if a.TTL != nil {
+			_, err = client.RenewSandboxFor(ctx, a.SandboxID, time.Duration(*a.TTL)*time.Second)
+		} else {
+			_, err = client.RenewSandbox(ctx, a.SandboxID, time.Unix(int64(u64(t, a.Expires)), 0))
+		}
+		return err
 	}
 	t.Fatalf("unknown op %q", c.Op)
 	return nil

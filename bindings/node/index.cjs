@@ -174,7 +174,7 @@ const OPTIONS = {
   verifyApiKey: ['expiresAt', 'revoked', 'now'], // VerifyApiKeyOptions
   createSandbox: ['image', 'secureAccess', 'metadata', 'timeoutSeconds'], // CreateSandboxOptions
   createApiKey: ['name', 'expiresAt'], // Client.createApiKey
-  expiry: ['expires', 'ttlSeconds'], // Client.getSignedEndpoint
+  expiry: ['expires', 'ttlSeconds'], // Client.getSignedEndpoint, Client.renewSandbox
   mock: ['routeMode', 'trustedHeaders'], // MockOptions
   faults: ['failNext', 'status', 'retryAfter', 'latencyMs', 'dropNext', 'corruptNext'], // FaultOptions
   call: ['signal'], // every client call's last argument (JS only)
@@ -498,6 +498,13 @@ class Client {
   async deleteSandbox(sandboxId, options) {
     need(sandboxId, 'string', 'sandboxId');
     await withSignal(options, (t) => this.#native.deleteSandbox(sandboxId, t));
+  }
+  /** @param {string} sandboxId @param {{ expires?: Seconds, ttlSeconds?: number }} expiry @param {CallOptions} [options] */
+  async renewSandbox(sandboxId, expiry, options) {
+    need(sandboxId, 'string', 'sandboxId');
+    need(expiry, 'object', 'expiry');
+    const { expires, ttlSeconds } = checkOptions(expiry, OPTIONS.expiry, 'expiry');
+    return withSignal(options, (t) => this.#native.renewSandbox(sandboxId, expires, ttlSeconds, t));
   }
   [inspect.custom]() {
     return `Client { baseUrl: '${this.baseUrl}', userAgent: '${this.userAgent}' }`;

@@ -12,6 +12,7 @@ import type {
   RetryOptions as NativeRetryOptions,
   RouteInfoData,
   SandboxData,
+  SandboxRenewalData,
 } from './native';
 
 /**
@@ -356,6 +357,9 @@ export type ApiKeyInfo = ApiKeyInfoData;
 /** A sandbox as the server describes it. */
 export type Sandbox = SandboxData;
 
+/** A sandbox's new expiry, as {@link Client.renewSandbox} returns it. */
+export type SandboxRenewal = SandboxRenewalData;
+
 /** What {@link Client.createApiKey} mints. */
 export interface CreateApiKeyRequest {
   /** Default `API Key`. */
@@ -402,6 +406,8 @@ export declare class Client {
   listSandboxes(options?: CallOptions): Promise<Sandbox[]>;
   /** Deletes a sandbox. */
   deleteSandbox(sandboxId: string, options?: CallOptions): Promise<void>;
+  /** Renews a sandbox to expire at `expires` or `ttlSeconds` from now. Never retried once sent. */
+  renewSandbox(sandboxId: string, expiry: SignedExpiry, options?: CallOptions): Promise<SandboxRenewal>;
 }
 
 // ---------------------------------------------------------------- mock server

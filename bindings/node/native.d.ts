@@ -36,6 +36,8 @@ export declare class Client {
   getSandbox(sandboxId: string, cancel?: CancelToken | undefined | null): Promise<SandboxData>
   /** Every sandbox the caller may see. */
   listSandboxes(cancel?: CancelToken | undefined | null): Promise<Array<SandboxData>>
+  /** Renews a sandbox to expire at `expires` (Unix seconds) or in `ttlSeconds`: exactly one. */
+  renewSandbox(sandboxId: string, expires?: number | bigint | undefined | null, ttlSeconds?: number | undefined | null, cancel?: CancelToken | undefined | null): Promise<SandboxRenewalData>
   /** Deletes a sandbox. */
   deleteSandbox(sandboxId: string, cancel?: CancelToken | undefined | null): Promise<undefined>
 }
@@ -372,6 +374,14 @@ export interface SandboxData {
   createdAt: string | null
   /** When it expires (RFC 3339). */
   expiresAt: string | null
+}
+
+/** A sandbox's new expiry. */
+export interface SandboxRenewalData {
+  /** The new expiry exactly as the server returned it (RFC 3339). */
+  expiresAt: string
+  /** The same instant in Unix seconds (a bigint past 2^53-1). */
+  expires: number | bigint
 }
 
 /** A signed route (SPEC §1.2): core's `SignedRouteView`, plus its header value (the token). */

@@ -3,9 +3,11 @@
 use clap::{Args, Parser, Subcommand};
 use std::process::ExitCode;
 
+mod authz;
 mod mock;
 mod remote;
 mod routes;
+mod signing_keys;
 
 /// Sandbox access control: sign and verify OSEP-0011 routes, mint API keys.
 #[derive(Parser)]
@@ -31,6 +33,10 @@ enum Command {
     Keys(remote::KeysArgs),
     /// Walk the whole flow against the embedded mock server.
     Demo,
+    /// Verify at the edge: an authorizer for nginx auth_request, Envoy ext_authz and Traefik forwardAuth.
+    Authz(authz::AuthzArgs),
+    /// Rotate signing keys: one key ring, every upstream form, safe retirement.
+    SigningKeys(signing_keys::SigningKeysArgs),
 }
 
 /// Where signing keys come from: `--keys`, `--keys-file`, `--keys-env`, or env `SANDGATE_KEYS`.
@@ -74,6 +80,35 @@ impl KeysArgs {
             None => Err(CliError::Usage(
                 "no signing keys: pass --keys, --keys-file, --keys-env or set SANDGATE_KEYS".into(),
             )),
+        }
+    }
+}
+
+/// SIGTERM and SIGINT, listened for from the moment they are installed — before a server
+/// prints its ready line, so a signal sent right after that line is never lost.
+pub struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    /// Installs the handlers; call inside a tokio runtime.
+    pub fn install() -> Result<Self, CliError> {
+        use tokio::signal::unix::{signal, SignalKind};
+        let listen = |kind: SignalKind, name: &str| {
+            signal(kind).map_err(|e| CliError::Failed(format!("cannot listen for {name}: {e}")))
+        };
+        Ok(Signals {
+            term: listen(SignalKind::terminate(), "SIGTERM")?,
+            int: listen(SignalKind::interrupt(), "SIGINT")?,
+        })
+    }
+
+    /// Resolves on the first SIGTERM or SIGINT.
+    pub async fn recv(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
         }
     }
 }
@@ -122,6 +157,8 @@ fn main() -> ExitCode {
         Command::Endpoint(a) => remote::endpoint(a),
         Command::Keys(a) => remote::keys(a),
         Command::Demo => remote::demo(),
+        Command::Authz(a) => authz::run(a),
+        Command::SigningKeys(a) => signing_keys::run(a),
     };
     match result {
         Ok(code) => code,
@@ -163,7 +200,7 @@ fn usage_line(e: &clap::Error) -> String {
 }
 
 /// `s` with line breaks and other control characters replaced by spaces.
-fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()

@@ -25,9 +25,35 @@ pub struct MockArgs {
     /// Base domain of wildcard hosts.
     #[arg(long, default_value = "localhost")]
     base_domain: String,
+    /// Also serve the sandbox app for a verifying proxy in front of the mock (0: a free
+    /// port; its URL is `app_url` on the ready line). The proxy routes with the
+    /// X-Sandgate-Sandbox-Id and X-Sandgate-Port headers `sandgate authz` answers with.
+    #[arg(long)]
+    app_port: Option<u16>,
+    /// Signing keys as the ingress flag string (default: two random keys; "" for none).
+    #[arg(long, hide_env_values = true)]
+    keys: Option<String>,
+    /// Sign and verify with the keys of the server's environment pair
+    /// (OPENSANDBOX_SECURE_ACCESS_KEYS / _ACTIVE_KEY) instead of two random keys.
+    #[arg(long, conflicts_with = "keys")]
+    keys_env: bool,
 }
 
 pub fn run(a: MockArgs) -> Result<ExitCode, CliError> {
+    let signing_keys = if a.keys_env {
+        Some(sandgate::SigningKeys::from_env()?.ok_or_else(|| {
+            CliError::Usage(format!(
+                "--keys-env: neither {} nor {} is set",
+                sandgate::keys::ENV_KEYS,
+                sandgate::keys::ENV_ACTIVE_KEY
+            ))
+        })?)
+    } else {
+        a.keys
+            .as_deref()
+            .map(sandgate::SigningKeys::from_flag)
+            .transpose()?
+    };
     let mut mock = MockServer::start(MockConfig {
         route_mode: a.route_mode,
         trusted_headers: a.trusted_headers,
@@ -35,21 +61,17 @@ pub fn run(a: MockArgs) -> Result<ExitCode, CliError> {
         api_port: a.api_port,
         gateway_port: a.gateway_port,
         base_domain: a.base_domain,
+        app_port: a.app_port,
+        signing_keys,
         ..Default::default()
     })?;
+    let mut signals = {
+        let _in_runtime = sandgate::runtime::runtime().enter();
+        crate::Signals::install()?
+    };
     println!("{}", mock.describe_json());
-    sandgate::runtime::block_on(wait_for_signal())?;
+    sandgate::runtime::block_on(signals.recv());
     mock.stop();
     eprintln!("sandgate mock: stopped");
     Ok(ExitCode::SUCCESS)
-}
-
-async fn wait_for_signal() -> Result<(), CliError> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = signal(SignalKind::terminate())
-        .map_err(|e| CliError::Failed(format!("cannot listen for SIGTERM: {e}")))?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r.map_err(|e| CliError::Failed(format!("cannot listen for SIGINT: {e}"))),
-        _ = term.recv() => Ok(()),
-    }
 }

@@ -21,11 +21,16 @@ pub struct ServerArgs {
     api_key: Option<String>,
     /// Request timeout (`30s`, `2m`).
     #[arg(long, value_parser = humantime::parse_duration)]
-    timeout: Option<std::time::Duration>,
+    pub(crate) timeout: Option<std::time::Duration>,
 }
 
 impl ServerArgs {
     fn client(&self) -> Result<Client, CliError> {
+        Ok(self.builder().build()?)
+    }
+
+    /// A client builder with these options (and the environment's for the rest).
+    pub(crate) fn builder(&self) -> sandgate::ClientBuilder {
         let mut b = Client::builder();
         if let Some(d) = &self.domain {
             b = b.domain(d);
@@ -39,7 +44,7 @@ impl ServerArgs {
         if let Some(t) = self.timeout {
             b = b.timeout(t);
         }
-        Ok(b.build()?)
+        b
     }
 }
 

@@ -96,7 +96,7 @@ pub struct VerifyArgs {
 
 pub fn verify(a: VerifyArgs) -> Result<ExitCode, CliError> {
     let verifier = RouteVerifier::new(a.keys.load()?);
-    let now = a.now.unwrap_or_else(sandgate::clock::now_unix);
+    let now = sandgate::clock::now_or_system(a.now);
     let req = AccessRequest {
         ingress_to: a.token.as_deref(),
         host: a.host.as_deref(),

@@ -7,6 +7,13 @@ pub fn now_unix() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// The system clock as Unix milliseconds (0 if the clock is before 1970).
+pub fn now_unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
 /// `now` when the caller gave one, else the system clock: the default of every operation that
 /// takes an optional "now" in every language.
 pub fn now_or_system(now: Option<u64>) -> u64 {

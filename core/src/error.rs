@@ -189,6 +189,8 @@ struct Inner {
     code: Option<String>,
     request_id: Option<String>,
     reason: Option<DenyReason>,
+    retryable: bool,
+    retry_after: Option<std::time::Duration>,
 }
 
 /// The error type of sandgate: a kind, a message, and where they apply an HTTP status,
@@ -208,6 +210,8 @@ impl Error {
             code: None,
             request_id: None,
             reason: None,
+            retryable: false,
+            retry_after: None,
         }))
     }
 
@@ -247,6 +251,18 @@ impl Error {
         self
     }
 
+    /// Sets whether the client's retry policy retries this failure ([`is_retryable`](Self::is_retryable)).
+    pub fn with_retryable(mut self, retryable: bool) -> Self {
+        self.0.retryable = retryable;
+        self
+    }
+
+    /// Sets the server's `Retry-After`, as a delay ([`retry_after`](Self::retry_after)).
+    pub fn with_retry_after(mut self, retry_after: Option<std::time::Duration>) -> Self {
+        self.0.retry_after = retry_after;
+        self
+    }
+
     /// The category.
     pub fn kind(&self) -> ErrorKind {
         self.0.kind
@@ -276,6 +292,22 @@ impl Error {
     pub fn reason(&self) -> Option<DenyReason> {
         self.0.reason
     }
+
+    /// Whether the client's retry policy retries this kind of failure for the request that
+    /// met it (SPEC §2.1): a status in the method's retry set, a failure before anything was
+    /// sent, or (idempotent methods) a connection failure or timeout after sending — with
+    /// retries on (`max_retries > 0`). It does not depend on how many retries were left, so a
+    /// `GET` that met 503 on its last attempt still says `true`; a `POST` that met 503 says
+    /// `false` unless the caller opted in for 503. Errors no request produced say `false`.
+    pub fn is_retryable(&self) -> bool {
+        self.0.retryable
+    }
+
+    /// The delay the server asked for in `Retry-After` (delta-seconds or an HTTP-date), as it
+    /// asked, before the client's 60 s cap: set on an answer that carried one (a 429 or 503).
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        self.0.retry_after
+    }
 }
 
 impl From<Denial> for Error {
@@ -303,6 +335,12 @@ impl fmt::Debug for Error {
         }
         if let Some(r) = self.0.reason {
             d.field("reason", &r);
+        }
+        if self.0.retryable {
+            d.field("retryable", &true);
+        }
+        if let Some(r) = self.0.retry_after {
+            d.field("retry_after", &r);
         }
         d.finish()
     }

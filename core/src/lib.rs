@@ -6,6 +6,8 @@
 //!   [`RouteVerifier`], and take the full gateway decision with [`RouteVerifier::decide`];
 //! - [`keys`]: signing-key sets from the ingress flag string or server TOML, and show-once
 //!   API keys (generate, hash, constant-time verify);
+//! - [`gateway`]: the gateway check for proxies, authorizers and middleware (SPEC §6),
+//!   with policy sources and, behind the `tower` feature, a `tower` layer;
 //! - [`Error`]: one error type with stable kind codes, shared by every language package.
 //!
 //! ```
@@ -24,6 +26,7 @@
 pub mod client;
 pub mod clock;
 mod error;
+pub mod gateway;
 pub mod keys;
 pub mod route;
 #[cfg(feature = "client")]
@@ -34,8 +37,8 @@ pub mod surface;
 pub use error::{Denial, DenyReason, Error, ErrorKind, Result};
 pub use keys::{generate_api_key, hash_api_key, verify_api_key, GeneratedApiKey, SigningKeys};
 pub use route::{
-    AccessDecision, AccessRequest, ParsedRoute, RouteInfo, RouteSigner, RouteSource, RouteVerifier,
-    SandboxPolicy, SignedRoute,
+    AccessRequest, ParsedRoute, RouteInfo, RouteSigner, RouteSource, RouteVerifier, SandboxPolicy,
+    SignedRoute,
 };
 pub use secret::{SecretBytes, SecretString};
 

@@ -148,7 +148,7 @@ fn access_cases() {
         let expect = &c["expect"];
         // The owned form gives the same verdict.
         let token = opt_str(&sb["access_token"]).filter(|_| sb["secure"].as_bool().unwrap());
-        let owned = verifier.decision(&req, token, Some(u(&c["now"])));
+        let owned = sandgate::surface::decide(&verifier, &req, token, Some(u(&c["now"])));
         assert_eq!(
             owned.allowed,
             expect["allowed"].as_bool().unwrap(),
@@ -288,4 +288,203 @@ fn api_key_cases() {
             Err(e) => assert_eq!(e.kind().code(), s(&g["error"])),
         }
     }
+}
+
+fn opt_u64(v: &Value) -> Option<u64> {
+    v.as_u64()
+}
+
+fn opt_u16_list(v: &Value) -> Option<Vec<u16>> {
+    v.as_array().map(|a| {
+        a.iter()
+            .map(|x| u16::try_from(x.as_u64().unwrap()).unwrap())
+            .collect()
+    })
+}
+
+#[test]
+fn retry_cases() {
+    use sandgate::surface::{retry_decision, RetryOptions, RetryQuery};
+    let data = load("retry");
+    let cases = data["cases"].as_array().unwrap();
+    assert!(cases.len() > 50);
+    for c in cases {
+        let name = s(&c["name"]);
+        let p = &c["policy"];
+        let options = RetryOptions {
+            max_retries: opt_u64(&p["max_retries"]).map(|n| n as u32),
+            initial_backoff_ms: opt_u64(&p["initial_backoff_ms"]),
+            max_backoff_ms: opt_u64(&p["max_backoff_ms"]),
+            multiplier: p["multiplier"].as_f64(),
+            retry_statuses: opt_u16_list(&p["retry_statuses"]),
+            post_retry_statuses: opt_u16_list(&p["post_retry_statuses"]),
+            attempt_timeout_ms: opt_u64(&p["attempt_timeout_ms"]),
+            deadline_ms: opt_u64(&p["deadline_ms"]),
+        };
+        let a = &c["attempt"];
+        let query = RetryQuery {
+            method: s(&a["method"]),
+            outcome: s(&a["outcome"]),
+            status: opt_u64(&a["status"]).map(|n| n as u16),
+            attempt: a["attempt"].as_u64().unwrap() as u32,
+            prev_delay_ms: opt_u64(&a["prev_delay_ms"]),
+            retry_after: opt_str(&a["retry_after"]),
+            now: opt_str(&a["now"]).map(|n| n.parse().unwrap()),
+            elapsed_ms: a["elapsed_ms"].as_u64().unwrap(),
+        };
+        let e = &c["expect"];
+        let got = retry_decision(&options, &query);
+        if let Some(kind) = opt_str(&e["error"]) {
+            let err = got.expect_err(name);
+            assert_eq!(err.kind().code(), kind, "{name}: {err}");
+            assert!(!err.message().is_empty());
+            continue;
+        }
+        let d = got.unwrap_or_else(|err| panic!("{name}: {err}"));
+        assert_eq!(d.retry, e["retry"].as_bool().unwrap(), "{name}");
+        assert_eq!(d.verdict_code(), s(&e["verdict"]), "{name}");
+        assert_eq!(
+            d.min_delay_ms,
+            e["min_delay_ms"].as_u64().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            d.max_delay_ms,
+            e["max_delay_ms"].as_u64().unwrap(),
+            "{name}"
+        );
+        assert_eq!(d.retryable, e["retryable"].as_bool().unwrap(), "{name}");
+    }
+}
+
+#[test]
+fn cache_cases() {
+    use sandgate::surface::{cache_decision, CacheOptions};
+    let data = load("cache");
+    let cases = data["cases"].as_array().unwrap();
+    assert!(cases.len() > 15);
+    for c in cases {
+        let name = s(&c["name"]);
+        let p = &c["policy"];
+        let options = CacheOptions {
+            enabled: p["enabled"].as_bool(),
+            max_entries: opt_u64(&p["max_entries"]),
+            ttl_ms: opt_u64(&p["ttl_ms"]),
+            margin_ms: opt_u64(&p["margin_ms"]),
+        };
+        let got = cache_decision(
+            &options,
+            opt_str(&c["signed_expires"]).map(|e| e.parse().unwrap()),
+            u(&c["fetched_at_ms"]),
+            u(&c["now_ms"]),
+        );
+        let e = &c["expect"];
+        if let Some(kind) = opt_str(&e["error"]) {
+            assert_eq!(got.expect_err(name).kind().code(), kind, "{name}");
+            continue;
+        }
+        let f = got.unwrap_or_else(|err| panic!("{name}: {err}"));
+        assert_eq!(f.fresh, e["fresh"].as_bool().unwrap(), "{name}");
+        assert_eq!(f.until_ms, u(&e["until_ms"]), "{name}");
+    }
+}
+
+#[test]
+fn gateway_cases() {
+    use sandgate::surface::{check_request, gateway, GatewayOptions, PolicyOptions};
+    let data = load("gateway");
+    let mut failures = Vec::new();
+    for c in data["cases"].as_array().unwrap() {
+        let name = s(&c["name"]);
+        let g = gateway(GatewayOptions {
+            route_mode: s(&c["mode"]).to_owned(),
+            keys: SigningKeys::from_flag(s(&c["keys"])).unwrap(),
+            policy: match c["policy"].as_str() {
+                Some(p) => PolicyOptions::Table(p.to_owned()),
+                None => PolicyOptions::SignatureOnly,
+            },
+            now: Some(u(&c["now"])),
+        })
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let headers: Vec<(String, String)> = c["request"]["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (s(&h[0]).to_owned(), s(&h[1]).to_owned()))
+            .collect();
+        let v = check_request(&g, s(&c["request"]["target"]), &headers);
+        let e = &c["expect"];
+        let strip: Vec<&str> = e["headers_to_strip"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(s)
+            .collect();
+        let mut got = vec![
+            ("allowed", Value::from(v.allowed)),
+            ("status", Value::from(v.status)),
+            ("reason", v.reason.map_or(Value::Null, Value::from)),
+        ];
+        let mut want = vec![
+            ("allowed", e["allowed"].clone()),
+            ("status", e["status"].clone()),
+            ("reason", e["reason"].clone()),
+        ];
+        if v.allowed {
+            let r = v.route.clone().unwrap();
+            got.extend([
+                ("grant", Value::from(v.grant.unwrap())),
+                ("sandbox_id", Value::from(r.sandbox_id)),
+                ("port", Value::from(r.port)),
+                (
+                    "expires",
+                    r.expires
+                        .map_or(Value::Null, |x| Value::from(x.to_string())),
+                ),
+                ("key_id", r.key_id.map_or(Value::Null, Value::from)),
+                (
+                    "upstream_target",
+                    Value::from(v.upstream_target.clone().unwrap()),
+                ),
+            ]);
+            for k in [
+                "grant",
+                "sandbox_id",
+                "port",
+                "expires",
+                "key_id",
+                "upstream_target",
+            ] {
+                want.push((k, e[k].clone()));
+            }
+            assert!(v.body.is_empty() && v.response_headers.is_empty(), "{name}");
+        } else {
+            let retry = v
+                .response_headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("retry-after"))
+                .map(|(_, x)| *x);
+            got.push(("retry_after", retry.map_or(Value::Null, Value::from)));
+            want.push(("retry_after", e["retry_after"].clone()));
+            assert!(
+                v.body.starts_with("OpenSandbox Ingress: "),
+                "{name}: {}",
+                v.body
+            );
+            assert!(v
+                .response_headers
+                .contains(&("content-type", "text/plain; charset=utf-8")));
+        }
+        assert!(
+            v.headers_to_strip
+                .iter()
+                .map(|h| h.to_ascii_lowercase())
+                .eq(strip.iter().map(|h| h.to_ascii_lowercase())),
+            "{name}"
+        );
+        if got != want {
+            failures.push(format!("{name}: got {got:?}\n  want {want:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -2,6 +2,7 @@
 //! retries, timeouts and concurrency.
 
 use sandgate::client::{Client, CreateSandbox, RetryPolicy};
+use sandgate::surface::{self, Expiry};
 use sandgate::ErrorKind;
 use sandgate_mock::{Faults, MockConfig, MockServer, RouteMode};
 use std::time::{Duration, Instant};
@@ -37,9 +38,10 @@ fn as_user(m: &MockServer, name: &str) -> Client {
 
 fn fast_retry() -> RetryPolicy {
     RetryPolicy {
-        max_attempts: 3,
+        max_retries: 2,
         initial_backoff: Duration::from_millis(20),
         max_backoff: Duration::from_secs(2),
+        ..Default::default()
     }
 }
 
@@ -68,6 +70,46 @@ async fn client_sandbox_operations() {
     // Request ids are UUIDs, as upstream's.
     let rid = e.request_id().unwrap();
     assert_eq!((rid.len(), rid.matches('-').count()), (36, 4), "{rid}");
+}
+
+#[tokio::test]
+async fn client_renew_sandbox_moves_its_expiry() {
+    let m = mock(RouteMode::Header);
+    let c = admin(&m);
+    let mut req = CreateSandbox::new("python:3.11");
+    req.timeout = Some(600);
+    let s = c.create_sandbox(&req).await.unwrap();
+    let before = c.get_sandbox(&s.id).await.unwrap().expires_at.unwrap();
+
+    // An instant: the server's new expiresAt is that instant, and the sandbox shows it.
+    let at = sandgate::clock::now_unix() + 7200;
+    let r = c.renew_sandbox(&s.id, at).await.unwrap();
+    assert_eq!(r.expires, at);
+    assert_ne!(r.expires_at, before);
+    assert_eq!(
+        c.get_sandbox(&s.id).await.unwrap().expires_at,
+        Some(r.expires_at.clone())
+    );
+    // A TTL from now, through the surface's one dispatch.
+    let r = surface::renew_sandbox(&c, &s.id, Expiry::Ttl(86_400))
+        .await
+        .unwrap();
+    assert!(r.expires.abs_diff(sandgate::clock::now_unix() + 86_400) <= 2);
+    assert_eq!(
+        c.get_sandbox(&s.id).await.unwrap().expires_at,
+        Some(r.expires_at)
+    );
+    let e = c
+        .renew_sandbox_for("does-not-exist", Duration::from_secs(60))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.kind(), e.status(), e.code()),
+        (ErrorKind::Api, Some(404), Some("SANDBOX::NOT_FOUND"))
+    );
+    // Past the first expiry by the mock clock, the renewed sandbox is still there.
+    m.advance(3600);
+    assert_eq!(c.get_sandbox(&s.id).await.unwrap().id, s.id);
 }
 
 #[tokio::test]
@@ -238,6 +280,15 @@ async fn client_invalid_arguments_send_nothing() {
         c.create_sandbox(&CreateSandbox::new("")).await.unwrap_err(),
         c.get_sandbox("").await.unwrap_err(),
         c.delete_sandbox("").await.unwrap_err(),
+        c.renew_sandbox("abc", past).await.unwrap_err(),
+        c.renew_sandbox("abc", u64::MAX).await.unwrap_err(),
+        c.renew_sandbox("", past + 600).await.unwrap_err(),
+        c.renew_sandbox_for("abc", Duration::ZERO)
+            .await
+            .unwrap_err(),
+        c.renew_sandbox_for("abc", Duration::from_millis(999))
+            .await
+            .unwrap_err(),
     ];
     for e in errs {
         assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
@@ -333,16 +384,35 @@ async fn client_timeout_through_latency() {
         .domain(m.domain())
         .api_key(m.admin_key().expose())
         .timeout(Duration::from_millis(200))
+        .retry(RetryPolicy::none())
         .ignore_env()
         .build()
         .unwrap();
     let start = Instant::now();
     let e = c.list_sandboxes().await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
-    assert!(
-        start.elapsed() < Duration::from_millis(1400),
-        "timeouts are not retried"
-    );
+    assert!(!e.is_retryable(), "retries are off");
+    assert!(start.elapsed() < Duration::from_millis(1400));
+    assert_eq!(m.requests().len(), 1);
+    // With retries on, a GET that timed out is sent again (SPEC §2.1: idempotent).
+    m.reset();
+    m.set_faults(Faults {
+        latency_ms: 1500,
+        ..Default::default()
+    })
+    .unwrap();
+    let c = Client::builder()
+        .domain(m.domain())
+        .api_key(m.admin_key().expose())
+        .timeout(Duration::from_millis(200))
+        .retry(fast_retry())
+        .ignore_env()
+        .build()
+        .unwrap();
+    let e = c.list_sandboxes().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(e.is_retryable());
+    assert_eq!(m.requests().len(), 3, "1 attempt + max_retries 2");
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! The client against scripted servers on loopback that misbehave on purpose (SPEC §2.1):
 //! redirects to the same and to another origin, oversized and endless bodies, signed
-//! endpoints that name another route, and userinfo written in the domain.
+//! endpoints that name another route, renewal answers that are not RFC 3339, and userinfo
+//! written in the domain.
 
 use sandgate::client::{Client, CreateSandbox, RetryPolicy};
 use sandgate::ErrorKind;
@@ -175,9 +176,10 @@ fn client_for(domain: &str) -> Client {
         .api_key(KEY)
         .header("X-OpenSandbox-User", "scripted")
         .retry(RetryPolicy {
-            max_attempts: 3,
+            max_retries: 2,
             initial_backoff: Duration::from_millis(10),
             max_backoff: Duration::from_millis(50),
+            ..Default::default()
         })
         .timeout(Duration::from_secs(10))
         .ignore_env()
@@ -433,6 +435,67 @@ async fn client_signed_endpoint_must_name_the_requested_route() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn client_renewal_sends_rfc3339_and_reads_only_an_rfc3339_answer() {
+    let cases = [
+        (
+            r#"{"expiresAt":"2033-05-18T03:33:20Z"}"#,
+            Some(2_000_000_000),
+        ),
+        (
+            r#"{"expiresAt":"2033-05-18T05:33:20+02:00"}"#,
+            Some(2_000_000_000),
+        ),
+        (r#"{"expiresAt":"soon"}"#, None),
+        (r#"{"expiresAt":"2000000000"}"#, None),
+        (r#"{"expiresAt":"1969-12-31T23:59:59Z"}"#, None),
+        (r#"{"expiresAt":2000000000}"#, None),
+        ("{}", None),
+    ];
+    for (body, want) in cases {
+        let srv = Script::bind()
+            .await
+            .serve(move |_| Reply::Bytes(response(200, &[], body)));
+        let r = client_for(&srv.addr)
+            .renew_sandbox("sbx-1", 2_000_000_000)
+            .await;
+        let seen = srv.seen();
+        assert_eq!(seen.len(), 1, "{body}");
+        assert_eq!(
+            (seen[0].method.as_str(), seen[0].target.as_str()),
+            ("POST", "/v1/sandboxes/sbx-1/renew-expiration")
+        );
+        assert_eq!(
+            serde_json::from_slice::<serde_json::Value>(&seen[0].body).unwrap(),
+            serde_json::json!({ "expiresAt": "2033-05-18T03:33:20Z" })
+        );
+        match (want, r) {
+            // `expires_at` is the server's text as sent; `expires` the instant it names.
+            (Some(e), Ok(r)) => {
+                let sent: serde_json::Value = serde_json::from_str(body).unwrap();
+                assert_eq!(
+                    (r.expires, sent["expiresAt"].as_str()),
+                    (e, Some(r.expires_at.as_str()))
+                );
+            }
+            (None, Err(e)) => assert_eq!(e.kind(), ErrorKind::Decode, "{body}: {e}"),
+            (want, r) => panic!("{body}: expected {want:?}, got {r:?}"),
+        }
+    }
+    // A renewal is a POST: a 503 after it was sent is not retried.
+    let srv = Script::bind()
+        .await
+        .serve(|_| Reply::Bytes(response(503, &[], "{}")));
+    let e = client_for(&srv.addr)
+        .renew_sandbox_for("sbx-1", Duration::from_secs(60))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (e.kind(), e.status(), srv.seen().len()),
+        (ErrorKind::Api, Some(503), 1)
+    );
 }
 
 #[tokio::test]

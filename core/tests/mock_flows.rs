@@ -91,6 +91,13 @@ async fn error_case_call(c: &Client, op: &str, args: &Value) -> Result<(), Error
             c.create_api_key(None, expires_at).await.map(drop)
         }
         "revoke_api_key" => c.revoke_api_key(args["key_id"].as_str().unwrap()).await,
+        "renew_sandbox" => match args.get("ttl_seconds") {
+            Some(t) => {
+                let ttl = Duration::from_secs(t.as_u64().expect("ttl_seconds"));
+                c.renew_sandbox_for(id, ttl).await.map(drop)
+            }
+            None => c.renew_sandbox(id, unix(&args["expires"])).await.map(drop),
+        },
         other => panic!("unknown op {other}"),
     }
 }

@@ -1,5 +1,5 @@
-//! `/_mock/` admin routes (admin key required): clock, faults, reset, and read-only views
-//! of stored keys and logged requests. Documented in `mock-server/README.md`.
+//! `/_mock/` admin routes (admin key required): clock, faults, reset, signing keys
+//! (`signing.rs`), and read-only views of stored keys and logged requests. Documented in `mock-server/README.md`.
 
 use crate::api::auth_error;
 use crate::auth::{authenticate, Principal, Surface};
@@ -22,12 +22,14 @@ pub(crate) fn router() -> Router<Arc<App>> {
         .route("/clock", get(clock).post(set_clock))
         .route("/faults", get(faults).post(set_faults).delete(clear_faults))
         .route("/reset", post(reset))
+        .route("/sandboxes", post(seed_sandbox))
         .route("/keys", get(keys))
         .route("/requests", get(requests).delete(clear_requests))
         .route("/metrics", get(metrics))
+        .merge(crate::signing::router())
 }
 
-fn admin(app: &App, h: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn admin(app: &App, h: &HeaderMap) -> Result<(), ApiError> {
     match authenticate(app, h, Surface::Lifecycle).map_err(auth_error)? {
         Principal::Admin => Ok(()),
         Principal::User(_) => Err(ApiError::forbidden("/_mock/ routes need the admin key")),
@@ -39,7 +41,49 @@ async fn clock(State(app): Shared, h: HeaderMap) -> Result<Json<Value>, ApiError
     Ok(Json(json!({ "now": app.store.now() })))
 }
 
-/// `{"now": secs}` sets the clock; `{"advance": secs}` moves it (may be negative).
+/// `{"id", "secure_access": bool, "access_token"?}` adds a running sandbox with that id (a
+/// secure one gets `access_token`, or a random one): for gateway tests that need given ids.
+async fn seed_sandbox(
+    State(app): Shared,
+    h: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Json<Value>, ApiError> {
+    admin(&app, &h)?;
+    let body = json_object(body)?;
+    let id = body
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty() && s.len() <= 256 && !s.contains(|c: char| c.is_control()))
+        .ok_or_else(|| ApiError::bad_request("id must be a non-empty string of at most 256 bytes"))?
+        .to_owned();
+    let secure = match body.get("secure_access") {
+        None => false,
+        Some(v) => v
+            .as_bool()
+            .ok_or_else(|| ApiError::bad_request("secure_access must be a boolean"))?,
+    };
+    let token = match (secure, body.get("access_token")) {
+        (false, None) => None,
+        (false, Some(_)) => {
+            return Err(ApiError::bad_request(
+                "access_token needs secure_access true",
+            ))
+        }
+        (true, None) => Some(crate::lifecycle::new_access_token()),
+        (true, Some(v)) => Some(sandgate::SecretString::new(
+            v.as_str()
+                .filter(|t| !t.trim().is_empty())
+                .ok_or_else(|| ApiError::bad_request("access_token must be a non-blank string"))?
+                .to_owned(),
+        )),
+    };
+    let now = app.store.now();
+    crate::lifecycle::seed(&mut app.store.lock(), now, id.clone(), token)?;
+    Ok(Json(json!({ "id": id, "secure_access": secure })))
+}
+
+/// `{"now": secs}` sets the clock (`"freeze": true` stops it there); `{"advance": secs}` moves
+/// it (may be negative; a stopped clock stays stopped).
 async fn set_clock(
     State(app): Shared,
     h: HeaderMap,
@@ -52,9 +96,16 @@ async fn set_clock(
             let n = n
                 .as_u64()
                 .ok_or_else(|| ApiError::bad_request("now must be Unix seconds"))?;
+            let freeze = match body.get("freeze") {
+                None => false,
+                Some(f) => f
+                    .as_bool()
+                    .ok_or_else(|| ApiError::bad_request("freeze must be a boolean"))?,
+            };
             let offset = i128::from(n) - i128::from(sandgate::clock::now_unix());
-            app.store.lock().clock_offset =
-                offset.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+            let mut d = app.store.lock();
+            d.clock_offset = offset.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+            d.frozen_at = freeze.then_some(n);
         }
         (None, Some(a)) => {
             let a = a
@@ -62,6 +113,9 @@ async fn set_clock(
                 .ok_or_else(|| ApiError::bad_request("advance must be integer seconds"))?;
             let mut d = app.store.lock();
             d.clock_offset = d.clock_offset.saturating_add(a);
+            if let Some(f) = d.frozen_at {
+                d.frozen_at = Some(f.saturating_add_signed(a));
+            }
         }
         _ => {
             return Err(ApiError::bad_request(
@@ -151,6 +205,7 @@ async fn clear_faults(State(app): Shared, h: HeaderMap) -> Result<Json<Value>, A
 async fn reset(State(app): Shared, h: HeaderMap) -> Result<Json<Value>, ApiError> {
     admin(&app, &h)?;
     *app.store.lock() = Default::default();
+    app.keys.restore();
     Ok(Json(json!({ "reset": true })))
 }
 

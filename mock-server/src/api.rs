@@ -111,6 +111,17 @@ async fn method_not_allowed() -> ApiError {
 /// Applies injected latency, failures and corrupt bodies to API requests, and logs them: on
 /// receipt (so a request whose client gave up is still logged) and again with the status.
 async fn faults_and_log(State(app): Shared, req: Request<Body>, next: Next) -> Response {
+    let mut resp = faults_and_log_inner(&app, req, next).await;
+    // Every answer's `Date` is read from the mock clock (SPEC §2), so a client learns the
+    // server's time from it; hyper adds its own only when none is set.
+    let now = std::time::UNIX_EPOCH + Duration::from_secs(app.store.now());
+    if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(now)) {
+        resp.headers_mut().insert(axum::http::header::DATE, v);
+    }
+    resp
+}
+
+async fn faults_and_log_inner(app: &App, req: Request<Body>, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     if path.starts_with("/_mock") {
         return next.run(req).await;
@@ -262,7 +273,7 @@ async fn endpoint(
     h: HeaderMap,
     params: Result<Path<(String, String)>, PathRejection>,
     RawQuery(query): RawQuery,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let (id, port) = path_params(params)?;
     let port = match port.parse::<i64>() {
         Ok(n) if port.bytes().all(|c| c.is_ascii_digit()) => {
@@ -274,13 +285,13 @@ async fn endpoint(
     let now = app.store.now();
     let q = endpoint_query(query.as_deref(), now)?;
     let access_token = lc::with_sandbox(&app, &p, &id, |s| Ok(s.access_token.clone()))?;
-    Ok(Json(render_endpoint(
-        &app,
-        &id,
-        port,
-        &q,
-        access_token.as_ref(),
-    )?))
+    let mut resp =
+        Json(render_endpoint(&app, &id, port, &q, access_token.as_ref())?).into_response();
+    if let Some(origin) = &app.endpoint_origin {
+        resp.headers_mut()
+            .insert("OPEN-SANDBOX-ORIGIN", origin.clone());
+    }
+    Ok(resp)
 }
 
 /// Renders an endpoint in the configured route mode (SPEC §1.4), or the server-proxy
@@ -297,7 +308,16 @@ fn render_endpoint(
     let mut headers = Map::new();
     let signed = match q.expires {
         Some(e) => Some(
-            app.signer
+            app.keys
+                .signer()
+                .as_ref()
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "SANDBOX::SECURE_ACCESS_NOT_CONFIGURED",
+                        "the server has no signing keys: signed endpoints are not available",
+                    )
+                })?
                 .sign(id, port, e)
                 .map_err(|err| ApiError::bad_request(err.message()))?,
         ),

@@ -22,59 +22,21 @@ mod lifecycle;
 mod proxy;
 mod sandbox_app;
 mod serve;
+mod signing;
 mod state;
 mod validate;
 
 pub use state::{Faults, RequestRecord, Role};
 
-use sandgate::{Error, RouteSigner, RouteVerifier, SecretString, SigningKeys};
+use sandgate::{Error, RouteVerifier, SecretString, SigningKeys};
+use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
-use std::{fmt, str::FromStr};
 
-/// How the gateway expects the route and how endpoints are rendered (SPEC §1.4).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum RouteMode {
-    /// `endpoint = {gateway}`, route in header `OpenSandbox-Ingress-To`.
-    #[default]
-    Header,
-    /// `endpoint = {token}.{base_domain}:{port}`, route in the first label of `Host`.
-    Wildcard,
-    /// `endpoint = {gateway}/{id}/{port}/{expires_b36}/{signature}`, route in the path.
-    Uri,
-}
-
-impl RouteMode {
-    /// `header`, `wildcard` or `uri`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RouteMode::Header => "header",
-            RouteMode::Wildcard => "wildcard",
-            RouteMode::Uri => "uri",
-        }
-    }
-}
-
-impl FromStr for RouteMode {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "header" => Ok(RouteMode::Header),
-            "wildcard" | "host" => Ok(RouteMode::Wildcard),
-            "uri" | "path" => Ok(RouteMode::Uri),
-            other => Err(Error::invalid_config(format!(
-                "route mode must be header, wildcard or uri, not {other:?}"
-            ))),
-        }
-    }
-}
-
-impl fmt::Display for RouteMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// How the gateway expects the route and how endpoints are rendered (SPEC §1.4): core's
+/// [`sandgate::gateway::RouteMode`].
+pub use sandgate::gateway::RouteMode;
 
 /// How to start the mock.
 #[derive(Clone, Debug)]
@@ -89,11 +51,18 @@ pub struct MockConfig {
     pub api_port: u16,
     /// Gateway port (0 = a free port).
     pub gateway_port: u16,
+    /// Serve the sandbox app on its own listener too, for a verifying proxy in front of the
+    /// mock (`sandgate authz` under nginx, Envoy or Traefik): `Some(0)` = a free port. The
+    /// proxy routes with the `X-Sandgate-Sandbox-Id` and `X-Sandgate-Port` headers. Default
+    /// `None` (no such listener).
+    pub app_port: Option<u16>,
     /// Base domain of wildcard hosts (default `localhost`).
     pub base_domain: String,
     /// The static admin key (default: random).
     pub admin_key: Option<SecretString>,
-    /// Signing keys (default: two random keys `a` (active) and `b`).
+    /// Signing keys (default: two random keys `a` (active) and `b`). An empty set starts a
+    /// misconfigured platform: its gateway answers `not_configured` (503) to signed routes of
+    /// secure sandboxes, and signed endpoints are refused.
     pub signing_keys: Option<SigningKeys>,
     /// A request head (and then its body) must arrive within this, on both listeners; it
     /// also bounds how long a kept-alive connection waits for its next request. Default 10 s.
@@ -104,6 +73,9 @@ pub struct MockConfig {
     /// Connections each listener serves at once; past it a connection gets 503 with
     /// `Retry-After: 1` and is closed. Default 256.
     pub max_connections: usize,
+    /// Sent as the `OPEN-SANDBOX-ORIGIN` header of every endpoint response (upstream #1877),
+    /// when set. Default none.
+    pub endpoint_origin: Option<String>,
 }
 
 impl Default for MockConfig {
@@ -114,12 +86,14 @@ impl Default for MockConfig {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             api_port: 0,
             gateway_port: 0,
+            app_port: None,
             base_domain: "localhost".to_owned(),
             admin_key: None,
             signing_keys: None,
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(30),
             max_connections: 256,
+            endpoint_origin: None,
         }
     }
 }
@@ -160,20 +134,24 @@ pub(crate) struct App {
     pub route_mode: RouteMode,
     pub trusted_headers: bool,
     pub admin_key: SecretString,
-    pub signer: RouteSigner,
+    /// The signing keys, replaceable while running (`/_mock/signing-keys`).
+    pub keys: signing::MockKeys,
+    /// The gateway's verifier: a clone of `keys.verifier`, so it follows every replacement.
     pub verifier: RouteVerifier,
     pub base_domain: String,
     pub gateway_addr: SocketAddr,
     pub api_addr: SocketAddr,
     pub limits: serve::Limits,
     pub store: state::Store,
+    pub endpoint_origin: Option<axum::http::HeaderValue>,
 }
 
 /// A running mock server. Dropping it (or calling [`stop`](MockServer::stop)) shuts it down.
 pub struct MockServer {
     app: Arc<App>,
     api_addr: SocketAddr,
-    signing_keys: SigningKeys,
+    app_addr: Option<SocketAddr>,
+    listeners: usize,
     shutdown: Option<tokio::sync::watch::Sender<bool>>,
     closed: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
 }
@@ -207,13 +185,24 @@ impl MockServer {
             ));
         }
         let limits = config.limits()?;
+        let endpoint_origin = match &config.endpoint_origin {
+            None => None,
+            Some(o) => Some(axum::http::HeaderValue::from_str(o).map_err(|_| {
+                Error::invalid_config("endpoint_origin must be a valid header value")
+            })?),
+        };
         let api = bind(config.host, config.api_port, "API")?;
         let gw = bind(config.host, config.gateway_port, "gateway")?;
+        let app_listener = match config.app_port {
+            Some(p) => Some(bind(config.host, p, "sandbox app")?),
+            None => None,
+        };
         let local = |l: &std::net::TcpListener| {
             l.local_addr()
                 .map_err(|e| Error::invalid_config(format!("cannot read the bound address: {e}")))
         };
         let (api_addr, gateway_addr) = (local(&api)?, local(&gw)?);
+        let app_addr = app_listener.as_ref().map(local).transpose()?;
         let signing_keys = match config.signing_keys {
             Some(k) => k,
             None => SigningKeys::generate("ab")?,
@@ -221,25 +210,19 @@ impl MockServer {
         let admin_key = config
             .admin_key
             .unwrap_or_else(|| SecretString::new(format!("mock-admin-{}", state::random_id(24))));
+        let keys = signing::MockKeys::new(signing_keys)?;
         let app = Arc::new(App {
             route_mode: config.route_mode,
             trusted_headers: config.trusted_headers,
             admin_key,
-            signer: {
-                let first = signing_keys.key_ids().first().copied();
-                if first.is_none() {
-                    return Err(Error::invalid_config(
-                        "the mock needs at least one signing key",
-                    ));
-                }
-                RouteSigner::new(&signing_keys, signing_keys.active_key_id().or(first))?
-            },
-            verifier: RouteVerifier::new(signing_keys.clone()),
+            verifier: keys.verifier.clone(),
+            keys,
             base_domain: config.base_domain,
             gateway_addr,
             api_addr,
             limits,
             store: Default::default(),
+            endpoint_origin,
         });
         let rt = sandgate::runtime::runtime();
         let _enter = rt.enter();
@@ -248,6 +231,8 @@ impl MockServer {
                 .map_err(|e| Error::invalid_config(format!("cannot register the socket: {e}")))
         };
         let (api, gw) = (to_tokio(api)?, to_tokio(gw)?);
+        let app_listener = app_listener.map(to_tokio).transpose()?;
+        let listeners = 2 + usize::from(app_listener.is_some());
         let (tx, rx) = tokio::sync::watch::channel(false);
         let (closed_tx, closed) = std::sync::mpsc::channel();
         let api_router = api::router(app.clone());
@@ -260,6 +245,17 @@ impl MockServer {
             rx.clone(),
             closed_tx.clone(),
         ));
+        if let Some(l) = app_listener {
+            rt.spawn(serve::serve(
+                l,
+                gateway::app_router(app.clone()),
+                None,
+                limits,
+                serve::Overload::Gateway,
+                rx.clone(),
+                closed_tx.clone(),
+            ));
+        }
         rt.spawn(serve::serve(
             gw,
             gateway::router(app.clone()),
@@ -272,7 +268,8 @@ impl MockServer {
         Ok(MockServer {
             app,
             api_addr,
-            signing_keys,
+            app_addr,
+            listeners,
             shutdown: Some(tx),
             closed: std::sync::Mutex::new(closed),
         })
@@ -293,14 +290,30 @@ impl MockServer {
         format!("http://{}", self.app.gateway_addr)
     }
 
+    /// Base URL of the sandbox app's own listener (when [`MockConfig::app_port`] was set).
+    pub fn app_url(&self) -> Option<String> {
+        self.app_addr.map(|a| format!("http://{a}"))
+    }
+
     /// The static admin key (role `service_admin`).
     pub fn admin_key(&self) -> &SecretString {
         &self.app.admin_key
     }
 
-    /// The signing keys the mock signs with (active key first).
-    pub fn signing_keys(&self) -> &SigningKeys {
-        &self.signing_keys
+    /// The signing keys in use now: the gateway verifies with all of them and the API signs
+    /// with the active one (else the first). A snapshot: it does not follow later replacements.
+    pub fn signing_keys(&self) -> SigningKeys {
+        self.app.keys.current()
+    }
+
+    /// Replaces the signing keys while the mock runs (the same as `PUT /_mock/signing-keys`):
+    /// the gateway verifies with `keys` from the next request on — a link signed with a key
+    /// `keys` lacks answers 401 `unknown_key` — and new signed endpoints use its active key
+    /// (else its first). An empty set makes it a mock without keys (signed routes answer 503
+    /// `not_configured`, signed endpoints 503). [`reset`](Self::reset) puts back the keys the
+    /// mock started with.
+    pub fn set_signing_keys(&self, keys: SigningKeys) -> Result<(), Error> {
+        self.app.keys.replace(keys)
     }
 
     /// The route mode.
@@ -321,14 +334,25 @@ impl MockServer {
     /// Sets the mock clock to `now`; it keeps running from there.
     pub fn set_now(&self, now: u64) {
         let offset = i128::from(now) - i128::from(sandgate::clock::now_unix());
-        self.app.store.lock().clock_offset =
-            offset.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+        let mut d = self.app.store.lock();
+        d.frozen_at = None;
+        d.clock_offset = offset.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+    }
+
+    /// Stops the mock clock at `now` (it no longer runs) until the next
+    /// [`set_now`](Self::set_now), [`advance`](Self::advance) or [`reset`](Self::reset)
+    /// (`advance` moves a stopped clock and keeps it stopped).
+    pub fn freeze_at(&self, now: u64) {
+        self.app.store.lock().frozen_at = Some(now);
     }
 
     /// Moves the mock clock by `secs` (negative goes back).
     pub fn advance(&self, secs: i64) {
         let mut d = self.app.store.lock();
         d.clock_offset = d.clock_offset.saturating_add(secs);
+        if let Some(f) = d.frozen_at {
+            d.frozen_at = Some(f.saturating_add_signed(secs));
+        }
     }
 
     /// Replaces the injected faults, after [`Faults::validate`].
@@ -348,9 +372,11 @@ impl MockServer {
         self.app.store.lock().faults.clone()
     }
 
-    /// Forgets every sandbox, key, fault, logged request and clock offset.
+    /// Forgets every sandbox, key, fault, logged request and clock offset, and puts back the
+    /// signing keys the mock started with.
     pub fn reset(&self) {
         *self.app.store.lock() = Default::default();
+        self.app.keys.restore();
     }
 
     /// The newest API requests received (not `/_mock/` ones; at most 10 000), oldest first.
@@ -388,8 +414,9 @@ impl MockServer {
             "api_url": self.api_url(),
             "gateway_url": self.gateway_url(),
             "admin_key": self.admin_key().expose(),
-            "signing_keys": self.signing_keys.expose_flag_string(),
+            "signing_keys": self.signing_keys().expose_flag_string(),
             "route_mode": self.route_mode().as_str(),
+            "app_url": self.app_url(),
         })
     }
 
@@ -400,7 +427,7 @@ impl MockServer {
             let _ = tx.send(true);
             let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
             let closed = self.closed.lock().unwrap_or_else(|p| p.into_inner());
-            for _ in 0..2 {
+            for _ in 0..self.listeners {
                 let left = deadline.saturating_duration_since(std::time::Instant::now());
                 if closed.recv_timeout(left).is_err() {
                     break;

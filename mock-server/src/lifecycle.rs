@@ -203,6 +203,58 @@ fn access_token() -> SecretString {
     SecretString::new(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
 }
 
+/// Adds a running sandbox with a given id (the admin seeding route): secure when
+/// `access_token` is given.
+pub(crate) fn seed(
+    d: &mut crate::state::Data,
+    now: u64,
+    id: String,
+    access_token: Option<SecretString>,
+) -> Result<(), ApiError> {
+    d.purge_expired(now);
+    if d.sandboxes.contains_key(&id) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "SANDBOX::ALREADY_EXISTS",
+            format!("sandbox {id:?} already exists"),
+        ));
+    }
+    if d.sandboxes.len() >= MAX_SANDBOXES {
+        return Err(too_many("sandboxes", MAX_SANDBOXES));
+    }
+    let mut rec = SandboxRec {
+        id: id.clone(),
+        seq: d.next_seq(),
+        image: Some("seeded".to_owned()),
+        snapshot_id: None,
+        entrypoint: DEFAULT_ENTRYPOINT.iter().map(|s| (*s).to_owned()).collect(),
+        platform: None,
+        extensions: Default::default(),
+        access_token,
+        metadata: Default::default(),
+        state: SandboxState::Running,
+        reason: "",
+        message: "",
+        last_transition_at: now,
+        created_at: now,
+        expires_at: None,
+        events: VecDeque::new(),
+    };
+    rec.transition(
+        SandboxState::Running,
+        "SANDBOX_RUNNING",
+        "sandbox is running",
+        now,
+    );
+    d.sandboxes.insert(id, rec);
+    Ok(())
+}
+
+/// A new random access token.
+pub(crate) fn new_access_token() -> SecretString {
+    access_token()
+}
+
 fn too_many(what: &str, max: usize) -> ApiError {
     ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,

@@ -219,6 +219,8 @@ pub(crate) struct Data {
     pub keys: BTreeMap<String, KeyRec>,
     pub key_ids_by_hash: HashMap<String, String>,
     pub clock_offset: i64,
+    /// A stopped clock: "now" is this until the clock is set again.
+    pub frozen_at: Option<u64>,
     pub faults: Faults,
     /// The newest [`MAX_LOGGED_REQUESTS`] requests, with their log sequence numbers.
     pub requests: VecDeque<(u64, RequestRecord)>,
@@ -281,8 +283,11 @@ impl Store {
 
     /// "Now" on the mock clock: the system clock plus the offset set through `/_mock/clock`.
     pub fn now(&self) -> u64 {
-        let offset = self.lock().clock_offset;
-        sandgate::clock::now_unix().saturating_add_signed(offset)
+        let d = self.lock();
+        match d.frozen_at {
+            Some(f) => f,
+            None => sandgate::clock::now_unix().saturating_add_signed(d.clock_offset),
+        }
     }
 }
 

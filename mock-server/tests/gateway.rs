@@ -335,3 +335,110 @@ async fn malformed_requests_of_section_1_4() {
         (Some("/a%2Fb"), Some("q=%41"))
     );
 }
+
+#[tokio::test]
+async fn seeded_sandboxes_a_frozen_clock_and_the_app_listener_for_a_proxy() {
+    let mock = sandgate_mock::MockServer::start(sandgate_mock::MockConfig {
+        app_port: Some(0),
+        signing_keys: Some(sandgate::SigningKeys::from_flag("a=bXktdGVzdC1zZWNyZXQ=").unwrap()),
+        ..Default::default()
+    })
+    .unwrap();
+    let t = T {
+        mock,
+        http: reqwest::Client::new(),
+    };
+    let admin = t.admin();
+    // Seed a secure sandbox with a given id and token; a second seed of the id is 409.
+    let body = r#"{"id": "sbx-001", "secure_access": true, "access_token": "tok_9f8e7d6c5b4a"}"#;
+    let r = t.call("POST", "/_mock/sandboxes", &admin, Some(body)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = t.call("POST", "/_mock/sandboxes", &admin, Some(body)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    let r = t
+        .call(
+            "POST",
+            "/_mock/sandboxes",
+            &admin,
+            Some(r#"{"id": "x", "access_token": "t"}"#),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // Freeze the clock at the token's expiry second: still valid, however long we wait.
+    let r = t
+        .call(
+            "POST",
+            "/_mock/clock",
+            &admin,
+            Some(r#"{"now": 2000000000, "freeze": true}"#),
+        )
+        .await;
+    assert_eq!(r.json()["now"], 2000000000u64);
+    let signed = vec![(
+        "OpenSandbox-Ingress-To",
+        "sbx-001-8080-x2qxvk-0ff8cd39a".to_owned(),
+    )];
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(t.mock.now(), 2000000000);
+    let r = t.gw("/ping", &signed).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    t.mock.advance(1);
+    let r = t.gw("/ping", &signed).await;
+    assert_eq!(r.header("x-sandgate-reason"), Some("expired"));
+    // The app listener routes with the headers an authorizer answers with.
+    let app = t.mock.app_url().unwrap();
+    let routed = vec![
+        ("X-Sandgate-Sandbox-Id", "sbx-001".to_owned()),
+        ("X-Sandgate-Port", "8080".to_owned()),
+    ];
+    let r = t.raw(&app, "GET", "/a%2Fb?q=1", &routed, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let echo = r.json();
+    assert_eq!(
+        (echo["sandbox_id"].as_str(), echo["port"].as_u64()),
+        (Some("sbx-001"), Some(8080))
+    );
+    assert_eq!(
+        (echo["path"].as_str(), echo["query"].as_str()),
+        (Some("/a%2Fb"), Some("q=1"))
+    );
+    let r = t.raw(&app, "GET", "/", &[], None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let mut unknown = routed.clone();
+    unknown[0].1 = "nosuch".into();
+    assert_eq!(
+        t.raw(&app, "GET", "/", &unknown, None).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(t.mock.describe_json()["app_url"].is_string());
+}
+
+#[tokio::test]
+async fn a_mock_without_signing_keys_answers_not_configured() {
+    let mock = sandgate_mock::MockServer::start(sandgate_mock::MockConfig {
+        signing_keys: Some(sandgate::SigningKeys::empty()),
+        ..Default::default()
+    })
+    .unwrap();
+    let t = T {
+        mock,
+        http: reqwest::Client::new(),
+    };
+    let id = t.sandbox(&t.admin(), true).await;
+    let r = t
+        .gw(
+            "/",
+            &[(
+                "OpenSandbox-Ingress-To",
+                format!("{id}-80-x2qxvk-0ff8cd39a"),
+            )],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.text);
+    assert_eq!(r.header("x-sandgate-reason"), Some("not_configured"));
+    assert_eq!(r.header("retry-after"), Some("1"));
+    let expires = t.mock.now() + 60;
+    let r = t.endpoint(&id, 80, &format!("?expires={expires}")).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.text);
+    assert!(t.mock.app_url().is_none());
+}

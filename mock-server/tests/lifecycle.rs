@@ -606,7 +606,7 @@ async fn endpoint_rendering_in_every_mode() {
             v["headers"].get("OpenSandbox-Secure-Access").is_none(),
             "{v}"
         );
-        let signed = sandgate::RouteSigner::new(t.mock.signing_keys(), None)
+        let signed = sandgate::RouteSigner::new(&t.mock.signing_keys(), None)
             .unwrap()
             .sign(&secure, 8080, expires)
             .unwrap();

@@ -551,6 +551,21 @@ typedef struct SandgateSandboxList {
 } SandgateSandboxList;
 
 /**
+ * A sandbox's new expiry. Allocated by sandgate, read-only for the caller, freed with
+ * `sandgate_sandbox_renewal_free`.
+ */
+typedef struct SandgateSandboxRenewal {
+  /**
+   * The new expiry exactly as the server returned it (RFC 3339).
+   */
+  struct SandgateString expires_at;
+  /**
+   * The same instant in Unix seconds.
+   */
+  uint64_t expires;
+} SandgateSandboxRenewal;
+
+/**
  * A key just minted: the raw key is here, and only here, once. Allocated by sandgate,
  * read-only for the caller, freed (and the key zeroed) with `sandgate_created_api_key_free`.
  */
@@ -1060,6 +1075,11 @@ void sandgate_sandbox_free(struct SandgateSandbox *sandbox);
 void sandgate_sandbox_list_free(struct SandgateSandboxList *list);
 
 /**
+ * Frees a sandbox renewal. NULL is ignored.
+ */
+void sandgate_sandbox_renewal_free(struct SandgateSandboxRenewal *renewal);
+
+/**
  * Frees a created key, zeroing the raw key. NULL is ignored.
  */
 void sandgate_created_api_key_free(struct SandgateCreatedApiKey *key);
@@ -1177,6 +1197,19 @@ struct SandgateError *sandgate_client_delete_sandbox(const struct SandgateClient
                                                      SandgateCallback callback,
                                                      void *user_data,
                                                      struct SandgateCancel **out_cancel);
+
+/**
+ * RenewSandboxExpiration: the sandbox expires per `expiry` from now on (an instant in the
+ * future, or a TTL of at least one second). The callback's `result` is a
+ * `SandgateSandboxRenewal *` to free with `sandgate_sandbox_renewal_free`; `*out_cancel` (if
+ * not NULL) receives a cancel handle to free with `sandgate_cancel_free`.
+ */
+struct SandgateError *sandgate_client_renew_sandbox(const struct SandgateClient *client,
+                                                    struct SandgateStr sandbox_id,
+                                                    struct SandgateExpiry expiry,
+                                                    SandgateCallback callback,
+                                                    void *user_data,
+                                                    struct SandgateCancel **out_cancel);
 
 /**
  * Verifies the signed route in `input` (`input_len` bytes of UTF-8; NULL only with length

@@ -7,9 +7,11 @@ use crate::abi::{
 };
 use crate::routes::{SandgateExpiry, SandgateRoute};
 use crate::task::{start, IntoFfi, SandgateCallback, SandgateCancel};
-use sandgate::client::{ApiKeyInfo, CreateSandbox, CreatedApiKey, Endpoint, Sandbox};
+use sandgate::client::{
+    ApiKeyInfo, CreateSandbox, CreatedApiKey, Endpoint, Sandbox, SandboxRenewal,
+};
 use sandgate::route::check_port;
-use sandgate::surface::{ClientOptions, EndpointView, Expiry, RetryOptions};
+use sandgate::surface::{self, ClientOptions, EndpointView, Expiry, RetryOptions};
 use sandgate::{Client, Error, SecretString};
 use std::collections::BTreeMap;
 use std::ffi::c_void;
@@ -88,8 +90,10 @@ impl SandgateClientOptions {
                     r.max_backoff_ms,
                     "has_max_backoff_ms",
                 )?,
+                ..Default::default()
             },
             ignore_env: flag(self.ignore_env, "ignore_env")?,
+            ..Default::default()
         })
     }
 }
@@ -299,6 +303,35 @@ pub unsafe extern "C" fn sandgate_sandbox_list_free(list: *mut SandgateSandboxLi
 }
 
 owned!(SandgateSandboxList {} [items; len]);
+
+/// A sandbox's new expiry. Allocated by sandgate, read-only for the caller, freed with
+/// `sandgate_sandbox_renewal_free`.
+#[repr(C)]
+#[derive(Debug)]
+pub struct SandgateSandboxRenewal {
+    /// The new expiry exactly as the server returned it (RFC 3339).
+    pub expires_at: SandgateString,
+    /// The same instant in Unix seconds.
+    pub expires: u64,
+}
+
+impl IntoFfi for SandboxRenewal {
+    type Ffi = SandgateSandboxRenewal;
+    fn into_ffi(self) -> *mut SandgateSandboxRenewal {
+        Box::into_raw(Box::new(SandgateSandboxRenewal {
+            expires_at: SandgateString::new(&self.expires_at),
+            expires: self.expires,
+        }))
+    }
+}
+
+/// Frees a sandbox renewal. NULL is ignored.
+#[no_mangle]
+pub unsafe extern "C" fn sandgate_sandbox_renewal_free(renewal: *mut SandgateSandboxRenewal) {
+    free_owned(renewal)
+}
+
+owned!(SandgateSandboxRenewal { expires_at });
 
 /// A key just minted: the raw key is here, and only here, once. Allocated by sandgate,
 /// read-only for the caller, freed (and the key zeroed) with `sandgate_created_api_key_free`.
@@ -600,5 +633,26 @@ pub unsafe extern "C" fn sandgate_client_delete_sandbox(
         let c = client_of(client)?;
         let id = sandbox_id.get("sandbox_id")?.to_owned();
         Ok(async move { c.delete_sandbox(&id).await })
+    })
+}
+
+/// RenewSandboxExpiration: the sandbox expires per `expiry` from now on (an instant in the
+/// future, or a TTL of at least one second). The callback's `result` is a
+/// `SandgateSandboxRenewal *` to free with `sandgate_sandbox_renewal_free`; `*out_cancel` (if
+/// not NULL) receives a cancel handle to free with `sandgate_cancel_free`.
+#[no_mangle]
+pub unsafe extern "C" fn sandgate_client_renew_sandbox(
+    client: *const SandgateClient,
+    sandbox_id: SandgateStr,
+    expiry: SandgateExpiry,
+    callback: SandgateCallback,
+    user_data: *mut c_void,
+    out_cancel: *mut *mut SandgateCancel,
+) -> *mut SandgateError {
+    start(callback, user_data, out_cancel, || {
+        let c = client_of(client)?;
+        let id = sandbox_id.get("sandbox_id")?.to_owned();
+        let expiry = expiry.get()?;
+        Ok(async move { surface::renew_sandbox(&c, &id, expiry).await })
     })
 }

@@ -101,6 +101,7 @@ layouts! {
     SandgateEndpoint { endpoint, url, headers, headers_len, route }
     SandgateSandbox { id, image, state, metadata, metadata_len, secure_access, created_at, expires_at }
     SandgateSandboxList { items, len }
+    SandgateSandboxRenewal { expires_at, expires }
     SandgateCreatedApiKey { id, name, prefix, key, expires_at }
     SandgateApiKeyInfo { id, name, prefix, created_at, expires_at, revoked }
     SandgateApiKeyList { items, len }

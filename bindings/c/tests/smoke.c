@@ -202,6 +202,7 @@ static void errors_family(void) {
   TYPE(SandgateEndpoint)                                                                      \
   TYPE(SandgateSandbox)                                                                       \
   TYPE(SandgateSandboxList)                                                                   \
+  TYPE(SandgateSandboxRenewal)                                                                \
   TYPE(SandgateCreatedApiKey)                                                                 \
   TYPE(SandgateApiKeyInfo)                                                                    \
   TYPE(SandgateApiKeyList)                                                                    \
@@ -256,6 +257,7 @@ static void errors_family(void) {
   F(SandgateSandbox, secure_access) F(SandgateSandbox, created_at)                            \
   F(SandgateSandbox, expires_at)                                                              \
   F(SandgateSandboxList, items) F(SandgateSandboxList, len)                                   \
+  F(SandgateSandboxRenewal, expires_at) F(SandgateSandboxRenewal, expires)                    \
   F(SandgateCreatedApiKey, id) F(SandgateCreatedApiKey, name) F(SandgateCreatedApiKey, prefix) \
   F(SandgateCreatedApiKey, key) F(SandgateCreatedApiKey, expires_at)                          \
   F(SandgateApiKeyInfo, id) F(SandgateApiKeyInfo, name) F(SandgateApiKeyInfo, prefix)         \
@@ -992,6 +994,41 @@ static void client_family(void) {
   OK(AWAIT(&list, sandgate_client_list_sandboxes, bykey));
   CHECK(list && list->len == 1, "list sandboxes");
   sandgate_sandbox_list_free(list);
+
+  /* Renewing moves the sandbox's expiry: to an instant, or a TTL from now. */
+  SandgateSandboxRenewal *renewal = NULL;
+  uint64_t until = (uint64_t)time(NULL) + 7200;
+  OK(AWAIT(&renewal, sandgate_client_renew_sandbox, bykey, S(sandbox_id), at(until)));
+  CHECK(renewal && renewal->expires == until && renewal->expires_at.len == 20, "renew (expires)");
+  OK(AWAIT(&got, sandgate_client_get_sandbox, bykey, S(sandbox_id)));
+  CHECK(got && renewal && strcmp(got->expires_at.ptr, renewal->expires_at.ptr) == 0,
+        "renewed expiry shows on the sandbox");
+  sandgate_sandbox_free(got);
+  sandgate_sandbox_renewal_free(renewal);
+  renewal = NULL;
+  OK(AWAIT(&renewal, sandgate_client_renew_sandbox, bykey, S(sandbox_id), ttl(86400)));
+  CHECK(renewal && renewal->expires >= until + 86400 - 7200 - 5, "renew (ttl)");
+  sandgate_sandbox_renewal_free(renewal);
+  renewal = NULL;
+  err = AWAIT(&renewal, sandgate_client_renew_sandbox, bykey, S("does-not-exist"), ttl(60));
+  CHECK(renewal == NULL && err && err->status == 404 && eq(err->code, "SANDBOX::NOT_FOUND"),
+        "renew unknown sandbox");
+  expect_error(err, SANDGATE_ERROR_KIND_API, 0, "renew unknown sandbox");
+  /* A bad expiry is refused before any request: the mock logs nothing new. */
+  SandgateMockRequestList *before = NULL;
+  OK(sandgate_mock_requests(mock, &before));
+  expect_error(AWAIT(&renewal, sandgate_client_renew_sandbox, bykey, S(sandbox_id), neither),
+               SANDGATE_ERROR_KIND_INVALID_ARGUMENT, 0, "renew without expiry");
+  expect_error(AWAIT(&renewal, sandgate_client_renew_sandbox, bykey, S(sandbox_id), ttl(0)),
+               SANDGATE_ERROR_KIND_INVALID_ARGUMENT, 0, "renew ttl 0");
+  expect_error(AWAIT(&renewal, sandgate_client_renew_sandbox, bykey, S(sandbox_id), at(1000)),
+               SANDGATE_ERROR_KIND_INVALID_ARGUMENT, 0, "renew to the past");
+  SandgateMockRequestList *after = NULL;
+  OK(sandgate_mock_requests(mock, &after));
+  CHECK(before && after && after->len == before->len && renewal == NULL,
+        "a bad expiry sent a request");
+  sandgate_mock_request_list_free(before);
+  sandgate_mock_request_list_free(after);
 
   /* An API error carries status, server code and request id. */
   err = AWAIT(&got, sandgate_client_get_sandbox, bykey, S("does-not-exist"));

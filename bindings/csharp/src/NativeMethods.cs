@@ -187,6 +187,13 @@ namespace Sandgate.Native
     }
 
     [StructLayout(LayoutKind.Sequential)]
+    internal struct SandgateSandboxRenewal
+    {
+        public SandgateString ExpiresAt;
+        public ulong Expires;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
     internal struct SandgateCreatedApiKey
     {
         public SandgateString Id;
@@ -307,6 +314,8 @@ namespace Sandgate.Native
         [DllImport(Library, CallingConvention = C)]
         internal static extern void sandgate_sandbox_list_free(SandgateSandboxList* list);
         [DllImport(Library, CallingConvention = C)]
+        internal static extern void sandgate_sandbox_renewal_free(SandgateSandboxRenewal* renewal);
+        [DllImport(Library, CallingConvention = C)]
         internal static extern void sandgate_created_api_key_free(SandgateCreatedApiKey* key);
         [DllImport(Library, CallingConvention = C)]
         internal static extern void sandgate_api_key_list_free(SandgateApiKeyList* list);
@@ -338,6 +347,9 @@ namespace Sandgate.Native
         [DllImport(Library, CallingConvention = C)]
         internal static extern SandgateError* sandgate_client_delete_sandbox(ClientHandle client, SandgateStr sandboxId,
             SandgateCallback callback, IntPtr userData, out CancelHandle cancel);
+        [DllImport(Library, CallingConvention = C)]
+        internal static extern SandgateError* sandgate_client_renew_sandbox(ClientHandle client, SandgateStr sandboxId,
+            SandgateExpiry expiry, SandgateCallback callback, IntPtr userData, out CancelHandle cancel);
         [DllImport(Library, CallingConvention = C)]
         internal static extern void sandgate_cancel(CancelHandle cancel);
         [DllImport(Library, CallingConvention = C)]

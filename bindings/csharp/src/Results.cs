@@ -271,4 +271,39 @@ namespace Sandgate
             }
         }
     }
+
+    /// <summary>A sandbox's new expiry, as renewing it returned it.</summary>
+    public sealed class SandboxRenewal
+    {
+        private unsafe SandboxRenewal(SandgateSandboxRenewal* r)
+        {
+            ExpiresAt = Utf8.Read(r->ExpiresAt);
+            Expires = r->Expires;
+        }
+
+        /// <summary>The new expiry exactly as the server returned it (RFC 3339).</summary>
+        public string ExpiresAt { get; }
+
+        /// <summary>The same instant in Unix seconds.</summary>
+        public ulong Expires { get; }
+
+        /// <inheritdoc/>
+        public override string ToString()
+        {
+            return string.Format("SandboxRenewal(ExpiresAt: {0}, Expires: {1})", ExpiresAt, Expires);
+        }
+
+        internal static unsafe SandboxRenewal Take(IntPtr result)
+        {
+            var r = (SandgateSandboxRenewal*)result;
+            try
+            {
+                return new SandboxRenewal(r);
+            }
+            finally
+            {
+                NativeMethods.sandgate_sandbox_renewal_free(r);
+            }
+        }
+    }
 }

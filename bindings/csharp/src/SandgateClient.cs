@@ -252,6 +252,26 @@ namespace Sandgate
                 NativeMethods.sandgate_client_delete_sandbox(handle, id, AsyncCall.Callback, ud, out cancel));
         }
 
+        /// <summary>Renews a sandbox to expire at <paramref name="expires"/> (whole seconds, in the future). Never retried once sent.</summary>
+        public Task<SandboxRenewal> RenewSandboxAsync(string sandboxId, DateTimeOffset expires,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return Renew(sandboxId, Expiry.At(UnixTime.Seconds(expires)), cancellationToken);
+        }
+
+        /// <summary>Renews a sandbox to expire <paramref name="ttl"/> from now (whole seconds, at least one). Never retried once sent.</summary>
+        public Task<SandboxRenewal> RenewSandboxAsync(string sandboxId, TimeSpan ttl,
+            CancellationToken cancellationToken = default(CancellationToken))
+        {
+            return Renew(sandboxId, Expiry.Ttl(ttl), cancellationToken);
+        }
+
+        private unsafe Task<SandboxRenewal> Renew(string sandboxId, SandgateExpiry expiry, CancellationToken cancellationToken)
+        {
+            return Start(SandboxRenewal.Take, cancellationToken, sandboxId, "sandboxId", (SandgateStr id, IntPtr ud, out CancelHandle cancel) =>
+                NativeMethods.sandgate_client_renew_sandbox(handle, id, expiry, AsyncCall.Callback, ud, out cancel));
+        }
+
         /// <summary>
         /// Calls one client operation: <paramref name="arg"/> goes in as UTF-8 pinned for the call
         /// (null stays NULL), <paramref name="userData"/> names the pending call, and the native

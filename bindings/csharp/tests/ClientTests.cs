@@ -132,6 +132,34 @@ namespace Sandgate.Tests
         }
 
         [Test]
+        public void Client_RenewSandboxMovesItsExpiry()
+        {
+            using (MockServer mock = MockServer.Start())
+            using (SandgateClient admin = Mock.Admin(mock))
+            {
+                Sandbox sb = admin.CreateSandboxAsync("python:3.11", timeout: TimeSpan.FromMinutes(10)).Result;
+                long until = DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 7200;
+                SandboxRenewal renewed = admin.RenewSandboxAsync(sb.Id, DateTimeOffset.FromUnixTimeSeconds(until)).Result;
+                Assert.AreEqual((ulong)until, renewed.Expires);
+                Assert.AreNotEqual(sb.ExpiresAt, renewed.ExpiresAt);
+                Assert.AreEqual(renewed.ExpiresAt, admin.GetSandboxAsync(sb.Id).Result.ExpiresAt);
+                StringAssert.Contains(renewed.ExpiresAt, renewed.ToString());
+                SandboxRenewal byTtl = admin.RenewSandboxAsync(sb.Id, TimeSpan.FromDays(1)).Result;
+                Assert.LessOrEqual(Math.Abs((long)byTtl.Expires - (DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 86400)), 2);
+                Assert.AreEqual(byTtl.ExpiresAt, admin.GetSandboxAsync(sb.Id).Result.ExpiresAt);
+                var missing = Expect.Throws<ApiException>(() => admin.RenewSandboxAsync("does-not-exist", TimeSpan.FromMinutes(1)).GetAwaiter().GetResult());
+                Assert.AreEqual(404, missing.Status);
+                Assert.AreEqual("SANDBOX::NOT_FOUND", missing.Code);
+                // A bad expiry is refused before any request.
+                int sent = mock.Requests().Count;
+                Expect.Throws<InvalidArgumentException>(() => admin.RenewSandboxAsync(sb.Id, TimeSpan.Zero).GetAwaiter().GetResult());
+                Expect.Throws<InvalidArgumentException>(() => admin.RenewSandboxAsync(sb.Id, TimeSpan.FromSeconds(-5)).GetAwaiter().GetResult());
+                Expect.Throws<InvalidArgumentException>(() => admin.RenewSandboxAsync(sb.Id, DateTimeOffset.FromUnixTimeSeconds(1000)).GetAwaiter().GetResult());
+                Assert.AreEqual(sent, mock.Requests().Count);
+            }
+        }
+
+        [Test]
         public void Client_CancelledTokenSendsNothing()
         {
             using (MockServer mock = MockServer.Start())

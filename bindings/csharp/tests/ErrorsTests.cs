@@ -124,6 +124,10 @@ namespace Sandgate.Tests
                     return client.CreateApiKeyAsync(null, a.Has("expires_at") ? DateTimeOffset.FromUnixTimeSeconds((long)a.U64("expires_at")) : (DateTimeOffset?)null);
                 case "revoke_api_key":
                     return client.RevokeApiKeyAsync(a.Str("key_id"));
+                case "renew_sandbox":
+                    return a.Has("ttl_seconds")
+                        ? client.RenewSandboxAsync(a.Str("sandbox_id"), TimeSpan.FromSeconds(a.Int("ttl_seconds")))
+                        : client.RenewSandboxAsync(a.Str("sandbox_id"), DateTimeOffset.FromUnixTimeSeconds((long)a.U64("expires")));
             }
             Assert.Fail("unknown op " + c.Str("op"));
             return null;

@@ -2,8 +2,8 @@
 //!
 //! It maps core's binding surface (`sandgate::surface`) one to one and decides nothing: core's
 //! enums and flat records cross as they are (uniffi remote types: `ErrorKind`, `DenyReason`,
-//! `Grant`, `RouteMode`, `ErrorView`, `RouteView`, `ApiKeyInfo`); the rest is owned records
-//! converted from the surface's views. The Kotlin sources generated from this crate land in
+//! `Grant`, `RouteMode`, `ErrorView`, `RouteView`, `ApiKeyInfo`, `SandboxRenewal`); the rest
+//! is owned records converted from the surface's views. The Kotlin sources generated from this crate land in
 //! `dev.sandgate.ffi`; the hand-written package `dev.sandgate` is what users call. Nothing here
 //! is Rust API (the crate is a `cdylib`), so every item is crate-private.
 //!
@@ -16,7 +16,7 @@
 // `FfiError` is lowered into one buffer at the boundary; its size on the Rust stack is moot.
 #![allow(clippy::result_large_err)]
 
-use sandgate::client::{ApiKeyInfo, Client, CreateSandbox};
+use sandgate::client::{ApiKeyInfo, Client, CreateSandbox, SandboxRenewal};
 use sandgate::keys::{StoredKeyView, DEFAULT_API_KEY_PREFIX};
 use sandgate::route::{check_port, Grant};
 use sandgate::surface::{
@@ -105,6 +105,8 @@ struct ErrorView {
     code: Option<String>,
     request_id: Option<String>,
     reason: Option<DenyReason>,
+    retryable: bool,
+    retry_after_ms: Option<u64>,
 }
 
 /// A route's facts (core's `RouteView`); the key id is a one-character string.
@@ -125,6 +127,13 @@ struct ApiKeyInfo {
     created_at: Option<String>,
     expires_at: Option<String>,
     revoked: bool,
+}
+
+/// A sandbox's new expiry (core's `SandboxRenewal`).
+#[uniffi::remote(Record)]
+struct SandboxRenewal {
+    expires_at: String,
+    expires: u64,
 }
 
 /// One row of core's error-kind table.
@@ -562,6 +571,7 @@ impl FfiClient {
                 options.retry.initial_backoff_ms,
             )?,
             max_backoff_ms: option("retry max_backoff_ms", options.retry.max_backoff_ms)?,
+            ..Default::default()
         };
         let client = ClientOptions {
             domain: options.domain,
@@ -572,6 +582,7 @@ impl FfiClient {
             language: Some("kotlin".to_owned()),
             retry,
             ignore_env: !options.use_env,
+            ..Default::default()
         }
         .build()?;
         Ok(Arc::new(FfiClient { client }))
@@ -688,6 +699,18 @@ impl FfiClient {
     async fn delete_sandbox(&self, sandbox_id: String) -> Result<()> {
         let c = self.client.clone();
         run(async move { c.delete_sandbox(&sandbox_id).await }).await
+    }
+
+    /// Renews a sandbox to expire at `expires` or `ttl_seconds` from now (exactly one).
+    async fn renew_sandbox(
+        &self,
+        sandbox_id: String,
+        expires: Option<u64>,
+        ttl_seconds: Option<u64>,
+    ) -> Result<SandboxRenewal> {
+        let c = self.client.clone();
+        let expiry = Expiry::from_options(expires, ttl_seconds)?;
+        run(async move { surface::renew_sandbox(&c, &sandbox_id, expiry).await }).await
     }
 }
 

@@ -2,10 +2,12 @@
 //! shaped by `sandgate::surface`.
 
 use crate::routes::{with_text, RouteInfoData, TextOrSecret};
-use crate::{opt_count, opt_seconds, port_arg, promise, CancelToken, IntoJs, Secret, ToData};
+use crate::{
+    opt_count, opt_seconds, port_arg, promise, seconds_js, CancelToken, IntoJs, Secret, ToData,
+};
 use napi::bindgen_prelude::{BigInt, Either, Env, PromiseRaw};
 use napi_derive::napi;
-use sandgate::client::{ApiKeyInfo, CreateSandbox, CreatedApiKey, Sandbox};
+use sandgate::client::{ApiKeyInfo, CreateSandbox, CreatedApiKey, Sandbox, SandboxRenewal};
 use sandgate::route::check_port;
 use sandgate::surface::{self, EndpointView, Expiry};
 use sandgate::Error;
@@ -57,6 +59,7 @@ fn client_options(
             max_retries: option_count("retries.maxRetries", r.max_retries)?.map(|n| n as u32),
             initial_backoff_ms: option_count("retries.initialBackoffMs", r.initial_backoff_ms)?,
             max_backoff_ms: option_count("retries.maxBackoffMs", r.max_backoff_ms)?,
+            ..Default::default()
         },
     };
     Ok(surface::ClientOptions {
@@ -68,6 +71,7 @@ fn client_options(
         language: Some("node".to_owned()),
         retry,
         ignore_env: false,
+        ..Default::default()
     })
 }
 
@@ -188,6 +192,25 @@ impl ToData for Sandbox {
             secure_access: self.secure_access,
             created_at: self.created_at,
             expires_at: self.expires_at,
+        }
+    }
+}
+
+/// A sandbox's new expiry.
+#[napi(object, object_from_js = false)]
+pub struct SandboxRenewalData {
+    /// The new expiry exactly as the server returned it (RFC 3339).
+    pub expires_at: String,
+    /// The same instant in Unix seconds (a bigint past 2^53-1).
+    pub expires: Either<f64, BigInt>,
+}
+
+impl ToData for SandboxRenewal {
+    type Data = SandboxRenewalData;
+    fn data(self) -> SandboxRenewalData {
+        SandboxRenewalData {
+            expires_at: self.expires_at,
+            expires: seconds_js(self.expires),
         }
     }
 }
@@ -367,6 +390,24 @@ impl Client {
         cancel: Option<&CancelToken>,
     ) -> napi::Result<PromiseRaw<'env, Vec<SandboxData>>> {
         self.call(env, cancel, |c| async move { c.list_sandboxes().await })
+    }
+
+    /// Renews a sandbox to expire at `expires` (Unix seconds) or in `ttlSeconds`: exactly one.
+    #[napi(catch_unwind)]
+    pub fn renew_sandbox<'env>(
+        &self,
+        env: &'env Env,
+        sandbox_id: String,
+        expires: Option<Either<f64, BigInt>>,
+        ttl_seconds: Option<f64>,
+        cancel: Option<&CancelToken>,
+    ) -> napi::Result<PromiseRaw<'env, SandboxRenewalData>> {
+        let expires = opt_seconds("expires", expires.as_ref())?;
+        let ttl = opt_count("ttlSeconds", ttl_seconds, u32::MAX).js()?;
+        let expiry = Expiry::from_options(expires, ttl).js()?;
+        self.call(env, cancel, |c| async move {
+            surface::renew_sandbox(&c, &sandbox_id, expiry).await
+        })
     }
 
     /// Deletes a sandbox.

@@ -79,6 +79,27 @@ describe('client', () => {
     assert.equal((await user.listApiKeys())[0].revoked, true);
   });
 
+
+  test('client: renewSandbox moves the expiry, to an instant or a TTL', async () => {
+    const sb = await admin.createSandbox({ image: 'node:20', timeoutSeconds: 600 });
+    const until = Math.floor(Date.now() / 1000) + 7200;
+    const renewed = await admin.renewSandbox(sb.id, { expires: until });
+    assert.equal(renewed.expires, until);
+    assert.notEqual(renewed.expiresAt, sb.expiresAt);
+    assert.equal((await admin.getSandbox(sb.id)).expiresAt, renewed.expiresAt);
+    const byTtl = await admin.renewSandbox(sb.id, { ttlSeconds: 86400 });
+    assert.ok(Math.abs(byTtl.expires - (Math.floor(Date.now() / 1000) + 86400)) <= 2);
+    assert.equal((await admin.getSandbox(sb.id)).expiresAt, byTtl.expiresAt);
+    await assert.rejects(admin.renewSandbox('does-not-exist', { ttlSeconds: 60 }),
+      (e) => e instanceof ApiError && e.status === 404 && e.code === 'SANDBOX::NOT_FOUND');
+    // A bad expiry is refused before any request.
+    const sent = mock.requests().length;
+    for (const bad of [{}, { expires: until, ttlSeconds: 60 }, { ttlSeconds: 0 }, { expires: 1000 }, { expires: -1 }, { ttl: 60 }]) {
+      await assert.rejects(admin.renewSandbox(sb.id, bad), (e) => e.kind === 'invalid_argument', JSON.stringify(bad));
+    }
+    await assert.rejects(admin.renewSandbox(sb.id), (e) => e.kind === 'invalid_argument');
+    assert.equal(mock.requests().length, sent);
+  });
   test('client: the user agent names node', async () => {
     mock.reset();
     await admin.listSandboxes();

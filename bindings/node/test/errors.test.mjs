@@ -55,6 +55,8 @@ async function run(c, mock) {
       return client.createApiKey(a.expires_at === undefined ? {} : { expiresAt: seconds(a.expires_at) });
     case 'revoke_api_key':
       return client.revokeApiKey(a.key_id);
+    case 'renew_sandbox':
+      return client.renewSandbox(a.sandbox_id, 'ttl_seconds' in a ? { ttlSeconds: a.ttl_seconds } : { expires: seconds(a.expires) });
     default:
       throw new Error(`unknown op ${c.op}`);
   }

@@ -85,6 +85,7 @@ describe('mirrors', () => {
         [() => client.createSandbox({ zz: 1 }), fields('CreateSandboxOptions')],
         [() => client.createApiKey({ zz: 1 }), without(params('Client', 'createApiKey'), 'cancel')],
         [() => client.getSignedEndpoint('s', 80, { zz: 1 }), without(params('Client', 'getSignedEndpoint'), 'sandboxId', 'port', 'cancel')],
+        [() => client.renewSandbox('s', { zz: 1 }), without(params('Client', 'renewSandbox'), 'sandboxId', 'cancel')],
         [() => MockServer.start({ zz: 1 }), fields('MockOptions')],
         [() => mock.setFaults({ zz: 1 }), fields('FaultOptions')],
       ];

@@ -25,6 +25,7 @@ import type {
   ErrorKind,
   RouteInfo,
   Sandbox,
+  SandboxRenewal,
   Seconds,
   SignedRoute,
 } from 'sandgate';
@@ -44,6 +45,9 @@ export async function flow(signal: AbortSignal): Promise<number> {
   const owner: string | undefined = sb.metadata['access.owner'];
   const ep: Endpoint = await withKey.getSignedEndpoint(sb.id, 8080, { ttlSeconds: 60 }, { signal });
   const ep2: Endpoint = await withKey.getSignedEndpoint(sb.id, 8080, { expires: 4_000_000_000n });
+  const renewed: SandboxRenewal = await withKey.renewSandbox(sb.id, { ttlSeconds: 3600 }, { signal });
+  const renewedUntil: Seconds = (await withKey.renewSandbox(sb.id, { expires: 4_000_000_000n })).expires;
+  const renewedAt: string = renewed.expiresAt;
   const route: RouteInfo | null = ep.route;
   const expires: Seconds | null = route?.expires ?? null;
   const res = await fetch(`${ep.url}/ping`, { headers: ep.headers });
@@ -113,6 +117,8 @@ export async function flow(signal: AbortSignal): Promise<number> {
   new SigningKeys();
   // @ts-expect-error: expires and ttlSeconds together
   await admin.getSignedEndpoint('x', 80, { expires: 1, ttlSeconds: 2 });
+  // @ts-expect-error: a renewal needs its new expiry
+  await admin.renewSandbox('x');
   // @ts-expect-error: a port is a number
   signer.sign('x', '80', 1);
   // @ts-expect-error: no such route mode

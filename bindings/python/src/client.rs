@@ -195,6 +195,32 @@ impl Sandbox {
     }
 }
 
+/// A sandbox's new expiry, as renewing it returned it.
+#[pyclass(frozen, eq, module = "sandgate")]
+#[derive(PartialEq)]
+pub struct SandboxRenewal(sandgate::client::SandboxRenewal);
+
+#[pymethods]
+impl SandboxRenewal {
+    /// The new expiry exactly as the server returned it (RFC 3339).
+    #[getter]
+    fn expires_at(&self) -> &str {
+        &self.0.expires_at
+    }
+    /// The same instant in Unix seconds.
+    #[getter]
+    fn expires(&self) -> u64 {
+        self.0.expires
+    }
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "SandboxRenewal(expires_at={}, expires={})",
+            repr(py, &self.0.expires_at),
+            self.0.expires
+        )
+    }
+}
+
 /// Retry options of a client: `max_retries` retries after the first attempt (0 turns
 /// retrying off), backing off from `initial_backoff` up to `max_backoff` (seconds as a number
 /// or a `timedelta`). An option left `None` keeps sandgate's default.
@@ -219,6 +245,7 @@ impl RetryOptions {
                 .transpose()?,
             initial_backoff_ms: opt_millis(py, initial_backoff, "initial_backoff", kind)?,
             max_backoff_ms: opt_millis(py, max_backoff, "max_backoff", kind)?,
+            ..Default::default()
         };
         options.policy().py(py)?;
         Ok(RetryOptions(options))
@@ -277,6 +304,7 @@ fn build(
         language: Some("python".to_owned()),
         retry: retry.map(|r| r.0).unwrap_or_default(),
         ignore_env: false,
+        ..Default::default()
     }
     .build()
     .py(py)
@@ -440,6 +468,22 @@ macro_rules! client_class {
             $($async)? fn delete_sandbox(&self, sandbox_id: String) -> PyResult<()> {
                 let c = self.0.clone();
                 run!([$($async)?] async move { c.delete_sandbox(&sandbox_id).await })
+            }
+
+            /// Renews a sandbox to expire at `expires` (Unix seconds or a `datetime`) or `ttl`
+            /// from now (seconds or a `timedelta`); give exactly one.
+            #[pyo3(signature = (sandbox_id, expires = None, *, ttl = None))]
+            $($async)? fn renew_sandbox(
+                &self,
+                sandbox_id: String,
+                expires: Option<Py<PyAny>>,
+                ttl: Option<Py<PyAny>>,
+            ) -> PyResult<SandboxRenewal> {
+                let expiry = Python::attach(|py| expiry(py, bound(py, &expires), bound(py, &ttl)))?;
+                let c = self.0.clone();
+                run!([$($async)?] async move {
+                    surface::renew_sandbox(&c, &sandbox_id, expiry).await.map(SandboxRenewal)
+                })
             }
 
             fn __repr__(&self, py: Python<'_>) -> String {

@@ -36,6 +36,7 @@ fn sandgate_native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<client::CreatedApiKey>()?;
     m.add_class::<client::ApiKeyInfo>()?;
     m.add_class::<client::Sandbox>()?;
+    m.add_class::<client::SandboxRenewal>()?;
     m.add_class::<mock::MockServer>()?;
     m.add_class::<mock::MockRequest>()?;
     Ok(())

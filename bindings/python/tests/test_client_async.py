@@ -46,6 +46,18 @@ def test_client_async_every_operation() -> None:
         asyncio.run(flow(mock))
 
 
+def test_client_async_renew_sandbox() -> None:
+    async def flow(mock: MockServer) -> None:
+        client = AsyncClient(domain=mock.domain, api_key=mock.admin_key)
+        sandbox = await client.create_sandbox("python:3.11", timeout=600)
+        renewed = await client.renew_sandbox(sandbox.id, ttl=3600)
+        assert abs(renewed.expires - (int(time.time()) + 3600)) <= 2
+        assert (await client.get_sandbox(sandbox.id)).expires_at == renewed.expires_at
+
+    with MockServer() as mock:
+        asyncio.run(flow(mock))
+
+
 def test_client_async_calls_run_concurrently_on_one_loop() -> None:
     async def many(client: AsyncClient) -> None:
         tasks = [asyncio.create_task(client.create_sandbox("python:3.11")) for _ in range(8)]

@@ -46,6 +46,8 @@ def call(client: Union[Client, AsyncClient], op: str, args: Dict[str, Any]) -> A
     for name in ("expires", "expires_at"):
         if name in kwargs:
             kwargs[name] = int(kwargs[name])
+    if "ttl_seconds" in kwargs:
+        kwargs["ttl"] = kwargs.pop("ttl_seconds")
     return getattr(client, op)(**kwargs)
 
 

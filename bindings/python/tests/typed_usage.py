@@ -25,6 +25,7 @@ from sandgate import (
     RouteSigner,
     RouteVerifier,
     Sandbox,
+    SandboxRenewal,
     SandgateError,
     Secret,
     SignedRoute,
@@ -90,6 +91,9 @@ def blocking(mock: MockServer) -> None:
         sandbox.id, 8080, datetime.datetime.now() + datetime.timedelta(hours=1)
     )
     sandboxes: List[Sandbox] = client.list_sandboxes()
+    renewed: SandboxRenewal = client.renew_sandbox(sandbox.id, ttl=datetime.timedelta(hours=2))
+    until: int = client.renew_sandbox(sandbox.id, renewed.expires + 60).expires
+    print(renewed.expires_at, until)
     client.delete_sandbox(sandbox.id)
     try:
         created: CreatedApiKey = client.create_api_key("k", expires_at=2_000_000_000)

@@ -1,14 +1,19 @@
 //! The HTTP client for the OpenSandbox lifecycle API and the show-once keys API (SPEC §2, §3).
 
+pub mod cache;
 mod config;
 mod model;
+pub mod retry;
 mod transport;
 
 pub use config::{
-    redact_userinfo, ClientBuilder, RetryPolicy, DEFAULT_DOMAIN, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_TIMEOUT,
+    redact_userinfo, ClientBuilder, EndpointCacheConfig, OnRetry, RetryEvent, RetryPolicy,
+    StatusSet, DEFAULT_DOMAIN, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
-pub use model::{redact_headers, ApiKeyInfo, CreateSandbox, CreatedApiKey, Endpoint, Sandbox};
+pub use model::{
+    redact_headers, shareable_url, ApiKeyInfo, CreateSandbox, CreatedApiKey, Endpoint,
+    EndpointKind, EndpointMode, Sandbox, SandboxRenewal, API_KEY_HEADER, ORIGIN_HEADER,
+};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::keys::format_expires_at;
@@ -16,10 +21,13 @@ use crate::route::{
     check_port, parse_header, parse_host, parse_path, RouteInfo, INGRESS_TO_HEADER,
 };
 use crate::secret::SecretString;
+use crate::surface::Expiry;
+use cache::{EndpointCache, Lookup};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
+use time::format_description::well_known::Rfc3339;
 use transport::{Api, Call};
 
 fn check_id(what: &str, id: &str) -> Result<()> {
@@ -29,10 +37,12 @@ fn check_id(what: &str, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// A client for one OpenSandbox server. Cheap to clone: clones share one connection pool.
+/// A client for one OpenSandbox server. Cheap to clone: clones share one connection pool,
+/// one endpoint cache and one view of the server's clock.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<transport::Transport>,
+    endpoints: Arc<EndpointCache>,
 }
 
 impl std::fmt::Debug for Client {
@@ -75,29 +85,104 @@ impl Client {
         &self.inner.settings.user_agent
     }
 
-    /// GetEndpoint: the unsigned endpoint of `port` of a sandbox.
+    /// The endpoint of `port` of a sandbox in one explicit [`EndpointMode`] (SPEC §2.1):
+    /// direct, server-proxy (its headers carry this client's API key), or signed at an
+    /// instant or for a TTL counted on the server's clock. Served from the endpoint cache
+    /// while fresh; concurrent misses for the same (sandbox, port, mode) share one request.
+    pub async fn endpoint(
+        &self,
+        sandbox_id: &str,
+        port: u16,
+        mode: EndpointMode,
+    ) -> Result<Endpoint> {
+        check_id("sandbox id", sandbox_id)?;
+        check_port(i64::from(port))?;
+        match mode {
+            EndpointMode::Signed(Expiry::At(expires)) => {
+                let now = self.inner.clock.now();
+                if expires <= now {
+                    return Err(Error::invalid_argument(format!(
+                        "expires must be in the future (got {expires}, now is {now} on the server's clock)"
+                    )));
+                }
+            }
+            EndpointMode::Signed(Expiry::Ttl(0)) => {
+                return Err(Error::invalid_argument("ttl must be at least one second"))
+            }
+            _ => {}
+        }
+        if !self.endpoints.enabled() {
+            return self.fetch_endpoint(sandbox_id, port, mode).await;
+        }
+        let clock = &self.inner.clock;
+        match self
+            .endpoints
+            .lookup(sandbox_id, port, mode, || clock.now_ms())
+        {
+            Lookup::Hit(e) => Ok(e),
+            Lookup::Miss(flight) => {
+                let r = flight
+                    .run(|| self.fetch_endpoint(sandbox_id, port, mode))
+                    .await;
+                self.endpoints.finish(sandbox_id, port, mode, &flight, &r);
+                r
+            }
+        }
+    }
+
+    /// The endpoint [`endpoint`](Self::endpoint) would serve from the cache right now, without
+    /// any request (`None` on a miss, when the cache is off, or for invalid arguments).
+    pub fn cached_endpoint(
+        &self,
+        sandbox_id: &str,
+        port: u16,
+        mode: EndpointMode,
+    ) -> Option<Endpoint> {
+        if !self.endpoints.enabled() {
+            return None;
+        }
+        let clock = &self.inner.clock;
+        self.endpoints
+            .get(sandbox_id, port, mode, || clock.now_ms())
+    }
+
+    /// Forgets every cached endpoint of a sandbox; fetches for it already in flight will not
+    /// store theirs. [`delete_sandbox`](Self::delete_sandbox) and
+    /// [`pause_sandbox`](Self::pause_sandbox) do this themselves.
+    pub fn invalidate_endpoints(&self, sandbox_id: &str) {
+        self.endpoints.invalidate(sandbox_id);
+    }
+
+    /// The server's clock minus ours, in milliseconds, as learnt from the `Date` header of its
+    /// last response; `None` before the first response.
+    pub fn server_clock_offset_ms(&self) -> Option<i64> {
+        self.inner.clock.offset_ms()
+    }
+
+    /// "Now" on the server's clock (Unix seconds): ours until a `Date` header was seen.
+    pub fn server_now(&self) -> u64 {
+        self.inner.clock.now()
+    }
+
+    /// GetEndpoint: the direct, unsigned endpoint of `port` of a sandbox.
     pub async fn get_endpoint(&self, sandbox_id: &str, port: u16) -> Result<Endpoint> {
-        self.endpoint(sandbox_id, port, None).await
+        self.endpoint(sandbox_id, port, EndpointMode::Direct).await
     }
 
     /// GetSignedEndpoint: an endpoint carrying a signed route that expires at `expires`
-    /// (Unix seconds, in the future).
+    /// (Unix seconds, in the future on the server's clock).
     pub async fn get_signed_endpoint(
         &self,
         sandbox_id: &str,
         port: u16,
         expires: u64,
     ) -> Result<Endpoint> {
-        let now = crate::clock::now_unix();
-        if expires <= now {
-            return Err(Error::invalid_argument(format!(
-                "expires must be in the future (got {expires}, now is {now})"
-            )));
-        }
-        self.endpoint(sandbox_id, port, Some(expires)).await
+        self.endpoint(sandbox_id, port, EndpointMode::Signed(Expiry::At(expires)))
+            .await
     }
 
-    /// GetSignedEndpoint with an expiry `ttl` from now (at least one second).
+    /// GetSignedEndpoint with an expiry `ttl` (whole seconds, at least one) after the
+    /// server's "now".
     pub async fn get_signed_endpoint_for(
         &self,
         sandbox_id: &str,
@@ -107,18 +192,60 @@ impl Client {
         if ttl.as_secs() == 0 {
             return Err(Error::invalid_argument("ttl must be at least one second"));
         }
-        let expires = crate::clock::now_unix().saturating_add(ttl.as_secs());
-        self.endpoint(sandbox_id, port, Some(expires)).await
+        self.endpoint(
+            sandbox_id,
+            port,
+            EndpointMode::Signed(Expiry::Ttl(ttl.as_secs())),
+        )
+        .await
     }
 
-    async fn endpoint(
+    /// One endpoint request for `mode` (no cache).
+    pub(crate) async fn fetch_endpoint(
         &self,
         sandbox_id: &str,
         port: u16,
+        mode: EndpointMode,
+    ) -> Result<Endpoint> {
+        let ttl = match mode {
+            EndpointMode::Direct | EndpointMode::ServerProxy => {
+                return self.request_endpoint(sandbox_id, port, mode, None).await
+            }
+            EndpointMode::Signed(Expiry::At(e)) => {
+                return self.request_endpoint(sandbox_id, port, mode, Some(e)).await
+            }
+            EndpointMode::Signed(Expiry::Ttl(t)) => t,
+        };
+        let clock = &self.inner.clock;
+        let learnt = clock.offset_ms().is_some();
+        let expires = ttl_expiry(clock.now(), ttl)?;
+        let first = self
+            .request_endpoint(sandbox_id, port, mode, Some(expires))
+            .await;
+        if learnt || clock.offset_ms().is_none() {
+            return first;
+        }
+        // This answer was the first to show the server's clock: when ours was off by more
+        // than a second, the expiry is asked again on the server's clock (a skewed local
+        // clock neither gets a 400 nor a shorter or longer link than asked).
+        let want = ttl_expiry(clock.now(), ttl)?;
+        let off = expires.abs_diff(want) > 1;
+        match &first {
+            Ok(_) if off => {}
+            Err(e) if off && e.status() == Some(400) => {}
+            _ => return first,
+        }
+        self.request_endpoint(sandbox_id, port, mode, Some(want))
+            .await
+    }
+
+    async fn request_endpoint(
+        &self,
+        sandbox_id: &str,
+        port: u16,
+        mode: EndpointMode,
         expires: Option<u64>,
     ) -> Result<Endpoint> {
-        check_id("sandbox id", sandbox_id)?;
-        check_port(i64::from(port))?;
         let port_s = port.to_string();
         let mut call = Call::get(
             Api::Lifecycle,
@@ -127,13 +254,27 @@ impl Client {
         if let Some(e) = expires {
             call.query.push(("expires", e.to_string()));
         }
-        let body = self.inner.json(call).await?;
-        self.to_endpoint(body, expires.map(|_| (sandbox_id, port)))
+        if mode == EndpointMode::ServerProxy {
+            call.query.push(("use_server_proxy", "true".to_owned()));
+        }
+        let reply = self.inner.send(call).await?;
+        self.to_endpoint(
+            reply.body,
+            reply.origin,
+            mode.kind(),
+            expires.map(|_| (sandbox_id, port)),
+        )
     }
 
     /// `signed` is the sandbox and port a signed endpoint was asked for: its route must name
     /// exactly them (SPEC §2.1).
-    fn to_endpoint(&self, body: Value, signed: Option<(&str, u16)>) -> Result<Endpoint> {
+    fn to_endpoint(
+        &self,
+        body: Value,
+        origin: Option<String>,
+        kind: EndpointKind,
+        signed: Option<(&str, u16)>,
+    ) -> Result<Endpoint> {
         let endpoint = body
             .get("endpoint")
             .and_then(Value::as_str)
@@ -151,6 +292,15 @@ impl Client {
                 }
             }
             Some(_) => return Err(decode("endpoint \"headers\" must be an object")),
+        }
+        // The lifecycle API key goes to the endpoint only in server-proxy mode, where the
+        // lifecycle server itself takes the request (upstream #1687, #1691); never towards a
+        // sandbox, whatever the server put in `headers`.
+        headers.retain(|k, _| !k.eq_ignore_ascii_case(API_KEY_HEADER));
+        if kind == EndpointKind::ServerProxy {
+            if let Some(key) = &self.inner.settings.api_key {
+                headers.insert(API_KEY_HEADER.to_owned(), key.expose().to_owned());
+            }
         }
         let url = if endpoint.contains("://") {
             endpoint.clone()
@@ -175,6 +325,8 @@ impl Client {
             url,
             headers,
             route,
+            origin,
+            kind,
         })
     }
 
@@ -309,21 +461,107 @@ impl Client {
         Err(decode("sandbox list has more than 10000 pages"))
     }
 
-    /// Deletes a sandbox.
+    /// Deletes a sandbox, and forgets its cached endpoints.
     pub async fn delete_sandbox(&self, sandbox_id: &str) -> Result<()> {
         check_id("sandbox id", sandbox_id)?;
-        self.inner
-            .json(Call::delete(Api::Lifecycle, &["sandboxes", sandbox_id]))
-            .await?;
-        Ok(())
+        self.invalidated(
+            sandbox_id,
+            Call::delete(Api::Lifecycle, &["sandboxes", sandbox_id]),
+        )
+        .await
     }
+
+    /// Pauses a running sandbox (`POST /sandboxes/{id}/pause`, answered 202 while the
+    /// sandbox goes through Pausing to Paused), and forgets its cached endpoints. A POST:
+    /// retried only when nothing was sent, or on a status the caller opted in for.
+    pub async fn pause_sandbox(&self, sandbox_id: &str) -> Result<()> {
+        check_id("sandbox id", sandbox_id)?;
+        self.invalidated(
+            sandbox_id,
+            Call::post_empty(Api::Lifecycle, &["sandboxes", sandbox_id, "pause"]),
+        )
+        .await
+    }
+
+    /// Resumes a paused sandbox (`POST /sandboxes/{id}/resume`, answered 202 while the
+    /// sandbox goes through Resuming to Running), and forgets its cached endpoints.
+    pub async fn resume_sandbox(&self, sandbox_id: &str) -> Result<()> {
+        check_id("sandbox id", sandbox_id)?;
+        self.invalidated(
+            sandbox_id,
+            Call::post_empty(Api::Lifecycle, &["sandboxes", sandbox_id, "resume"]),
+        )
+        .await
+    }
+
+    /// Sends a call that changes what a sandbox's endpoints are, forgetting them before it is
+    /// sent (so no fetch that began earlier stores its result) and again once it is answered
+    /// (so neither does one that began meanwhile).
+    async fn invalidated(&self, sandbox_id: &str, call: Call<'_>) -> Result<()> {
+        self.endpoints.invalidate(sandbox_id);
+        let r = self.inner.json(call).await;
+        self.endpoints.invalidate(sandbox_id);
+        r.map(|_| ())
+    }
+
+    /// RenewSandboxExpiration: the sandbox now expires at `expires` (Unix seconds, in the
+    /// future; RFC 3339 can write it). Never retried once sent.
+    pub async fn renew_sandbox(&self, sandbox_id: &str, expires: u64) -> Result<SandboxRenewal> {
+        let now = self.server_now();
+        if expires <= now {
+            return Err(Error::invalid_argument(format!(
+                "expires must be in the future (got {expires}, now is {now} on the server's clock)"
+            )));
+        }
+        self.renew(sandbox_id, expires).await
+    }
+
+    /// RenewSandboxExpiration with the new expiry `ttl` from now (at least one second).
+    pub async fn renew_sandbox_for(
+        &self,
+        sandbox_id: &str,
+        ttl: Duration,
+    ) -> Result<SandboxRenewal> {
+        if ttl.as_secs() == 0 {
+            return Err(Error::invalid_argument("ttl must be at least one second"));
+        }
+        let expires = ttl_expiry(self.server_now(), ttl.as_secs())?;
+        self.renew(sandbox_id, expires).await
+    }
+
+    async fn renew(&self, sandbox_id: &str, expires: u64) -> Result<SandboxRenewal> {
+        check_id("sandbox id", sandbox_id)?;
+        let call = Call::post(
+            Api::Lifecycle,
+            &["sandboxes", sandbox_id, "renew-expiration"],
+            json!({ "expiresAt": format_expires_at(expires)? }),
+        );
+        let expires_at = str_field(&self.inner.json(call).await?, "expiresAt")?;
+        let expires = time::OffsetDateTime::parse(&expires_at, &Rfc3339)
+            .ok()
+            .and_then(|t| u64::try_from(t.unix_timestamp()).ok())
+            .ok_or_else(|| decode("renewal \"expiresAt\" is not an RFC 3339 time after 1970"))?;
+        Ok(SandboxRenewal {
+            expires_at,
+            expires,
+        })
+    }
+}
+
+/// The expiry `ttl` seconds after `now`.
+fn ttl_expiry(now: u64, ttl: u64) -> Result<u64> {
+    now.checked_add(ttl)
+        .ok_or_else(|| Error::invalid_argument("now + ttl overflows u64 seconds"))
 }
 
 impl ClientBuilder {
     /// Builds the client, validating every option.
     pub fn build(self) -> Result<Client> {
+        let settings = self.settings()?;
+        let endpoints = Arc::new(EndpointCache::new(settings.cache));
         Ok(Client {
-            inner: Arc::new(transport::Transport::new(self.settings()?)?),
+            inner: Arc::new(transport::Transport::new(settings)?),
+            endpoints,
         })
     }
 }

@@ -2,11 +2,18 @@
 
 use super::config::redact_userinfo;
 use super::config::Settings;
+use super::model::{API_KEY_HEADER, ORIGIN_HEADER};
+use super::retry::{self, Outcome, Verdict};
 use crate::error::{Error, ErrorKind, Result};
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER, USER_AGENT};
+use crate::surface::{ErrorView, RetryEvent};
+use reqwest::header::{
+    HeaderMap, HeaderName, HeaderValue, DATE, LOCATION, RETRY_AFTER, USER_AGENT,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
-use std::time::{Duration, SystemTime};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Which API a call goes to: it decides the path prefix and the API-key header.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -35,6 +42,9 @@ impl<'a> Call<'a> {
     pub fn post(api: Api, segments: &[&'a str], body: Value) -> Self {
         Self::new(api, Method::POST, segments, Some(body))
     }
+    pub fn post_empty(api: Api, segments: &[&'a str]) -> Self {
+        Self::new(api, Method::POST, segments, None)
+    }
     fn new(api: Api, method: Method, segments: &[&'a str], body: Option<Value>) -> Self {
         Call {
             api,
@@ -44,14 +54,62 @@ impl<'a> Call<'a> {
             body,
         }
     }
-    /// GET and DELETE may be repeated; POSTs create things and may not.
-    fn idempotent(&self) -> bool {
-        self.method == Method::GET || self.method == Method::DELETE
+}
+
+/// The server's clock as learnt from the `Date` header of its responses (SPEC §2.1): the
+/// offset from ours, in milliseconds, and whether one was learnt yet.
+#[derive(Default)]
+pub(crate) struct ServerClock {
+    offset_ms: AtomicI64,
+    known: AtomicBool,
+}
+
+impl ServerClock {
+    /// Learns from a `Date` of `date` received now. A `Date` is whole seconds, rounded down:
+    /// the server's time was in `[date, date + 1 s)`, so the middle is taken.
+    fn learn(&self, date: SystemTime) {
+        let ms = |t: SystemTime| match t.duration_since(UNIX_EPOCH) {
+            Ok(d) => i128::try_from(d.as_millis()).unwrap_or(i128::MAX),
+            Err(e) => -i128::try_from(e.duration().as_millis()).unwrap_or(i128::MAX),
+        };
+        let offset = (ms(date) + 500 - ms(SystemTime::now()))
+            .clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+        self.offset_ms.store(offset, Ordering::Relaxed);
+        self.known.store(true, Ordering::Release);
     }
+
+    /// The learnt offset (server minus local) in milliseconds, once a `Date` was seen.
+    pub fn offset_ms(&self) -> Option<i64> {
+        self.known
+            .load(Ordering::Acquire)
+            .then(|| self.offset_ms.load(Ordering::Relaxed))
+    }
+
+    /// The server's "now" in Unix milliseconds (the local clock until an offset is learnt).
+    pub fn now_ms(&self) -> u64 {
+        let local = crate::clock::now_unix_ms();
+        match self.offset_ms() {
+            Some(o) => local.saturating_add_signed(o),
+            None => local,
+        }
+    }
+
+    /// The server's "now" in Unix seconds.
+    pub fn now(&self) -> u64 {
+        self.now_ms() / 1000
+    }
+}
+
+/// A successful answer: its JSON body (`Null` when empty) and the headers a caller reads.
+pub(crate) struct Reply {
+    pub body: Value,
+    /// `OPEN-SANDBOX-ORIGIN`, when sent.
+    pub origin: Option<String>,
 }
 
 pub(crate) struct Transport {
     pub settings: Settings,
+    pub clock: ServerClock,
     http: reqwest::Client,
     base: String,
     /// `base` with userinfo shown as `***`: what `base_url` reports.
@@ -73,9 +131,10 @@ impl Transport {
         if let Ok(ua) = HeaderValue::from_str(&settings.user_agent) {
             headers.insert(USER_AGENT, ua);
         }
+        // Each attempt gets its own timeout (`send`). reqwest's own retries are left at their
+        // default: HTTP/2 refusals that prove the server did not process the request.
         let http = reqwest::Client::builder()
             .default_headers(headers)
-            .timeout(settings.timeout)
             // SPEC §2.1: a redirect is never followed, so no credential leaves the origin.
             .redirect(reqwest::redirect::Policy::none())
             .build()
@@ -84,6 +143,7 @@ impl Transport {
         let shown_base = redact_userinfo(&base).into_owned();
         Ok(Transport {
             settings,
+            clock: ServerClock::default(),
             http,
             base,
             shown_base,
@@ -118,7 +178,7 @@ impl Transport {
         let mut rb = self.http.request(call.method.clone(), url);
         if let Some(key) = &self.settings.api_key {
             let name = match call.api {
-                Api::Lifecycle => "OPEN-SANDBOX-API-KEY",
+                Api::Lifecycle => API_KEY_HEADER,
                 Api::Keys => "X-API-Key",
             };
             rb = rb.header(name, key.expose());
@@ -129,49 +189,101 @@ impl Transport {
         rb
     }
 
-    /// Sends `call` (with retries where safe) and returns the decoded JSON body of a success
-    /// (`Null` for an empty body), or the mapped error.
+    /// Sends `call` and returns the decoded JSON body of a success (`Null` for an empty body),
+    /// or the mapped error.
     pub async fn json(&self, call: Call<'_>) -> Result<Value> {
+        Ok(self.send(call).await?.body)
+    }
+
+    /// Sends `call`, retrying as the policy says (SPEC §2.1, [`retry::decide`]), and returns
+    /// the success or the last failure as an error that says whether it is retryable.
+    pub async fn send(&self, call: Call<'_>) -> Result<Reply> {
         let url = self.url(&call)?;
-        let policy = self.settings.retry;
-        let mut attempt = 1;
+        let policy = &self.settings.retry;
+        let method = call.method.as_str();
+        let per_attempt = policy.attempt_timeout.unwrap_or(self.settings.timeout);
+        let start = Instant::now();
+        let mut prev_delay = None;
+        let mut attempt = 0u32;
         loop {
-            let retry_left = attempt < policy.max_attempts;
-            let sent = self.request(&call, url.clone()).send().await;
-            let outcome = match sent {
-                Ok(resp) => self.read(resp).await,
-                Err(e) => Err(Failure::from_reqwest(e)),
+            attempt += 1;
+            // The overall deadline shortens the attempt that would outlive it.
+            let (timeout, cut) = match policy.deadline {
+                Some(d) if d.saturating_sub(start.elapsed()) < per_attempt => {
+                    (d.saturating_sub(start.elapsed()), true)
+                }
+                _ => (per_attempt, false),
             };
-            let failure = match outcome {
-                Ok(v) => return Ok(v),
+            if timeout.is_zero() {
+                return Err(deadline_error(policy.deadline, attempt - 1, None));
+            }
+            let failure = match self.attempt(&call, url.clone(), timeout).await {
+                Ok(reply) => return Ok(reply),
                 Err(f) => f,
             };
-            let may_retry = retry_left
-                && match &failure {
-                    Failure::Status { status, .. } => {
-                        call.idempotent() && matches!(status.as_u16(), 429 | 502 | 503 | 504)
-                    }
-                    Failure::Connect(_) => true,
-                    Failure::Connection(_) => call.idempotent(),
-                    Failure::Timeout | Failure::Done(_) => false,
-                };
-            if !may_retry {
-                return Err(failure.into_error(&self.settings));
-            }
-            let delay = match &failure {
-                Failure::Status {
-                    retry_after: Some(d),
-                    ..
-                } => (*d).min(policy.max_backoff),
-                _ => jitter(policy.backoff(attempt)),
+            let Some(outcome) = failure.outcome() else {
+                return Err(failure.into_error(&self.settings, timeout));
             };
+            let decision = retry::decide(
+                policy,
+                &retry::Attempt {
+                    method,
+                    outcome,
+                    attempt,
+                    prev_delay,
+                    retry_after: failure.retry_after(),
+                    elapsed: start.elapsed(),
+                },
+            );
+            let error = failure
+                .into_error(&self.settings, timeout)
+                .with_retryable(retry::retryable(policy, method, outcome));
+            if cut && outcome == Outcome::Timeout {
+                return Err(deadline_error(policy.deadline, attempt, Some(&error)));
+            }
+            match decision.verdict {
+                Verdict::Retry => {}
+                Verdict::Deadline => {
+                    return Err(deadline_error(policy.deadline, attempt, Some(&error)))
+                }
+                Verdict::NotRetryable | Verdict::Exhausted => return Err(error),
+            }
+            let delay = retry::sample_delay(&decision);
+            if let Some(hook) = &self.settings.on_retry {
+                let event = RetryEvent {
+                    attempt,
+                    delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                    cause: ErrorView::from(&error),
+                };
+                let _ = catch_unwind(AssertUnwindSafe(|| hook(&event)));
+            }
             tokio::time::sleep(delay).await;
-            attempt += 1;
+            prev_delay = Some(delay);
         }
     }
 
-    async fn read(&self, mut resp: reqwest::Response) -> std::result::Result<Value, Failure> {
+    async fn attempt(
+        &self,
+        call: &Call<'_>,
+        url: reqwest::Url,
+        timeout: Duration,
+    ) -> std::result::Result<Reply, Failure> {
+        match self.request(call, url).timeout(timeout).send().await {
+            Ok(resp) => self.read(resp).await,
+            Err(e) => Err(Failure::from_reqwest(e)),
+        }
+    }
+
+    async fn read(&self, mut resp: reqwest::Response) -> std::result::Result<Reply, Failure> {
         let status = resp.status();
+        let date = resp
+            .headers()
+            .get(DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok());
+        if let Some(d) = date {
+            self.clock.learn(d);
+        }
         let request_id = resp
             .headers()
             .get("x-request-id")
@@ -184,13 +296,31 @@ impl Transport {
                 request_id,
             )));
         }
-        let retry_after = resp.headers().get(RETRY_AFTER).and_then(parse_retry_after);
+        // An HTTP-date is counted from the answer's own `Date` (the server's clock).
+        let retry_after = resp
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                let now =
+                    date.unwrap_or_else(|| UNIX_EPOCH + Duration::from_millis(self.clock.now_ms()));
+                retry::parse_retry_after(v, now)
+            });
+        let origin = resp
+            .headers()
+            .get(ORIGIN_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty());
         let bytes = self.body(&mut resp, status, &request_id).await?;
         if status.is_success() {
             if bytes.is_empty() || status == StatusCode::NO_CONTENT {
-                return Ok(Value::Null);
+                return Ok(Reply {
+                    body: Value::Null,
+                    origin,
+                });
             }
-            return serde_json::from_slice(&bytes).map_err(|e| {
+            let body = serde_json::from_slice(&bytes).map_err(|e| {
                 Failure::Done(
                     Error::new(
                         ErrorKind::Decode,
@@ -202,12 +332,13 @@ impl Transport {
                     .with_status(status.as_u16())
                     .with_request_id(request_id.clone()),
                 )
-            });
+            })?;
+            return Ok(Reply { body, origin });
         }
         Err(Failure::Status {
             status,
             retry_after,
-            error: api_error(status, &bytes, request_id),
+            error: api_error(status, &bytes, request_id).with_retry_after(retry_after),
         })
     }
 
@@ -249,6 +380,17 @@ impl Transport {
     }
 }
 
+/// The `timeout` error of a call stopped by its overall deadline after `attempts` attempts.
+fn deadline_error(deadline: Option<Duration>, attempts: u32, last: Option<&Error>) -> Error {
+    let d = deadline.unwrap_or_default();
+    let mut m = format!("the overall deadline of {d:?} passed after {attempts} attempt(s)");
+    if let Some(e) = last {
+        m.push_str("; the last one failed: ");
+        m.push_str(&e.to_string());
+    }
+    Error::new(ErrorKind::Timeout, m)
+}
+
 /// Why an attempt failed, as far as retrying is concerned.
 enum Failure {
     /// The server answered with an error status.
@@ -257,13 +399,14 @@ enum Failure {
         retry_after: Option<Duration>,
         error: Error,
     },
-    /// The connection could not be made: the request was never sent.
-    Connect(reqwest::Error),
+    /// Nothing of the request was sent: connect (DNS, TCP, TLS) failed, or the request was
+    /// handed back unsent by a connection that closed.
+    PreSend(reqwest::Error),
     /// The connection failed after the request may have been sent.
-    Connection(reqwest::Error),
-    /// The request did not finish in time: not retried.
+    PostSend(reqwest::Error),
+    /// The attempt did not finish in time.
     Timeout,
-    /// Final: never retried (decode errors).
+    /// Final: never retried (decode errors, redirects).
     Done(Error),
 }
 
@@ -271,21 +414,38 @@ impl Failure {
     fn from_reqwest(e: reqwest::Error) -> Self {
         if e.is_timeout() {
             Failure::Timeout
-        } else if e.is_connect() {
-            Failure::Connect(e)
+        } else if e.is_connect() || handed_back_unsent(&e) {
+            Failure::PreSend(e)
         } else {
-            Failure::Connection(e)
+            Failure::PostSend(e)
         }
     }
 
-    fn into_error(self, settings: &Settings) -> Error {
+    fn outcome(&self) -> Option<Outcome> {
+        match self {
+            Failure::Status { status, .. } => Some(Outcome::Status(status.as_u16())),
+            Failure::PreSend(_) => Some(Outcome::PreSend),
+            Failure::PostSend(_) => Some(Outcome::PostSend),
+            Failure::Timeout => Some(Outcome::Timeout),
+            Failure::Done(_) => None,
+        }
+    }
+
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Failure::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    fn into_error(self, settings: &Settings, timeout: Duration) -> Error {
         match self {
             Failure::Status { error, .. } | Failure::Done(error) => error,
             Failure::Timeout => Error::new(
                 ErrorKind::Timeout,
-                format!("the request timed out after {:?}", settings.timeout),
+                format!("the request timed out after {timeout:?}"),
             ),
-            Failure::Connect(e) | Failure::Connection(e) => Error::new(
+            Failure::PreSend(e) | Failure::PostSend(e) => Error::new(
                 ErrorKind::Transport,
                 format!(
                     "cannot talk to {}: {}",
@@ -296,6 +456,23 @@ impl Failure {
             ),
         }
     }
+}
+
+/// hyper hands a request back, with a "canceled" error, only when no byte of it was written:
+/// the connection closed before the request was started (hyper's dispatcher returns the
+/// message; a request it had started is never returned). Such a request is safe to send again.
+fn handed_back_unsent(e: &reqwest::Error) -> bool {
+    let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(err) = src {
+        if err
+            .downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_canceled)
+        {
+            return true;
+        }
+        src = err.source();
+    }
+    false
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
@@ -365,27 +542,4 @@ fn api_error(status: StatusCode, body: &[u8], request_id: Option<String>) -> Err
         }
     });
     Error::api(status.as_u16(), code, message, request_id)
-}
-
-fn parse_retry_after(v: &HeaderValue) -> Option<Duration> {
-    let s = v.to_str().ok()?.trim();
-    if let Ok(secs) = s.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = httpdate::parse_http_date(s).ok()?;
-    Some(
-        at.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
-/// `d` scaled by a random factor in [0.75, 1.25].
-fn jitter(d: Duration) -> Duration {
-    let mut b = [0u8; 2];
-    let r = if getrandom::getrandom(&mut b).is_ok() {
-        f64::from(u16::from_le_bytes(b)) / f64::from(u16::MAX)
-    } else {
-        0.5
-    };
-    d.mul_f64(0.75 + 0.5 * r)
 }

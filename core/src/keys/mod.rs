@@ -1,6 +1,10 @@
-//! Signing-key sets (SPEC §1.6) and show-once API keys (SPEC §3.1).
+//! Signing-key sets (SPEC §1.6), the signing-key ring and its rotation tooling (SPEC §7:
+//! [`ring`], [`render`], [`check`]), and show-once API keys (SPEC §3.1).
 
 pub(crate) mod apikey;
+pub mod check;
+pub mod render;
+pub mod ring;
 pub(crate) mod signing;
 
 pub use apikey::{
@@ -9,4 +13,7 @@ pub use apikey::{
     verify_stored_api_key, GeneratedApiKey, KeyRejection, StoredKeyView, DEFAULT_API_KEY_PREFIX,
     DISPLAY_PREFIX_LEN, MAX_EXPIRES_AT,
 };
+pub use check::{check, CheckInput, CheckReport, Finding};
+pub use render::{render, Form, RenderOptions};
+pub use ring::{KeyRing, RetireVerdict};
 pub use signing::{parse_key_id, SigningKeys, ENV_ACTIVE_KEY, ENV_KEYS, MAX_KEY_FILE_BYTES};

@@ -8,10 +8,13 @@ use base64::Engine;
 use std::fmt;
 use std::sync::Arc;
 
-/// Standard alphabet, padding optional on decode, always written on encode.
+/// Standard alphabet, padding optional on decode, always written on encode. Unused bits of
+/// the last character may be set, as both upstream decoders (Go's and Python's) allow.
 const STANDARD_ANY_PAD: GeneralPurpose = GeneralPurpose::new(
     &base64::alphabet::STANDARD,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
 );
 
 /// Index of a key id `[0-9a-z]` in 0..36.

@@ -16,6 +16,6 @@ pub use sign::{
     SECURE_ACCESS_HEADER,
 };
 pub use verify::{
-    gateway_denial_body, Access, AccessDecision, AccessRequest, Grant, RouteSource, RouteVerifier,
-    SandboxPolicy, ACCESS_RENEW_HEADER, GATEWAY_STRIPPED_HEADERS, INGRESS_LEGACY_HEADER,
+    gateway_denial_body, Access, AccessRequest, Grant, RouteSource, RouteVerifier, SandboxPolicy,
+    ACCESS_RENEW_HEADER, GATEWAY_STRIPPED_HEADERS, INGRESS_LEGACY_HEADER,
 };

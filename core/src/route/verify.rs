@@ -4,7 +4,9 @@ use super::parse::{parse_header, parse_host, parse_path, parse_token, ParsedRout
 use super::sign::mac_hex;
 use crate::error::{Denial, DenyReason};
 use crate::keys::signing::SigningKeys;
+use arc_swap::ArcSwap;
 use std::fmt;
+use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 /// Whether a sandbox requires secure access, and with which access token.
@@ -150,53 +152,55 @@ pub struct Access<'a> {
     pub query: Option<&'a str>,
 }
 
-/// An access decision as owned data, for language packages and tools: the verdict, and for
-/// an allowed request the route, how it was granted and the upstream path and query.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AccessDecision {
-    /// Whether the request is allowed.
-    pub allowed: bool,
-    /// The denial reason (denied requests).
-    pub reason: Option<DenyReason>,
-    /// The HTTP status a gateway answers: 200 when allowed.
-    pub status: u16,
-    /// A short explanation of a denial.
-    pub detail: Option<&'static str>,
-    /// How access was granted (allowed requests).
-    pub grant: Option<Grant>,
-    /// The route (allowed requests).
-    pub route: Option<super::RouteInfo>,
-    /// The upstream path (allowed requests).
-    pub path: Option<String>,
-    /// The upstream query, without `?` (allowed requests that had one).
-    pub query: Option<String>,
-}
-
-impl AccessDecision {
-    /// The denial as an [`ErrorKind::AccessDenied`](crate::ErrorKind) error; `None` when allowed.
-    pub fn error(&self) -> Option<crate::Error> {
-        match (self.reason, self.detail) {
-            (Some(reason), Some(detail)) => Some(Denial::new(reason, detail).into()),
-            _ => None,
-        }
-    }
-}
-
-/// Verifies signed routes against a set of signing keys.
-#[derive(Clone, Debug)]
+/// Verifies signed routes against a set of signing keys that can be replaced while it runs.
+///
+/// **Live rotation.** [`replace_keys`](Self::replace_keys) swaps the whole key set atomically
+/// (an [`arc_swap::ArcSwap`]): a verification already running finishes with the set it started
+/// with, every later one sees the new set, and nothing is restarted. The verify path takes no
+/// lock and allocates nothing (`core/tests/no_alloc.rs`); it reads the current set through
+/// arc-swap's lock-free `load`.
+///
+/// **Clones share the key slot.** A clone is another handle on the same verifier: replacing
+/// the keys through any clone is seen by all of them, so a gateway can hand clones to its
+/// workers and rotate once. For an independent verifier, build a new one from a snapshot:
+/// `RouteVerifier::new(verifier.keys())`.
+#[derive(Clone)]
 pub struct RouteVerifier {
-    keys: SigningKeys,
+    keys: Arc<ArcSwap<SigningKeys>>,
+}
+
+impl fmt::Debug for RouteVerifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RouteVerifier")
+            .field("keys", &**self.keys.load())
+            .finish()
+    }
 }
 
 impl RouteVerifier {
     /// A verifier over `keys` (an empty set answers `not_configured`, 503).
     pub fn new(keys: SigningKeys) -> Self {
-        RouteVerifier { keys }
+        RouteVerifier {
+            keys: Arc::new(ArcSwap::from_pointee(keys)),
+        }
     }
 
-    /// The keys this verifier holds.
-    pub fn keys(&self) -> &SigningKeys {
-        &self.keys
+    /// A snapshot of the keys this verifier holds now (cheap: the set is reference-counted).
+    pub fn keys(&self) -> SigningKeys {
+        SigningKeys::clone(&self.keys.load())
+    }
+
+    /// Replaces the key set of this verifier and of every clone of it, atomically: later
+    /// verifications use `keys`, one already running finishes with the old set. Returns the
+    /// set it replaced.
+    pub fn replace_keys(&self, keys: SigningKeys) -> SigningKeys {
+        let old = self.keys.swap(Arc::new(keys));
+        Arc::try_unwrap(old).unwrap_or_else(|shared| SigningKeys::clone(&shared))
+    }
+
+    /// Whether `self` and `other` share one key slot (one is a clone of the other).
+    pub fn shares_keys_with(&self, other: &RouteVerifier) -> bool {
+        Arc::ptr_eq(&self.keys, &other.keys)
     }
 
     /// Checks a signed route at `now` (Unix seconds): keys configured, then expiry
@@ -217,7 +221,9 @@ impl RouteVerifier {
         part: &SignedPart<'_>,
         now: u64,
     ) -> Result<(), Denial> {
-        if self.keys.is_empty() {
+        // One lock-free load per verification; the guard keeps this set alive until the end.
+        let keys = self.keys.load();
+        if keys.is_empty() {
             return Err(Denial::new(
                 DenyReason::NotConfigured,
                 "the verifier has no signing keys",
@@ -229,8 +235,7 @@ impl RouteVerifier {
                 "the signed route has expired",
             ));
         }
-        let secret = self
-            .keys
+        let secret = keys
             .secret(part.signature.as_bytes()[8])
             .ok_or(Denial::new(
                 DenyReason::UnknownKey,
@@ -385,49 +390,6 @@ impl RouteVerifier {
             path,
             query,
         })
-    }
-}
-
-impl RouteVerifier {
-    /// [`decide`](Self::decide) for one sandbox whose policy applies to whatever id the route
-    /// names: `access_token` `None` means the sandbox does not require secure access. Returns
-    /// owned data; `now` defaults to the system clock.
-    pub fn decision(
-        &self,
-        req: &AccessRequest<'_>,
-        access_token: Option<&str>,
-        now: Option<u64>,
-    ) -> AccessDecision {
-        let policy = match access_token {
-            Some(t) => SandboxPolicy::Secure { access_token: t },
-            None => SandboxPolicy::Open,
-        };
-        match self.decide(
-            req,
-            |_| Some(policy),
-            now.unwrap_or_else(crate::clock::now_unix),
-        ) {
-            Ok(a) => AccessDecision {
-                allowed: true,
-                reason: None,
-                status: 200,
-                detail: None,
-                grant: Some(a.grant),
-                route: Some(a.route.to_info()),
-                path: Some(a.path.to_owned()),
-                query: a.query.map(str::to_owned),
-            },
-            Err(d) => AccessDecision {
-                allowed: false,
-                reason: Some(d.reason()),
-                status: d.status(),
-                detail: Some(d.detail()),
-                grant: None,
-                route: None,
-                path: None,
-                query: None,
-            },
-        }
     }
 }
 

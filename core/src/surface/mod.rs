@@ -13,11 +13,22 @@
 
 #[cfg(feature = "client")]
 mod client;
+mod gateway;
 #[cfg(feature = "client")]
 mod task;
 
 #[cfg(feature = "client")]
-pub use client::{get_signed_endpoint, ClientOptions, EndpointView, RetryOptions};
+pub use crate::client::cache::Freshness;
+#[cfg(feature = "client")]
+pub use crate::client::retry::Verdict;
+#[cfg(feature = "client")]
+pub use crate::client::{EndpointKind, EndpointMode, OnRetry};
+#[cfg(feature = "client")]
+pub use client::{
+    cache_decision, endpoint, get_signed_endpoint, renew_sandbox, retry_decision, CacheOptions,
+    ClientOptions, EndpointView, RetryDecision, RetryEvent, RetryOptions, RetryQuery,
+};
+pub use gateway::{check_request, gateway, GatewayOptions, GatewayVerdict, PolicyOptions};
 #[cfg(feature = "client")]
 pub use task::{cancelled, panicked, run, spawn, CancelHandle};
 
@@ -354,6 +365,11 @@ pub struct ErrorView {
     pub request_id: Option<String>,
     /// The denial reason, for access denials.
     pub reason: Option<DenyReason>,
+    /// Whether the client's retry policy retries this kind of failure
+    /// ([`Error::is_retryable`]).
+    pub retryable: bool,
+    /// The server's `Retry-After` in milliseconds, uncapped ([`Error::retry_after`]).
+    pub retry_after_ms: Option<u64>,
 }
 
 impl From<&Error> for ErrorView {
@@ -366,6 +382,10 @@ impl From<&Error> for ErrorView {
             code: e.code().map(str::to_owned),
             request_id: e.request_id().map(str::to_owned),
             reason: e.reason(),
+            retryable: e.is_retryable(),
+            retry_after_ms: e
+                .retry_after()
+                .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
         }
     }
 }
@@ -398,6 +418,25 @@ pub fn deny_reasons() -> Vec<(&'static str, u16)> {
 /// Every grant code, in table order.
 pub fn grant_codes() -> Vec<&'static str> {
     Grant::ALL.iter().map(|g| g.code()).collect()
+}
+
+/// Every endpoint kind code (`direct`, `server_proxy`, `signed`), in table order.
+#[cfg(feature = "client")]
+pub fn endpoint_kind_codes() -> Vec<&'static str> {
+    EndpointKind::ALL.iter().map(|k| k.code()).collect()
+}
+
+/// Every retry verdict code (`retry`, `not_retryable`, `exhausted`, `deadline`), in table order.
+#[cfg(feature = "client")]
+pub fn retry_verdict_codes() -> Vec<&'static str> {
+    Verdict::ALL.iter().map(|v| v.code()).collect()
+}
+
+/// Every retry outcome code (`status`, `pre_send`, `post_send`, `timeout`), in table order:
+/// what [`RetryQuery::outcome`] accepts.
+#[cfg(feature = "client")]
+pub fn retry_outcome_codes() -> Vec<&'static str> {
+    ["status", "pre_send", "post_send", "timeout"].to_vec()
 }
 
 #[cfg(test)]
@@ -450,6 +489,21 @@ mod tests {
         let d = decide(&v, &req, Some("t"), Some(1));
         assert_eq!(d.grant_code(), Some("signature"));
         assert!(d.into_result().is_ok());
+    }
+
+    #[cfg(feature = "client")]
+    #[test]
+    fn client_code_tables() {
+        assert_eq!(endpoint_kind_codes(), ["direct", "server_proxy", "signed"]);
+        assert_eq!(
+            retry_verdict_codes(),
+            ["retry", "not_retryable", "exhausted", "deadline"]
+        );
+        for code in retry_outcome_codes() {
+            let status = (code == "status").then_some(503);
+            let o = crate::client::retry::Outcome::from_code(code, status).unwrap();
+            assert_eq!(o.code(), code);
+        }
     }
 
     #[test]

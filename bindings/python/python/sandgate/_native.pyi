@@ -23,6 +23,7 @@ __all__ = [
     "RouteSigner",
     "RouteVerifier",
     "Sandbox",
+    "SandboxRenewal",
     "Secret",
     "SignedRoute",
     "SigningKeys",
@@ -343,6 +344,18 @@ class Sandbox:
     def __eq__(self, other: object, /) -> bool: ...
 
 @final
+class SandboxRenewal:
+    """A sandbox's new expiry, as renewing it returned it."""
+
+    @property
+    def expires_at(self) -> str:
+        """The new expiry exactly as the server returned it (RFC 3339)."""
+    @property
+    def expires(self) -> int:
+        """The same instant in Unix seconds."""
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
 class RetryOptions:
     """Retry options of a client: `max_retries` retries after the first attempt (0 turns retrying
     off), backing off from `initial_backoff` up to `max_backoff` (seconds as a number or a
@@ -426,6 +439,16 @@ class Client:
         """The sandboxes the caller may see."""
     def delete_sandbox(self, sandbox_id: str) -> None:
         """Deletes a sandbox."""
+    def renew_sandbox(
+        self,
+        sandbox_id: str,
+        expires: Optional[_When] = None,
+        *,
+        ttl: Optional[_Seconds] = None,
+    ) -> SandboxRenewal:
+        """Renews a sandbox to expire at `expires` (Unix seconds or a `datetime`) or `ttl` from now
+        (seconds or a `timedelta`); give exactly one.
+        """
 
 @final
 class AsyncClient:
@@ -484,6 +507,16 @@ class AsyncClient:
         """The sandboxes the caller may see."""
     async def delete_sandbox(self, sandbox_id: str) -> None:
         """Deletes a sandbox."""
+    async def renew_sandbox(
+        self,
+        sandbox_id: str,
+        expires: Optional[_When] = None,
+        *,
+        ttl: Optional[_Seconds] = None,
+    ) -> SandboxRenewal:
+        """Renews a sandbox to expire at `expires` (Unix seconds or a `datetime`) or `ttl` from now
+        (seconds or a `timedelta`); give exactly one.
+        """
 
 @final
 class MockRequest:

@@ -40,6 +40,12 @@ public data class CreatedApiKey(
 /** A key as listed (core's record): never its secret or hash. */
 public typealias ApiKeyInfo = dev.sandgate.ffi.ApiKeyInfo
 
+/**
+ * A sandbox's new expiry (core's record): `expiresAt` exactly as the server returned it
+ * (RFC 3339) and `expires`, the same instant in Unix seconds.
+ */
+public typealias SandboxRenewal = dev.sandgate.ffi.SandboxRenewal
+
 /** A sandbox. [metadata] includes the server-set `access.owner` for user-owned sandboxes. */
 public data class Sandbox(
     val id: String,
@@ -169,6 +175,16 @@ public class Client @JvmOverloads constructor(
 
     /** Deletes a sandbox. */
     public suspend fun deleteSandbox(sandboxId: String): Unit = native { handle.deleteSandbox(sandboxId) }
+
+    /** Renews a sandbox to expire at [expires] (Unix seconds, in the future). Never retried once sent. */
+    public suspend fun renewSandbox(sandboxId: String, expires: ULong): SandboxRenewal =
+        native { handle.renewSandbox(sandboxId, expires, null) }
+
+    /** Renews a sandbox to expire [ttl] (whole seconds, at least one) from now. Never retried once sent. */
+    public suspend fun renewSandbox(sandboxId: String, ttl: Duration): SandboxRenewal {
+        val seconds = ttl.inWholeSeconds.coerceAtLeast(0).toULong()
+        return native { handle.renewSandbox(sandboxId, null, seconds) }
+    }
 
     /** Shows the base URL and options; the API key prints `***`. */
     override fun toString(): String = description

@@ -70,7 +70,7 @@ internal object Hot {
         val reason = if (rc > 0) Tables.reasons[rc - 1] else null
         val kind = if (rc > 0) ErrorKind.ACCESS_DENIED else Tables.kinds[-rc - 1]
         val status = out[5].takeIf { it != 0L }?.toInt()?.toUShort()
-        return ErrorView(kind, text(out[6]), text(out[7]), status, null, null, reason).toException()
+        return ErrorView(kind, text(out[6]), text(out[7]), status, null, null, reason, false, null).toException()
     }
 }
 

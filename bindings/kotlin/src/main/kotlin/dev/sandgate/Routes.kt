@@ -108,7 +108,7 @@ public class RouteSigner @JvmOverloads constructor(keys: SigningKeys, keyId: Str
         val parts = Parts(buf)
         if (rc != 0) {
             val message = parts.next(out[7])
-            throw ErrorView(Tables.kinds[-rc - 1], message, parts.next(out[8]), null, null, null, null).toException()
+            throw ErrorView(Tables.kinds[-rc - 1], message, parts.next(out[8]), null, null, null, null, false, null).toException()
         }
         val token = parts.next(out[0])
         val expiresB36 = parts.next(out[1])

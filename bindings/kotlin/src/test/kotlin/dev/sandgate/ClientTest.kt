@@ -10,6 +10,7 @@ import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withTimeout
 import org.junit.jupiter.api.Test
+import kotlin.math.abs
 import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
 import kotlin.test.assertFalse
@@ -65,6 +66,32 @@ class ClientTest {
                 val gone = assertFailsWith<SandgateException.Api> { c.getSandbox(sb.id) }
                 assertEquals(404, gone.status)
                 assertEquals(emptyList(), c.listSandboxes())
+            }
+        }
+    }
+
+    @Test
+    fun clientRenewSandboxMovesItsExpiry() = runBlocking {
+        MockServer.start().use { mock ->
+            admin(mock).use { c ->
+                val sb = c.createSandbox("python:3.11", timeout = 10.minutes)
+                val until = System.currentTimeMillis().toULong() / 1000uL + 7200uL
+                val renewed = c.renewSandbox(sb.id, until)
+                assertEquals(until, renewed.expires)
+                assertTrue(renewed.expiresAt != sb.expiresAt, renewed.expiresAt)
+                assertEquals(renewed.expiresAt, c.getSandbox(sb.id).expiresAt)
+                val byTtl = c.renewSandbox(sb.id, 24.hours)
+                val wanted = System.currentTimeMillis() / 1000 + 86_400
+                assertTrue(abs(byTtl.expires.toLong() - wanted) <= 2, "$byTtl")
+                assertEquals(byTtl.expiresAt, c.getSandbox(sb.id).expiresAt)
+                val missing = assertFailsWith<SandgateException.Api> { c.renewSandbox("does-not-exist", 1.minutes) }
+                assertEquals(404 to "SANDBOX::NOT_FOUND", missing.status to missing.code)
+                // A bad expiry is refused before any request.
+                val sent = mock.requests().size
+                assertFailsWith<SandgateException.InvalidArgument> { c.renewSandbox(sb.id, 0.seconds) }
+                assertFailsWith<SandgateException.InvalidArgument> { c.renewSandbox(sb.id, (-5).seconds) }
+                assertFailsWith<SandgateException.InvalidArgument> { c.renewSandbox(sb.id, 1000uL) }
+                assertEquals(sent, mock.requests().size)
             }
         }
     }

@@ -13,6 +13,7 @@ import kotlin.test.assertNull
 import kotlin.test.assertTrue
 import kotlin.test.fail
 import kotlin.time.Duration.Companion.milliseconds
+import kotlin.time.Duration.Companion.seconds
 
 /** errors.json: every error kind through the client, against a fresh mock per case. */
 class ErrorsTest {
@@ -42,6 +43,11 @@ class ErrorsTest {
         )
     }
 
+    private suspend fun renew(c: Client, args: JsonObject): SandboxRenewal {
+        val ttl = args.int("ttl_seconds") ?: return c.renewSandbox(args.s("sandbox_id"), args.s("expires").toULong())
+        return c.renewSandbox(args.s("sandbox_id"), ttl.seconds)
+    }
+
     private suspend fun call(c: Client, op: String, args: JsonObject) {
         when (op) {
             "get_sandbox" -> c.getSandbox(args.s("sandbox_id"))
@@ -51,6 +57,7 @@ class ErrorsTest {
             "list_sandboxes" -> c.listSandboxes()
             "create_api_key" -> c.createApiKey(args.str("name"), args.str("expires_at")?.toULong())
             "revoke_api_key" -> c.revokeApiKey(args.s("key_id"))
+            "renew_sandbox" -> renew(c, args)
             else -> fail("unknown op $op")
         }
     }
