@@ -48,9 +48,12 @@ done
 zip="$DIST/goproxy/github.com/sandgate/sandgate/bindings/go/@v/v$VERSION.zip"
 mkdir -p gozip && (cd gozip && python3 -m zipfile -e "$zip" .)
 while IFS= read -r a; do
+  # The system libraries the module's own link file names (#cgo LDFLAGS after the archive).
+  read -r -a libs <<<"$(sed -n 's/^#cgo LDFLAGS: \${SRCDIR}[^ ]*\.a //p' "$(dirname "$a")/../../link_linux_amd64.go")"
+  ((${#libs[@]})) || { echo "FAIL  no #cgo LDFLAGS line in the module's link_linux_amd64.go"; bad=1; continue; }
   printf 'int main(void) { return 0; }\n' >main.c
   python3 -m ziglang cc -target "x86_64-linux-gnu.$GLIBC_FLOOR" -o linked main.c \
-    -Wl,--whole-archive "$a" -Wl,--no-whole-archive -lpthread -ldl -lm -lrt 2>link.log ||
+    -Wl,--whole-archive "$a" -Wl,--no-whole-archive "${libs[@]}" 2>link.log ||
     { cat link.log; echo "FAIL  $a does not link whole against glibc $GLIBC_FLOOR"; bad=1; continue; }
   check linked "$(basename "$zip"): ${a#gozip/} (linked whole into a program)"
   files=$((files + 1))
