@@ -37,7 +37,11 @@ def artifacts():
     found = []
     for pat in PATTERNS:
         for path in sorted(glob.glob(os.path.join(DIST, pat), recursive=True)):
-            name = os.path.basename(path).replace(v, "<v>")
+            name = os.path.basename(path)
+            if pat.startswith("goproxy/"):  # <module path>@v<version>.zip, as go names it
+                rel = os.path.relpath(path, os.path.join(DIST, "goproxy"))
+                name = rel.replace("/@v/", "@")
+            name = name.replace(v, "<v>")
             found.append((name, os.path.getsize(path)))
     if not found:
         sys.exit("sizes.py: target/dist is empty: run release/build first")
