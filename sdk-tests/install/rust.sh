@@ -15,6 +15,7 @@ mkdir -p "$here/unpacked" "$here/app/src"
 for c in "${crates[@]}"; do tar -xzf "$DIST/crates/$c-$VERSION.crate" -C "$here/unpacked"; done
 {
   printf '[package]\nname = "quickstart"\nversion = "0.0.0"\nedition = "2021"\npublish = false\n\n'
+  printf '# a project of its own, not a member of the repository around it\n[workspace]\n\n'
   readme_block --toml
   printf '\n[patch.crates-io]\n'
   for c in "${crates[@]}"; do printf '%s = { path = "%s" }\n' "$c" "$here/unpacked/$c-$VERSION"; done
