@@ -93,9 +93,9 @@ def micro_python(py, n, m):
 
 
 def node_install():
-    tarball = run(["bindings/node/pack.sh"]).strip().splitlines()[-1]
+    tarballs = run(["bindings/node/pack.sh"]).strip().splitlines()[-1].split()
     run(["npm", "install", "--no-audit", "--no-fund", "--no-save", "--no-package-lock",
-         "--loglevel=error", tarball, "@alibaba-group/opensandbox"], cwd=os.path.join(ROOT, "bench", "node"))
+         "--loglevel=error", *tarballs, "@alibaba-group/opensandbox"], cwd=os.path.join(ROOT, "bench", "node"))
 
 
 def micro_node(n, m):
@@ -104,7 +104,7 @@ def micro_node(n, m):
 
 
 def micro_go(n, m):
-    run(["cargo", "build", "-q", "--release", "-p", "sandgate-ffi"])
+    run(["release/native", "ffi"])
     return json_lines(run(["go", "run", ".", str(n), str(m)], cwd=os.path.join(ROOT, "bench", "go")))
 
 

@@ -15,7 +15,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LOGS = os.path.join(ROOT, "target", "sdk-tests")
 GROUPS = ["vectors", "parse", "access", "key config", "API keys", "client", "errors",
-          "retry", "cache", "gateway", "rotation", "scenario", "example", "other"]
+          "retry", "cache", "gateway", "rotation", "scenario", "example", "install", "other"]
 # A test belongs to the group whose word appears first in its name (lowercased, punctuation
 # removed), so "test_parse_cases[expires_b36 01]" is a parse test, not a vectors test.
 TAGS = [("scenario", "scenario"), ("example", "example"), ("vector", "vectors"),
@@ -219,6 +219,36 @@ SUITES["compat"] = script_suite("compat", "sdk-tests/compat/run.sh")
 # against the mock's gateway on the access matrix and the scenario in every route mode, and
 # the Envoy/Traefik wire fixtures.
 SUITES["edge"] = script_suite("edge", "sdk-tests/edge/run.sh")
+
+
+# Distribution (issue 19): the release build makes every artifact of one version into
+# target/dist/; each ecosystem's script under sdk-tests/install/ serves its artifact from a real
+# registry on loopback, installs it with the ecosystem's own client into a fresh project on a
+# PATH without cargo or rustc (Rust aside), and runs the README quickstart as printed.
+INSTALLS = [("native", "every shipped native file needs glibc <= 2.17; auditwheel show"),
+            ("python", "pypiserver + pip into a fresh venv"),
+            ("node", "verdaccio + npm install into fresh ESM, CJS and TypeScript projects"),
+            ("go", "GOPROXY=file:// + go get in a fresh module"),
+            ("kotlin", "Maven file repository + a fresh Maven project"),
+            ("csharp", "nuget folder feed + a fresh mono project"),
+            ("rust", "cargo package + a fresh crate on the unpacked crates")]
+
+
+def install_suite(result):
+    rc, _ = sh(["python3", "release/version", "--check"], "install")
+    result.add("install: release/version --check (one version everywhere)", rc == 0, "install")
+    rc, out = sh(["release/build"], "install")
+    result.add("install: release/build made every artifact into target/dist", rc == 0, "install")
+    if rc != 0:
+        return
+    rc, _ = sh(["python3", "sdk-tests/install/sizes.py", "--check"], "install")
+    result.add("install: README artifact sizes match target/dist", rc == 0, "install")
+    for name, what in INSTALLS:
+        rc, out = sh(["sdk-tests/install/%s.sh" % name], "install")
+        result.add("install: %s: %s" % (name, what), rc == 0, "install")
+
+
+SUITES["install"] = install_suite
 
 
 def bench_smoke(result):

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tests the sandgate C ABI: builds sandgate-ffi, checks that the committed header matches the
+# Tests the sandgate C ABI: builds sandgate-ffi (release/native), checks that the committed header matches the
 # code (cbindgen drift), compiles the C smoke test with gcc and runs it under valgrind (no
 # definite/indirect leaks, no invalid reads or writes), and once more linked against the
 # shared library. Writes JUnit XML to $SANDGATE_RESULTS_DIR (default target/sdk-tests/c) and
@@ -56,12 +56,13 @@ write_results() {
 
 # ---------------------------------------------------------------- build
 cd "$root"
-if ! out=$(cargo build --release -p sandgate-ffi 2>&1); then
+# The shipped libraries: built once by release/native (zig, glibc 2.17 floor) for every package.
+if ! out=$("$root/release/native" ffi 2>&1); then
   record c_ffi_build 0 "$out"
   write_results
   exit 1
 fi
-lib="$target/release"
+lib="$root/target/native/linux-x64-gnu"
 
 # The header committed in bindings/c/include must be what cbindgen makes of the code now.
 fresh="$build/sandgate.h"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the C# package the way it is tested here: installs mono, mcs and NUnit 2.6 from
-# Debian when missing, builds sandgate-ffi (libsandgate_ffi.so), and compiles Sandgate.dll
-# with mcs into target/csharp/lib/ next to a copy of the native library. Prints that folder.
-# Used by bindings/csharp/test.sh and examples/csharp/run.sh.
+# Debian when missing, takes libsandgate_ffi.so from release/native (built once, zig, glibc
+# 2.17 floor), and compiles Sandgate.dll with mcs into target/csharp/lib/ next to a copy of the
+# native library. Prints that folder. Used by bindings/csharp/test.sh, examples/csharp/run.sh
+# and release/build (which packs the .nupkg from that folder with Sandgate.nuspec).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,13 +23,12 @@ if ((${#missing[@]})); then
 fi
 
 # ---------------------------------------------------------------- native library
-cd "$root"
-cargo build --release -q -p sandgate-ffi >&2
+native=$("$root/release/native" ffi | tail -n 1)
 
 # ---------------------------------------------------------------- Sandgate.dll
 lib="$root/target/csharp/lib"
 mkdir -p "$lib"
 mcs -target:library -langversion:7.2 -unsafe -optimize+ -debug -warnaserror+ \
   -r:System.Net.Http.dll -doc:"$lib/Sandgate.xml" -out:"$lib/Sandgate.dll" "$here"/src/*.cs >&2
-cp "$root/target/release/libsandgate_ffi.so" "$lib/"
+cp "$native/libsandgate_ffi.so" "$lib/"
 echo "$lib"

@@ -22,5 +22,6 @@
 // Values (SignedRoute, RouteInfo, AccessDecision, Endpoint, ...) are plain data. Secrets (raw
 // API keys, the admin key, access tokens) print as ***; Expose returns the text.
 //
-// Build sandgate-ffi first: cargo build --release -p sandgate-ffi (from the repository root).
+// A release module carries the prebuilt library for linux/amd64; in a clone of the repository,
+// run release/native first (see link.go).
 package sandgate

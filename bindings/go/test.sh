@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Tests the Go package: builds sandgate-ffi (the static library the package links), then
-# gofmt, go vet and `go test -race` over every package. Writes `go test -json` lines to
+# Tests the Go package: release/native ffi (the prebuilt static archive and header the package
+# links, put into bindings/go/lib and include), then gofmt, go vet and `go test -race` over
+# every package. Writes `go test -json` lines to
 # $SANDGATE_RESULTS_DIR/go.jsonl and the lint checks to go-lint.xml (default directory
 # target/sdk-tests/go) and exits non-zero when anything failed.
 set -uo pipefail
@@ -25,9 +26,8 @@ if ((go_minor < 21)); then
 fi
 
 # ---------------------------------------------------------------- build the library
-cd "$root"
-cargo build --release -p sandgate-ffi || exit 1
-lib="$root/target/release/libsandgate_ffi.a"
+"$root/release/native" ffi >/dev/null || exit 1
+lib="$here/lib/linux_amd64/libsandgate_ffi.a"
 # Go does not track the static library: put its size and time in the cgo flags so a rebuilt
 # library rebuilds the package.
 export CGO_ENABLED=1

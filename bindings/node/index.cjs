@@ -5,8 +5,6 @@
 // verification, retries, error kinds and their display) lives in the Rust core.
 // Type-checked with `tsc --checkJs --strict` against native.d.ts by the package's tests.
 
-const fs = require('node:fs');
-const path = require('node:path');
 const { inspect } = require('node:util');
 
 /** @typedef {import('./native').ErrorData} ErrorData */
@@ -14,20 +12,8 @@ const { inspect } = require('node:util');
 /** @typedef {number | bigint} Seconds */
 /** @typedef {{ signal?: AbortSignal | null }} CallOptions */
 
-/** @returns {typeof import('./native')} */
-function loadNative() {
-  const want = `${process.platform}-${process.arch}`;
-  const files = fs.readdirSync(__dirname).filter((f) => f.startsWith(`sandgate.${want}`) && f.endsWith('.node'));
-  if (files.length === 0) {
-    throw new Error(
-      `sandgate: no native addon for ${want} in ${__dirname} ` +
-        '(the package was built for another platform; rebuild it with `npm run build`)',
-    );
-  }
-  return require(path.join(__dirname, files.sort()[0]));
-}
-
-const native = loadNative();
+/** @type {typeof import('./native')} */
+const native = require('./native-loader.cjs');
 
 // ---------------------------------------------------------------- errors (mapped here only)
 

@@ -1,9 +1,17 @@
 #!/usr/bin/env bash
-# Builds the `sandgate` npm package (the napi-rs addon in release) and packs it.
-# Installs what is missing (Node.js and npm from apt, the npm dev dependencies); quick when
-# nothing changed. Prints the path of the tarball, in target/node-build/, as its last line.
-# The d.ts napi-rs generates lands in target/node-build/native.d.ts; `npm run build` instead
-# writes it over bindings/node/native.d.ts (commit that when the Rust API changes).
+# Packs the npm packages of sandgate in napi-rs's per-platform layout:
+#   target/node-build/sandgate-linux-x64-gnu-<version>.tgz   @sandgate/linux-x64-gnu: the addon,
+#                                                             with os/cpu/libc so npm installs it
+#                                                             only where it runs
+#   target/node-build/sandgate-<version>.tgz                 sandgate: the JS and types, and
+#                                                             optionalDependencies on the above
+# The addon comes from release/native (built once, zig, glibc 2.17 floor), which installs what
+# it needs (Node.js and npm from apt, the npm dev dependencies). Prints the tarballs' paths on
+# its last line, separated by spaces, the main package last: install them together
+# (`npm install $(bindings/node/pack.sh | tail -n 1)`), or publish them to a registry.
+# The d.ts napi-rs generates lands in target/node-build/native.d.ts and is what the package
+# ships; `npm run build` writes it over bindings/node/native.d.ts (commit that when the Rust
+# API changes; the package's tests compare the two).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
@@ -19,21 +27,12 @@ if [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
   exit 1
 fi
 
-cd "$HERE"
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] ||
-  [ package.json -nt node_modules/.package-lock.json ]; then
-  # `npm ci` installs exactly what package-lock.json says and never writes it (a test run
-  # leaves no tracked file modified); after changing package.json, run `npm install` and
-  # commit the lock.
-  npm ci --no-audit --no-fund --loglevel=error >&2
-  touch node_modules/.package-lock.json
-fi
-
-mkdir -p "$BUILD"
-rm -f "$BUILD"/native.d.ts "$BUILD"/sandgate.*.node "$BUILD"/sandgate-*.tgz
-npx --no-install napi build --release --platform --no-js --output-dir "$BUILD" --dts native.d.ts >&2
-rm -f "$HERE"/sandgate.*.node
-cp "$BUILD"/sandgate.*.node "$HERE"/
-if command -v strip >/dev/null; then strip "$HERE"/sandgate.*.node; fi
-tarball="$(npm pack --pack-destination "$BUILD" --silent | tail -n 1)"
-echo "$BUILD/$tarball"
+"$ROOT/release/native" node >/dev/null
+rm -f "$HERE"/sandgate.*.node # a copy left by an older pack.sh would shadow the platform package
+rm -f "$BUILD"/sandgate-*.tgz
+read -r -a staged <<<"$(node "$HERE/npm/stage.cjs" "$ROOT" "$BUILD/stage")"
+tarballs=()
+for dir in "${staged[@]}"; do
+  tarballs+=("$BUILD/$(cd "$BUILD/stage/$dir" && npm pack --pack-destination "$BUILD" --silent | tail -n 1)")
+done
+echo "${tarballs[*]}"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the sandgate wheel (maturin, --release) into <repo>/target/python/wheels and prints
-# its path on the last line. Installs what is missing: python3-venv (apt) and maturin (in a
-# tool virtualenv under target/python/tools, kept between runs).
+# Builds the sandgate wheel into <repo>/target/python/wheels (release/native python: maturin
+# --zig, one abi3 wheel for CPython 3.9+, manylinux2014) and prints its path on the last line.
+# Installs what is missing: python3-venv (apt), and maturin and zig (in the release tool
+# virtualenv, target/tools/release, kept between runs).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,17 +26,7 @@ command -v "$PYTHON" >/dev/null 2>&1 || apt_install python3 python3-venv
 probe="$(mktemp -d)"
 "$PYTHON" -m venv "$probe/venv" >/dev/null 2>&1 || apt_install python3-venv
 rm -rf "$probe"
-command -v cargo >/dev/null 2>&1 \
-    || { echo "cargo is needed to build the wheel (install Rust with rustup)" >&2; exit 1; }
-
-TOOLS="$WORK/tools"
-if [ ! -x "$TOOLS/bin/maturin" ]; then
-    rm -rf "$TOOLS"
-    "$PYTHON" -m venv "$TOOLS"
-    "$TOOLS/bin/python" -m pip install -q --disable-pip-version-check 'maturin>=1.5,<2' >&2
-fi
-
-rm -rf "$WORK/wheels"
-"$TOOLS/bin/maturin" build --release --manifest-path "$HERE/Cargo.toml" \
-    --interpreter "$PYTHON" --out "$WORK/wheels" >&2
+# The wheel is one of the native files release/native builds once (maturin --zig: abi3,
+# manylinux2014, glibc 2.17 floor, stripped); it installs maturin and zig when missing.
+"$ROOT/release/native" python >/dev/null
 ls "$WORK"/wheels/sandgate-*.whl | head -n 1

@@ -273,8 +273,9 @@ namespace Sandgate.Native
             return string.Format(
                 "sandgate: the native library {0} could not be loaded. It was looked for next to Sandgate.dll in {1}, " +
                 "in the directories of {2} ({3}) and in the system library directories (.NET also looks in the " +
-                "package's runtimes/<rid>/native folder). Build it with `cargo build --release -p sandgate-ffi` " +
-                "and copy target/release/{0} next to Sandgate.dll.",
+                "package's runtimes/<rid>/native folder). From the NuGet package under mono, copy " +
+                "runtimes/linux-x64/native/{0} next to Sandgate.dll. From source, build it with " +
+                "`cargo build --release -p sandgate-ffi` and copy target/release/{0} next to Sandgate.dll.",
                 file, dir, pathVar, string.IsNullOrEmpty(searched) ? "not set" : searched);
         }
     }
