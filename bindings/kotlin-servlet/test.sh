@@ -41,7 +41,8 @@ version="0.1.0-local-$(sha256sum "$jar" | cut -c1-12)"
 sed "0,/<version>0.1.0<\/version>/s//<version>$version<\/version>/" "$kotlin/pom.xml" > target/sandgate-pom.xml
 "${mvn[@]}" install:install-file -Dfile="$jar" -DpomFile=target/sandgate-pom.xml
 
-rm -rf target/surefire-reports
+# No classes compiled from sources that are gone (the Kotlin compiler keeps them otherwise).
+rm -rf target/surefire-reports target/classes target/test-classes
 status=0
 "${mvn[@]}" test -Dsandgate.version="$version" || status=$?
 mkdir -p "$results"

@@ -56,9 +56,9 @@ class GatewayFilterTest {
             val target = c.obj("request").s("target")
             gatewayOf(c).use { g ->
                 JettyServer(SandgateGatewayFilter(g)).use { server ->
-                    val r = server.send(target, c.requestHeaders())
                     val jettyMessage = jettyRefuses[c.s("name")]
                     if (jettyMessage != null) {
+                        val r = server.send(target, c.requestHeaders())
                         // Jetty's own parser or URI check refused it: 400, no filter, no app.
                         assertEquals(400, r.status, r.body)
                         assertEquals(0, server.filterCalls.get(), "Jetty refused before any filter")
@@ -67,36 +67,58 @@ class GatewayFilterTest {
                         assertTrue(jettyMessage in r.body, "Jetty's message: ${r.body}")
                         return@case
                     }
-                    assertEquals(1, server.filterCalls.get(), "the request reached the filter")
-                    assertEquals(expect.int("status"), r.status, r.body)
-                    if (expect.bool("allowed")!!) {
-                        assertEquals("yes", r.header("X-App"), "the app answered")
-                        val seen = r.seen
-                        assertEquals(expect.s("upstream_target"), seen["target"])
-                        val names = seen.getValue("headers").split(",").toSet()
-                        assertTrue(names.intersect(strip(expect)).isEmpty(), "credentials reached the app: $names")
-                        assertTrue("host" in names, "$names")
-                        assertEquals("null", seen["secureAccess"])
-                        assertEquals("[]", seen["ingressTo"])
-                        assertEquals(
-                            "${expect.s("sandbox_id")} ${expect.int("port")} ${expect.str("expires")} ${expect.str("key_id")}",
-                            seen["route"],
-                        )
-                        assertEquals("dev.sandgate.RouteInfo", seen["routeAttribute"])
-                        assertEquals(expect.s("grant"), seen["grant"])
-                    } else {
-                        assertNull(r.header("X-App"), "the app must not run")
-                        val v = g.check(target, c.requestHeaders())
-                        assertEquals(expect.s("reason"), r.header("X-Sandgate-Reason"))
-                        assertEquals(expect.str("retry_after"), r.header("Retry-After"))
-                        // Jetty re-serializes a Content-Type it is given ("text/plain;charset=utf-8"): same media type.
-                        for ((name, value) in v.responseHeaders) assertEquals(value.noSpaces(), r.header(name)?.noSpaces(), name)
-                        assertTrue(r.header("Content-Type")!!.startsWith("text/plain"))
-                        assertEquals(v.body, r.body, "the refusal is answered exactly")
-                        assertTrue(r.body.startsWith("OpenSandbox Ingress: "), r.body)
-                    }
+                    assertThroughFilter(c, g, server)
                 }
             }
+        }
+    }
+
+    /** The case's request went through the filter: core's verdict exactly, and what the app saw. */
+    private fun assertThroughFilter(c: JsonObject, g: Gateway, server: JettyServer) {
+        val expect = c.obj("expect")
+        val target = c.obj("request").s("target")
+        val r = server.send(target, c.requestHeaders())
+        assertEquals(1, server.filterCalls.get(), "the request reached the filter")
+        assertEquals(expect.int("status"), r.status, r.body)
+        if (expect.bool("allowed")!!) {
+            assertEquals("yes", r.header("X-App"), "the app answered")
+            val seen = r.seen
+            assertEquals(expect.s("upstream_target"), seen["target"])
+            val names = seen.getValue("headers").split(",").toSet()
+            assertTrue(names.intersect(strip(expect)).isEmpty(), "credentials reached the app: $names")
+            assertTrue("host" in names, "$names")
+            assertEquals("null", seen["secureAccess"])
+            assertEquals("[]", seen["ingressTo"])
+            assertEquals(
+                "${expect.s("sandbox_id")} ${expect.int("port")} ${expect.str("expires")} ${expect.str("key_id")}",
+                seen["route"],
+            )
+            assertEquals("dev.sandgate.RouteInfo", seen["routeAttribute"])
+            assertEquals(expect.s("grant"), seen["grant"])
+        } else {
+            assertNull(r.header("X-App"), "the app must not run")
+            val v = g.check(target, c.requestHeaders())
+            assertEquals(expect.s("reason"), r.header("X-Sandgate-Reason"))
+            assertEquals(expect.str("retry_after"), r.header("Retry-After"))
+            // Jetty re-serializes a Content-Type it is given ("text/plain;charset=utf-8"): same media type.
+            for ((name, value) in v.responseHeaders) assertEquals(value.noSpaces(), r.header(name)?.noSpaces(), name)
+            assertTrue(r.header("Content-Type")!!.startsWith("text/plain"))
+            assertEquals(v.body, r.body, "the refusal is answered exactly")
+            assertTrue(r.body.startsWith("OpenSandbox Ingress: "), r.body)
+        }
+    }
+
+    /**
+     * The cases Jetty refuses as ambiguous paths, on a Jetty told to let them through
+     * (UriCompliance.UNSAFE, decodeAmbiguousURIs): then the filter gets them, and core's verdict
+     * (the upstream target keeps its escaping) holds.
+     */
+    @TestFactory
+    fun ambiguousPathCasesThroughAJettyThatAllowsThem(): List<DynamicTest> = Cases.load("gateway").arr("cases").mapIndexedNotNull { i, e ->
+        val c = e.jsonObject
+        if (jettyRefuses[c.s("name")]?.startsWith("Ambiguous") != true) return@mapIndexedNotNull null
+        case("jetty-ambiguous", i, c.s("name")) {
+            gatewayOf(c).use { g -> JettyServer(SandgateGatewayFilter(g), ambiguousPaths = true).use { assertThroughFilter(c, g, it) } }
         }
     }
 

@@ -19,6 +19,9 @@ import kotlinx.serialization.json.jsonPrimitive
 import org.eclipse.jetty.ee10.servlet.FilterHolder
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler
 import org.eclipse.jetty.ee10.servlet.ServletHolder
+import org.eclipse.jetty.http.UriCompliance
+import org.eclipse.jetty.server.HttpConfiguration
+import org.eclipse.jetty.server.HttpConnectionFactory
 import org.eclipse.jetty.server.Server
 import org.eclipse.jetty.server.ServerConnector
 import java.io.ByteArrayOutputStream
@@ -89,10 +92,16 @@ class EchoServlet : HttpServlet() {
 /**
  * A real Jetty 12 (ee10) server on loopback: [filter] on every path in front of [EchoServlet]. A
  * counting filter before it tells whether Jetty handed the request to the filter chain at all.
+ * [ambiguousPaths] opts in to UriCompliance.UNSAFE and decodeAmbiguousURIs (Jetty's defaults
+ * refuse them with 400).
  */
-class JettyServer(filter: Filter) : AutoCloseable {
+class JettyServer(filter: Filter, ambiguousPaths: Boolean = false) : AutoCloseable {
     private val server = Server()
-    private val connector = ServerConnector(server).apply { host = InetAddress.getLoopbackAddress().hostAddress }
+    private val config = HttpConfiguration().apply { if (ambiguousPaths) uriCompliance = UriCompliance.UNSAFE }
+    private val connector = ServerConnector(server, HttpConnectionFactory(config)).apply {
+        host =
+            InetAddress.getLoopbackAddress().hostAddress
+    }
 
     /** How many requests reached the filter chain. */
     val filterCalls = AtomicInteger()
@@ -101,6 +110,8 @@ class JettyServer(filter: Filter) : AutoCloseable {
         server.addConnector(connector)
         val context = ServletContextHandler()
         context.contextPath = "/"
+        // Opt-in: let ambiguous paths (%2F, %2e, empty segments) through to the filters.
+        context.servletHandler.isDecodeAmbiguousURIs = ambiguousPaths
         val counter = Filter { req, resp, chain ->
             filterCalls.incrementAndGet()
             chain.doFilter(req, resp)
