@@ -66,4 +66,15 @@ class ReadmeTest {
         val readme = File("README.md").readText().substringAfter("<!-- snippet: jetty -->\n```kotlin\n").substringBefore("```").trim()
         assertEquals(readme, here)
     }
+
+    /** The README's Spring controller is SpringTest's, which runs under Spring MVC's DispatcherServlet. */
+    @Test
+    fun readmeSpringControllerIsTheOneSpringTestRuns() {
+        val source = File("src/test/kotlin/dev/sandgate/servlet/SpringTest.kt").readText()
+        val here = source.substringAfter("// README:spring-controller:start\n").substringBefore("// README:spring-controller:end").trim()
+        val readme = File(
+            "README.md",
+        ).readText().substringAfter("<!-- snippet: spring-controller -->\n```kotlin\n").substringBefore("```").trim()
+        assertEquals(readme, here)
+    }
 }
