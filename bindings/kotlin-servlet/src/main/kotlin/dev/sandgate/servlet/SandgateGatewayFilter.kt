@@ -30,7 +30,8 @@ import java.util.Enumeration
  *   `@RequestAttribute(SandgateGatewayFilter.ROUTE_ATTRIBUTE) route: RouteInfo`.
  *
  * The check sees the request target as the container received it (`getRequestURI()` plus `?` and
- * `getQueryString()`) and every header value in arrival order, as the container decoded it.
+ * `getQueryString()`) and every header value in arrival order as the bytes received (the
+ * container's ISO-8859-1 reading of them, undone).
  * The filter takes its [gateway] from the constructor, for programmatic registration (Jetty's
  * `ServletContextHandler.addFilter(FilterHolder(...))`, Spring Boot's `FilterRegistrationBean`);
  * the caller owns the gateway (close it when the server stops; rotate keys with
@@ -41,13 +42,14 @@ public class SandgateGatewayFilter(private val gateway: Gateway) : Filter {
         if (request !is HttpServletRequest || response !is HttpServletResponse) {
             throw ServletException("SandgateGatewayFilter needs an HTTP request and response, not ${request.javaClass.name}")
         }
-        val headers = mutableListOf<Pair<String, String>>()
+        // Containers (Jetty, Tomcat) read header bytes as ISO-8859-1: back to the bytes received.
+        val headers = mutableListOf<Pair<String, ByteArray>>()
         for (name in request.headerNames.asSequence()) {
-            for (value in request.getHeaders(name).asSequence()) headers += name to value
+            for (value in request.getHeaders(name).asSequence()) headers += name to value.toByteArray(Charsets.ISO_8859_1)
         }
         val query = request.queryString
         val target = if (query == null) request.requestURI else "${request.requestURI}?$query"
-        val verdict = gateway.check(target, headers)
+        val verdict = gateway.checkBytes(target, headers)
         if (!verdict.allowed) {
             refuse(response, verdict)
             return

@@ -198,6 +198,23 @@ class GatewayFilterTest {
         }
     }
 
+    /** Jetty reads header bytes as ISO-8859-1; the filter hands core the bytes that were sent (here UTF-8): core's verdict on them. */
+    @Test
+    fun nonAsciiHeaderBytesReachCoreAsSent() {
+        val utf8Policy = """{"sandboxes": {"sbx-1": {"secure": true, "access_token": "tok_\u00e9t\u00e9"}}}"""
+        Gateway(RouteMode.HEADER, SigningKeys.fromFlag(flag), policy = utf8Policy, now = now).use { g ->
+            JettyServer(SandgateGatewayFilter(g)).use { server ->
+                for (token in listOf("tok_été", "tok_ete", "tok_\u00c3\u00a9t\u00c3\u00a9")) {
+                    val headers = listOf("Host" to "gw", "OpenSandbox-Ingress-To" to "sbx-1-8080", "OpenSandbox-Secure-Access" to token)
+                    val direct = g.checkBytes("/", headers.map { it.first to it.second.toByteArray(Charsets.UTF_8) })
+                    val r = server.send("/", headers)
+                    assertEquals(direct.status, r.status, "$token: ${r.body}")
+                    assertEquals(direct.reason, r.header("X-Sandgate-Reason"), token)
+                }
+            }
+        }
+    }
+
     @Test
     fun percentDecodingOfThePathInfoKeepsABrokenEscape() {
         assertEquals("/a/b c/é", percentDecode("/a/b%20c/%C3%A9"))
