@@ -3,7 +3,8 @@
 # tests, examples/kotlin, bench/kotlin) with ktlint (Maven fetches the pinned ktlint-cli jar),
 # builds the native library and the bindings, runs the JUnit 5 tests (`mvn test`: the package
 # compiles in Kotlin's explicit API mode with warnings as errors) and copies the Surefire XML
-# into $SANDGATE_RESULTS_DIR (default target/sdk-tests/kotlin/ under the repo).
+# into $SANDGATE_RESULTS_DIR (default target/sdk-tests/kotlin/ under the repo); then runs the
+# servlet filter's suite (bindings/kotlin-servlet/test.sh) into the same results.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -31,4 +32,6 @@ mkdir -p "$results"
 if [ -d target/surefire-reports ]; then
   cp target/surefire-reports/TEST-*.xml "$results"/ 2>/dev/null || true
 fi
+# The Jakarta Servlet filter (its own module, on the jar above), counted in this row.
+SANDGATE_RESULTS_DIR="$results" "$root/bindings/kotlin-servlet/test.sh" || status=$?
 exit $status
