@@ -22,7 +22,8 @@ printf '%s\n' '{ "name": "sandgate-framework-tests", "private": true,' \
   '    "@types/connect": "3.4.38", "@types/express": "5.0.6" } }' > "$FRAMEWORKS/package.json.new"
 if ! cmp -s "$FRAMEWORKS/package.json.new" "$FRAMEWORKS/package.json" || [ ! -f "$FRAMEWORKS/node_modules/.package-lock.json" ]; then
   mv "$FRAMEWORKS/package.json.new" "$FRAMEWORKS/package.json"
-  (cd "$FRAMEWORKS" && npm install --no-audit --no-fund --loglevel=error >&2)
+  # A failed install leaves no package.json behind, so the next run installs again.
+  (cd "$FRAMEWORKS" && npm install --no-audit --no-fund --loglevel=error >&2) || { rm -f "$FRAMEWORKS/package.json"; exit 1; }
 else
   rm "$FRAMEWORKS/package.json.new"
 fi
