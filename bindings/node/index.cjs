@@ -700,7 +700,7 @@ function refuse(res, verdict) {
 /**
  * Applies an allow to the request: removes the credential headers, rewrites the target to the
  * upstream one and hands the verdict to the app as `req.sandgate`.
- * @param {import('node:http').IncomingMessage & { sandgate?: unknown }} req
+ * @param {GatewayRequest} req
  * @param {import('./native').GatewayVerdictData} verdict
  */
 function admit(req, verdict) {
@@ -719,11 +719,20 @@ function admit(req, verdict) {
     if (!strip.has(raw[i].toLowerCase())) kept.push(raw[i], raw[i + 1]);
   }
   raw.splice(0, raw.length, ...kept);
-  req.url = /** @type {string} */ (verdict.upstreamTarget);
+  const target = /** @type {string} */ (verdict.upstreamTarget);
+  req.url = target;
+  // Express and Connect keep the client's target in `originalUrl`: in uri mode it holds the
+  // signed route, which the app must not see either.
+  if (typeof req.originalUrl === 'string') req.originalUrl = target;
   req.sandgate = verdict;
 }
 
 /** @typedef {import('node:http').IncomingMessage & { originalUrl?: string, sandgate?: unknown }} GatewayRequest */
+/**
+ * The part of a Fastify reply the hook uses.
+ * @typedef {{ code(status: number): FastifyReplyLike, headers(values: Record<string, string>): FastifyReplyLike,
+ *   send(body: string): unknown }} FastifyReplyLike
+ */
 
 /**
  * The edge check (SPEC §1.4, §1.5, §6) and a middleware that applies it: it decides nothing
@@ -777,7 +786,7 @@ class Gateway {
       /** @type {import('./native').GatewayVerdictData} */
       let verdict;
       try {
-        verdict = this.#native.check(req.originalUrl ?? req.url ?? '', req.rawHeaders);
+        verdict = this.#verdict(req);
       } catch (e) {
         next(toError(e));
         return;
@@ -788,6 +797,42 @@ class Gateway {
       }
       admit(req, verdict);
       next();
+    };
+  }
+  /**
+   * Core's verdict on a `node:http` request as it arrived (Express's `originalUrl` when a
+   * mount already shortened `url`).
+   * @param {GatewayRequest} req
+   */
+  #verdict(req) {
+    return this.#native.check(req.originalUrl ?? req.url ?? '', req.rawHeaders);
+  }
+  /**
+   * A Fastify `onRequest` hook (`fastify.addHook('onRequest', gateway.fastifyHook())`): a
+   * refusal is sent with `reply` (the verdict's status, headers and body) and the route
+   * handler never runs; an allow does what {@link Gateway.middleware} does to `request.raw`
+   * and sets `request.sandgate` to the verdict. Fastify has chosen the route before
+   * `onRequest`, from the target as the client sent it.
+   * @returns {(request: { raw: GatewayRequest, sandgate?: unknown }, reply: FastifyReplyLike, done: (err?: Error) => void) => void}
+   */
+  fastifyHook() {
+    return (request, reply, done) => {
+      /** @type {import('./native').GatewayVerdictData} */
+      let verdict;
+      try {
+        verdict = this.#verdict(request.raw);
+      } catch (e) {
+        done(toError(e));
+        return;
+      }
+      if (!verdict.allowed) {
+        // Answered here, so `done` is not called (Fastify's way to reply from a hook).
+        reply.code(verdict.status).headers(verdict.responseHeaders).send(verdict.body);
+        return;
+      }
+      admit(request.raw, verdict);
+      request.sandgate = verdict;
+      done();
     };
   }
   /**

@@ -586,6 +586,24 @@ export interface GatewayRequest extends IncomingMessage {
   originalUrl?: string;
 }
 
+/** The part of a Fastify request {@link Gateway.fastifyHook} uses (Fastify's `FastifyRequest` fits). */
+export interface FastifyRequestLike {
+  /** The `node:http` request under it. */
+  readonly raw: IncomingMessage;
+  /** Set by the hook on an allow. */
+  sandgate?: GatewayVerdict;
+}
+
+/** The part of a Fastify reply {@link Gateway.fastifyHook} uses (Fastify's `FastifyReply` fits). */
+export interface FastifyReplyLike {
+  /** Sets the status. */
+  code(statusCode: number): FastifyReplyLike;
+  /** Sets response headers. */
+  headers(values: Record<string, string>): FastifyReplyLike;
+  /** Sends the body and ends the reply. */
+  send(payload: string): unknown;
+}
+
 /**
  * The edge check of SPEC §1.4, §1.5 and §6, and a middleware that applies it. Every verdict
  * comes from core; the middleware only answers refusals and forwards allowed requests.
@@ -607,6 +625,14 @@ export declare class Gateway {
    * calls `next()`.
    */
   middleware(): (req: GatewayRequest, res: ServerResponse, next: (err?: unknown) => void) => void;
+  /**
+   * A Fastify `onRequest` hook: `fastify.addHook('onRequest', gateway.fastifyHook())`. A
+   * refusal is sent through `reply` with the verdict's status, headers and body, and the route
+   * handler never runs; an allow removes `headersToStrip` from `request.raw`, sets its `url`
+   * to the upstream target (so `request.url` is it) and `request.sandgate` to the verdict.
+   * Fastify chooses the route before `onRequest`, from the target as the client sent it.
+   */
+  fastifyHook(): (request: FastifyRequestLike, reply: FastifyReplyLike, done: (err?: Error) => void) => void;
   /** A plain `node:http` request listener that runs `handler` for allowed requests only. */
   wrap(handler: (req: GatewayRequest, res: ServerResponse) => void): (req: GatewayRequest, res: ServerResponse) => void;
 }

@@ -13,6 +13,22 @@ mkdir -p "$RESULTS"
 # The platform package (the addon) and the main package, installed together.
 read -r -a TARBALLS <<<"$("$HERE/pack.sh" | tail -n 1)"
 
+# The web frameworks the gateway middleware is tested inside (test/frameworks.test.mjs), and the
+# types a TypeScript user of Express and Connect adds, pinned and installed from npm into their own scratch project under target/ (never vendored, and no
+# tracked manifest changes); quick when they are already there.
+FRAMEWORKS="$ROOT/target/node-frameworks"
+mkdir -p "$FRAMEWORKS"
+printf '%s\n' '{ "name": "sandgate-framework-tests", "private": true,' \
+  '  "dependencies": { "connect": "3.7.0", "express": "5.3.0", "fastify": "5.12.8",' \
+  '    "@types/connect": "3.4.38", "@types/express": "5.0.6" } }' > "$FRAMEWORKS/package.json.new"
+if ! cmp -s "$FRAMEWORKS/package.json.new" "$FRAMEWORKS/package.json" || [ ! -f "$FRAMEWORKS/node_modules/.package-lock.json" ]; then
+  mv "$FRAMEWORKS/package.json.new" "$FRAMEWORKS/package.json"
+  # A failed install leaves no package.json behind, so the next run installs again.
+  (cd "$FRAMEWORKS" && npm install --no-audit --no-fund --loglevel=error >&2) || { rm -f "$FRAMEWORKS/package.json"; exit 1; }
+else
+  rm "$FRAMEWORKS/package.json.new"
+fi
+
 SCRATCH="$(mktemp -d "${TMPDIR:-/tmp}/sandgate-node-test.XXXXXX")"
 trap 'rm -rf "$SCRATCH"' EXIT
 cd "$SCRATCH"
@@ -26,6 +42,7 @@ cp "$HERE"/test/*.mjs "$HERE"/test/*.ts "$HERE"/test/*.cts "$HERE"/test/tsconfig
 
 unset OPEN_SANDBOX_DOMAIN OPEN_SANDBOX_API_KEY OPEN_SANDBOX_PROTOCOL
 export SANDGATE_REPO="$ROOT"
+export SANDGATE_FRAMEWORKS="$FRAMEWORKS"
 export SANDGATE_TSC="$HERE/node_modules/typescript/bin/tsc"
 export SANDGATE_GENERATED_DTS="$ROOT/target/node-build/native.d.ts"
 node --test \
