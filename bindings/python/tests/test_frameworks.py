@@ -172,7 +172,7 @@ UVICORN_REFUSES = {"two Host headers are malformed"}
 
 @pytest.mark.parametrize("make", [starlette_app, fastapi_app], ids=["starlette", "fastapi"])
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_framework_asgi_cases(case: Dict[str, Any], make: Callable[[Gateway], Any],
+def test_middleware_framework_asgi_cases(case: Dict[str, Any], make: Callable[[Gateway], Any],
                               uvicorn_switch: Tuple[Switch, int]) -> None:
     switch, port = uvicorn_switch
     switch.app = make(gateway_for(case))
@@ -200,7 +200,7 @@ def werkzeug_folds(target: str) -> bool:
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_framework_flask_cases(case: Dict[str, Any],
+def test_middleware_framework_flask_cases(case: Dict[str, Any],
                                werkzeug_switch: Tuple[Switch, int]) -> None:
     switch, port = werkzeug_switch
     switch.app = flask_app(gateway_for(case))
@@ -255,19 +255,19 @@ def run_snippet(framework: str, serve: Callable[[Any], Iterator[int]]) -> None:
             assert (status, answer.get("x-sandgate-reason")) == (400, "malformed"), body
 
 
-def test_framework_readme_starlette_snippet() -> None:
+def test_middleware_framework_readme_starlette_snippet() -> None:
     run_snippet("Starlette", serve_uvicorn)
 
 
-def test_framework_readme_fastapi_snippet() -> None:
+def test_middleware_framework_readme_fastapi_snippet() -> None:
     run_snippet("FastAPI", serve_uvicorn)
 
 
-def test_framework_readme_flask_snippet() -> None:
+def test_middleware_framework_readme_flask_snippet() -> None:
     run_snippet("Flask", serve_werkzeug)
 
 
-def test_framework_cases_carry_credentials_to_strip() -> None:
+def test_middleware_framework_cases_carry_credentials_to_strip() -> None:
     # The "no credential header reaches the handler" checks above are not vacuous: allowed
     # cases send the access token and the route headers, and the handlers never see them.
     sent = [{n.lower() for n, _ in c["request"]["headers"]} for c in CASES
