@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the sandgate wheel, installs it into a fresh virtualenv (as users install it) with
-# pytest, mypy, ruff and uvicorn (the real ASGI server the middleware tests run on), lints the
+# Builds the sandgate wheel, installs it into a fresh virtualenv under target/ (as users install
+# it) with pytest, mypy, ruff, uvicorn (the real ASGI server the middleware tests run on) and,
+# pinned, the frameworks the middleware is tested inside (Starlette, FastAPI, Flask), lints the
 # sources with ruff and runs the pytest suite against the installed package (which runs
 # mypy --strict and stubtest). JUnit XML goes to $SANDGATE_RESULTS_DIR/python.xml (default
 # <repo>/target/sdk-tests/python/). Extra arguments go to pytest.
@@ -20,6 +21,10 @@ rm -rf "$VENV"
 "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check "$WHEEL" 'pytest>=7' 'mypy>=1.5' \
     'ruff>=0.8,<1' 'uvicorn>=0.30,<1'
+# The frameworks of tests/test_frameworks.py, pinned (FastAPI brings its Starlette range; the
+# pin keeps the one tested). Never vendored: installed here, into the scratch virtualenv.
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check 'starlette==1.10.0' \
+    'fastapi==0.165.0' 'flask==3.1.3' 'werkzeug==3.1.9'
 
 # Lint the package sources (stubs included), the tests and the examples.
 "$VENV/bin/ruff" check --no-cache --config "$HERE/pyproject.toml" \
