@@ -939,6 +939,9 @@ def gateway_cases():
     add("two Host headers are malformed", "wildcard", "/",
         [("Host", TOKEN + ".sandbox.example.com"), ("Host", TOKEN + ".sandbox.example.com")],
         deny("malformed", 400))
+    add("two Host values joined by a comma are malformed", "wildcard", "/",
+        [("Host", TOKEN + ".sandbox.example.com," + TOKEN + ".sandbox.example.com")],
+        deny("malformed", 400))
     add("header mode with no route anywhere is malformed", "header", "/ping",
         [("Host", "localhost")], deny("malformed", 400))
     # §1.4 uri mode: the path only.

@@ -55,6 +55,8 @@ class SandgateError extends Error {
     this.status = fields.status ?? null;
     this.requestId = fields.requestId ?? null;
     this.reason = fields.reason ?? null;
+    this.retryable = fields.retryable ?? false;
+    this.retryAfterMs = fields.retryAfterMs ?? null;
     this.#display = fields.display;
   }
   toString() {
@@ -150,6 +152,7 @@ const KINDS = {
   seconds: [(v) => typeof v === 'number' || typeof v === 'bigint', 'a number or bigint of Unix seconds'],
   text: [(v) => typeof v === 'string' || v instanceof native.Secret, 'a string or Secret'],
   object: [(v) => typeof v === 'object' && v !== null, 'an object'],
+  function: [(v) => typeof v === 'function', 'a function'],
 };
 /** @param {unknown} value @param {keyof KINDS} kind @param {string} name @param {boolean} [optional] */
 function need(value, kind, name, optional = false) {
@@ -182,14 +185,20 @@ function checkOptions(options, known, what, kind = 'invalid_argument') {
 // The option lists, each the fields of a napi struct or the parameters of a native method
 // in native.d.ts (named in the comment); a test checks that they agree.
 const OPTIONS = {
-  client: ['domain', 'protocol', 'apiKey', 'timeoutMs', 'headers', 'retries'], // ClientOptions + Client(apiKey)
-  retries: ['maxRetries', 'initialBackoffMs', 'maxBackoffMs'], // RetryOptions
+  client: ['domain', 'protocol', 'apiKey', 'timeoutMs', 'headers', 'retries', 'cache', 'onRetry'], // ClientOptions + Client(apiKey, onRetry)
+  retries: ['maxRetries', 'initialBackoffMs', 'maxBackoffMs', 'multiplier', 'retryStatuses', 'postRetryStatuses',
+    'attemptTimeoutMs', 'deadlineMs'], // RetryOptions
+  cache: ['enabled', 'maxEntries', 'ttlMs', 'marginMs'], // CacheOptions
+  endpointMode: ['serverProxy', 'expires', 'ttlSeconds'], // EndpointModeOptions
+  retryAttempt: ['method', 'outcome', 'status', 'attempt', 'prevDelayMs', 'retryAfter', 'now', 'elapsedMs'], // RetryAttemptData
+  cacheEntry: ['signedExpires', 'fetchedAtMs', 'nowMs'], // cacheDecision
+  gateway: ['routeMode', 'keys', 'policy', 'policyFile', 'now'], // GatewayOptionsData + Gateway(keys)
   request: ['ingressTo', 'host', 'path', 'secureAccess'], // AccessRequestData
   verifyApiKey: ['expiresAt', 'revoked', 'now'], // VerifyApiKeyOptions
   createSandbox: ['image', 'secureAccess', 'metadata', 'timeoutSeconds'], // CreateSandboxOptions
   createApiKey: ['name', 'expiresAt'], // Client.createApiKey
   expiry: ['expires', 'ttlSeconds'], // Client.getSignedEndpoint, Client.renewSandbox
-  mock: ['routeMode', 'trustedHeaders'], // MockOptions
+  mock: ['routeMode', 'trustedHeaders', 'endpointOrigin'], // MockOptions
   faults: ['failNext', 'status', 'retryAfter', 'latencyMs', 'dropNext', 'corruptNext'], // FaultOptions
   call: ['signal'], // every client call's last argument (JS only)
 };
@@ -271,6 +280,11 @@ class SigningKeys {
   }
   get activeKeyId() {
     return this.#native.activeKeyId;
+  }
+  /** The same keys with `keyId` as the active key. @param {string} keyId */
+  withActive(keyId) {
+    need(keyId, 'string', 'keyId');
+    return new SigningKeys(INTERNAL, sync(() => this.#native.withActive(keyId)));
   }
   toString() {
     return `SigningKeys(${this.keyIds.join(', ')})`;
@@ -374,6 +388,11 @@ class RouteVerifier {
     const k = keysArg(keys);
     this.#native = sync(() => new native.RouteVerifier(k));
   }
+  /** Replaces the keys this verifier accepts, atomically. @param {SigningKeys} keys */
+  replaceKeys(keys) {
+    const k = keysArg(keys);
+    sync(() => this.#native.replaceKeys(k));
+  }
   /** @param {'token' | 'host' | 'path'} form @param {string} input @param {Seconds | null | undefined} now */
   #verify(form, input, now) {
     need(input, 'string', form);
@@ -432,9 +451,23 @@ class Endpoint {
     this.url = data.url;
     this.headers = endpointHeaders(data.headers, data.redactedHeaders);
     this.route = data.route;
+    this.origin = data.origin;
+    this.kind = data.kind;
+  }
+  /**
+   * A URL carrying everything a request to `path` needs (wildcard and uri modes); throws
+   * InvalidArgument saying which header a URL cannot carry otherwise.
+   * @param {string} [path]
+   */
+  shareableUrl(path = '') {
+    need(path, 'string', 'path');
+    return sync(() => native.endpointShareableUrl(this.url, this.kind, { ...this.headers }, path));
   }
   toJSON() {
-    return { endpoint: this.endpoint, url: this.url, headers: { ...redactedHeaders.get(this.headers) }, route: this.route };
+    return {
+      endpoint: this.endpoint, url: this.url, headers: { ...redactedHeaders.get(this.headers) }, route: this.route,
+      origin: this.origin, kind: this.kind,
+    };
   }
   toString() {
     return `Endpoint(${this.url})`;
@@ -445,7 +478,37 @@ class Endpoint {
   }
 }
 
-/** @typedef {import('./native').ClientOptions & { apiKey?: Text }} ClientOptions */
+/**
+ * @typedef {{ attempt: number, delayMs: number, cause: SandgateError }} RetryEvent
+ * @typedef {import('./native').ClientOptions & { apiKey?: Text, onRetry?: (event: RetryEvent) => void }} ClientOptions
+ */
+
+/** The native hook for a user's onRetry: the event with its cause as an error class; a
+ * throwing hook becomes a process warning (it must not break the call it watches).
+ * @param {(event: RetryEvent) => void} hook @returns {(event: import('./native').RetryEventData) => void} */
+function retryHook(hook) {
+  return (event) => {
+    try {
+      hook({ attempt: event.attempt, delayMs: event.delayMs, cause: fromView(event.cause) });
+    } catch (e) {
+      process.emitWarning(`the onRetry hook threw: ${e instanceof Error ? e.message : String(e)}`, 'SandgateWarning');
+    }
+  };
+}
+
+/**
+ * The native endpoint mode for `'direct'`, `'server_proxy'` or an object of EndpointModeOptions.
+ * @param {unknown} mode @returns {import('./native').EndpointModeOptions}
+ */
+function endpointMode(mode) {
+  if (mode === 'direct') return {};
+  if (mode === 'server_proxy') return { serverProxy: true };
+  if (typeof mode !== 'object' || mode === null) {
+    throw fail('invalid_argument',
+      "mode must be 'direct', 'server_proxy', { expires } or { ttlSeconds } (signed)");
+  }
+  return checkOptions(/** @type {import('./native').EndpointModeOptions} */ (mode), OPTIONS.endpointMode, 'endpoint mode');
+}
 
 /** A client for the OpenSandbox lifecycle and keys APIs. Every call returns a Promise. */
 class Client {
@@ -453,15 +516,31 @@ class Client {
   #native;
   /** @param {ClientOptions} [options] */
   constructor(options) {
-    const { apiKey, ...rest } = checkOptions(options, OPTIONS.client, 'client', 'invalid_config');
+    const { apiKey, onRetry, ...rest } = checkOptions(options, OPTIONS.client, 'client', 'invalid_config');
     if (typeof rest.retries === 'object') checkOptions(rest.retries, OPTIONS.retries, 'retries', 'invalid_config');
-    this.#native = sync(() => new native.Client(rest, apiKey));
+    if (typeof rest.cache === 'object') checkOptions(rest.cache, OPTIONS.cache, 'cache', 'invalid_config');
+    if (onRetry !== undefined && onRetry !== null && typeof onRetry !== 'function') {
+      throw fail('invalid_config', 'onRetry must be a function');
+    }
+    this.#native = sync(() => new native.Client(rest, apiKey, onRetry ? retryHook(onRetry) : undefined));
   }
   get baseUrl() {
     return this.#native.baseUrl;
   }
   get userAgent() {
     return this.#native.userAgent;
+  }
+  /**
+   * The endpoint of `port` in one mode: `'direct'`, `'server_proxy'`, or signed with
+   * `{ expires }` or `{ ttlSeconds }`.
+   * @param {string} sandboxId @param {number} port
+   * @param {'direct' | 'server_proxy' | import('./native').EndpointModeOptions} mode @param {CallOptions} [options]
+   */
+  async endpoint(sandboxId, port, mode, options) {
+    need(sandboxId, 'string', 'sandboxId');
+    need(port, 'number', 'port');
+    const m = endpointMode(mode);
+    return new Endpoint(await withSignal(options, (t) => this.#native.endpoint(sandboxId, port, m, t)));
   }
   /** @param {string} sandboxId @param {number} port @param {CallOptions} [options] */
   async getEndpoint(sandboxId, port, options) {
@@ -509,6 +588,16 @@ class Client {
     return withSignal(options, (t) => this.#native.listSandboxes(t));
   }
   /** @param {string} sandboxId @param {CallOptions} [options] */
+  async pauseSandbox(sandboxId, options) {
+    need(sandboxId, 'string', 'sandboxId');
+    await withSignal(options, (t) => this.#native.pauseSandbox(sandboxId, t));
+  }
+  /** @param {string} sandboxId @param {CallOptions} [options] */
+  async resumeSandbox(sandboxId, options) {
+    need(sandboxId, 'string', 'sandboxId');
+    await withSignal(options, (t) => this.#native.resumeSandbox(sandboxId, t));
+  }
+  /** @param {string} sandboxId @param {CallOptions} [options] */
   async deleteSandbox(sandboxId, options) {
     need(sandboxId, 'string', 'sandboxId');
     await withSignal(options, (t) => this.#native.deleteSandbox(sandboxId, t));
@@ -522,6 +611,219 @@ class Client {
   }
   [inspect.custom]() {
     return `Client { baseUrl: '${this.baseUrl}', userAgent: '${this.userAgent}' }`;
+  }
+}
+
+// ---------------------------------------------------------------- the client's rules as data
+
+/** `obj` without its null and undefined fields (null = absent, as in the shared cases).
+ * @template {object} T @param {T | null | undefined} obj @returns {T | undefined} */
+function dropNulls(obj) {
+  if (obj === null || obj === undefined) return undefined;
+  return /** @type {T} */ (Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== null && v !== undefined)));
+}
+
+/**
+ * The client's retry rule (SPEC §2.1) for one failed attempt under `options` (unset = the
+ * defaults): whether it is retried, why, and the delay bounds. Throws InvalidConfig for bad
+ * options and InvalidArgument for a bad attempt.
+ * @param {import('./native').RetryOptions | null | undefined} options @param {import('./native').RetryAttemptData} attempt
+ */
+function retryDecision(options, attempt) {
+  checkOptions(options, OPTIONS.retries, 'retries', 'invalid_config');
+  need(attempt, 'object', 'attempt');
+  checkOptions(attempt, OPTIONS.retryAttempt, 'retry attempt');
+  const o = dropNulls(options);
+  const a = /** @type {import('./native').RetryAttemptData} */ (dropNulls(attempt));
+  return sync(() => native.retryDecision(o, a));
+}
+
+/**
+ * The endpoint cache's freshness rule (SPEC §2.1) under `options`: an entry signed until
+ * `signedExpires` (Unix seconds; null for a direct or server-proxy entry), fetched at
+ * `fetchedAtMs`, looked up at `nowMs` (Unix milliseconds; for a signed entry on the server's
+ * clock). Throws InvalidConfig for bad options.
+ * @param {import('./native').CacheOptions | null | undefined} options
+ * @param {{ signedExpires?: Seconds | null, fetchedAtMs: number, nowMs: number }} entry
+ */
+function cacheDecision(options, entry) {
+  checkOptions(options, OPTIONS.cache, 'cache', 'invalid_config');
+  need(entry, 'object', 'entry');
+  const { signedExpires, fetchedAtMs, nowMs } = checkOptions(entry, OPTIONS.cacheEntry, 'cache entry');
+  need(signedExpires, 'seconds', 'signedExpires', true);
+  need(fetchedAtMs, 'number', 'fetchedAtMs');
+  need(nowMs, 'number', 'nowMs');
+  const o = dropNulls(options);
+  return sync(() => native.cacheDecision(o, signedExpires ?? undefined,
+    /** @type {number} */ (fetchedAtMs), /** @type {number} */ (nowMs)));
+}
+
+// ---------------------------------------------------------------- gateway
+
+/**
+ * Request headers as the native check takes them: Node's `rawHeaders` (name, value, ...).
+ * Accepts that flat list, a list of [name, value] pairs, or an object of name → value (or
+ * array of values).
+ * @param {unknown} headers @returns {string[]}
+ */
+function rawHeaders(headers) {
+  if (headers === undefined || headers === null) return [];
+  /** @type {string[]} */
+  const out = [];
+  /** @param {unknown} name @param {unknown} value */
+  const add = (name, value) => {
+    if (typeof name !== 'string' || typeof value !== 'string') {
+      throw fail('invalid_argument', 'header names and values must be strings');
+    }
+    out.push(name, value);
+  };
+  if (Array.isArray(headers)) {
+    if (headers.every((h) => typeof h === 'string')) {
+      if (headers.length % 2 !== 0) throw fail('invalid_argument', 'a flat header list must hold name, value pairs');
+      return headers;
+    }
+    for (const pair of headers) {
+      if (!Array.isArray(pair) || pair.length !== 2) {
+        throw fail('invalid_argument', 'headers must be [name, value] pairs, a flat rawHeaders list, or an object');
+      }
+      add(pair[0], pair[1]);
+    }
+    return out;
+  }
+  if (typeof headers !== 'object') {
+    throw fail('invalid_argument', 'headers must be [name, value] pairs, a flat rawHeaders list, or an object');
+  }
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) add(name, v);
+  }
+  return out;
+}
+
+/**
+ * Answers a refusal exactly as the verdict says: status, response headers and body.
+ * @param {import('node:http').ServerResponse} res @param {import('./native').GatewayVerdictData} verdict
+ */
+function refuse(res, verdict) {
+  res.statusCode = verdict.status;
+  for (const [name, value] of Object.entries(verdict.responseHeaders)) res.setHeader(name, value);
+  res.setHeader('content-length', Buffer.byteLength(verdict.body));
+  res.end(verdict.body);
+}
+
+/**
+ * Applies an allow to the request: removes the credential headers, rewrites the target to the
+ * upstream one and hands the verdict to the app as `req.sandgate`.
+ * @param {import('node:http').IncomingMessage & { sandgate?: unknown }} req
+ * @param {import('./native').GatewayVerdictData} verdict
+ */
+function admit(req, verdict) {
+  const strip = new Set(verdict.headersToStrip.map((h) => h.toLowerCase()));
+  // Node computes `headers` and `headersDistinct` lazily from `rawHeaders` and the count it
+  // parsed: compute them before `rawHeaders` shrinks.
+  const { headers, headersDistinct } = req;
+  for (const name of strip) {
+    delete headers[name];
+    delete headersDistinct[name];
+  }
+  const raw = req.rawHeaders;
+  /** @type {string[]} */
+  const kept = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (!strip.has(raw[i].toLowerCase())) kept.push(raw[i], raw[i + 1]);
+  }
+  raw.splice(0, raw.length, ...kept);
+  req.url = /** @type {string} */ (verdict.upstreamTarget);
+  req.sandgate = verdict;
+}
+
+/** @typedef {import('node:http').IncomingMessage & { originalUrl?: string, sandgate?: unknown }} GatewayRequest */
+
+/**
+ * The edge check (SPEC §1.4, §1.5, §6) and a middleware that applies it: it decides nothing
+ * itself, every verdict comes from core.
+ */
+class Gateway {
+  /** @type {import('./native').Gateway} */
+  #native;
+  /**
+   * @param {{ routeMode: string, keys: SigningKeys, policy?: string | object | null, policyFile?: string | null,
+   *   now?: Seconds | null }} options
+   */
+  constructor(options) {
+    need(options, 'object', 'options');
+    const { keys, policy, ...rest } = checkOptions(options, OPTIONS.gateway, 'gateway', 'invalid_config');
+    const k = keysArg(keys);
+    need(rest.routeMode, 'string', 'routeMode');
+    need(rest.policyFile, 'string', 'policyFile', true);
+    need(rest.now, 'seconds', 'now', true);
+    /** @type {string | undefined} */
+    let text;
+    if (typeof policy === 'string') text = policy;
+    else if (typeof policy === 'object' && policy !== null) text = JSON.stringify(policy);
+    else if (policy !== undefined && policy !== null) throw fail('invalid_config', 'policy must be a JSON or TOML document, or an object');
+    const opts = { routeMode: /** @type {string} */ (rest.routeMode), policy: text, policyFile: rest.policyFile ?? undefined, now: rest.now ?? undefined };
+    this.#native = sync(() => new native.Gateway(k, opts));
+  }
+  /**
+   * The verdict for a request: its target as received (path and query, still escaped) and
+   * its headers in arrival order.
+   * @param {string} target @param {string[] | [string, string][] | Record<string, string | string[] | undefined>} headers
+   */
+  check(target, headers) {
+    need(target, 'string', 'target');
+    const raw = rawHeaders(headers);
+    return sync(() => this.#native.check(target, raw));
+  }
+  /** Replaces the keys the gateway verifies with, atomically. @param {SigningKeys} keys */
+  replaceKeys(keys) {
+    const k = keysArg(keys);
+    sync(() => this.#native.replaceKeys(k));
+  }
+  /**
+   * A Connect/Express-style `(req, res, next)` middleware: a refusal is answered with the
+   * verdict's status, headers and body; an allow strips the credential headers, rewrites
+   * `req.url` to the upstream target, sets `req.sandgate` to the verdict and calls `next()`.
+   * @returns {(req: GatewayRequest, res: import('node:http').ServerResponse, next: (err?: unknown) => void) => void}
+   */
+  middleware() {
+    return (req, res, next) => {
+      /** @type {import('./native').GatewayVerdictData} */
+      let verdict;
+      try {
+        verdict = this.#native.check(req.originalUrl ?? req.url ?? '', req.rawHeaders);
+      } catch (e) {
+        next(toError(e));
+        return;
+      }
+      if (!verdict.allowed) {
+        refuse(res, verdict);
+        return;
+      }
+      admit(req, verdict);
+      next();
+    };
+  }
+  /**
+   * A plain `node:http` request listener: `handler` runs for allowed requests only, as after
+   * {@link Gateway.middleware}.
+   * @param {(req: GatewayRequest, res: import('node:http').ServerResponse) => void} handler
+   * @returns {(req: GatewayRequest, res: import('node:http').ServerResponse) => void}
+   */
+  wrap(handler) {
+    need(handler, 'function', 'handler');
+    const mw = this.middleware();
+    return (req, res) => mw(req, res, (err) => {
+      if (err) {
+        res.statusCode = 500;
+        res.end();
+        return;
+      }
+      handler(req, res);
+    });
+  }
+  [inspect.custom]() {
+    return 'Gateway {}';
   }
 }
 
@@ -566,6 +868,11 @@ class MockServer {
     sync(() => this.#native.setFaults(faults));
   }
   clearFaults() { this.#native.clearFaults(); }
+  /** @param {SigningKeys} keys */
+  setSigningKeys(keys) {
+    const k = keysArg(keys);
+    sync(() => this.#native.setSigningKeys(k));
+  }
   reset() { this.#native.reset(); }
   requests() { return this.#native.requests(); }
   stop() { this.#native.stop(); }
@@ -580,6 +887,7 @@ module.exports = {
   AccessDecision,
   Client,
   Endpoint,
+  Gateway,
   MockServer,
   RouteSigner,
   RouteVerifier,
@@ -589,6 +897,8 @@ module.exports = {
   generateApiKey,
   hashApiKey,
   verifyApiKey,
+  retryDecision,
+  cacheDecision,
   SandgateError,
   ApiError,
   AccessDenied,

@@ -2,13 +2,16 @@
 // generates from the Rust code (checked in; a test fails when it drifts from the build).
 // Every export carries its JSDoc.
 
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type {
   ApiKeyInfoData,
+  CacheOptions as NativeCacheOptions,
   CreatedApiKeyData,
   EndpointData,
   FaultOptions as NativeFaultOptions,
   GeneratedApiKeyData,
   RequestRecordData,
+  RetryAttemptData,
   RetryOptions as NativeRetryOptions,
   RouteInfoData,
   SandboxData,
@@ -73,6 +76,14 @@ export declare class SandgateError extends Error {
   readonly requestId: string | null;
   /** The denial reason, for {@link AccessDenied}. */
   readonly reason: DenyReason | null;
+  /**
+   * Whether the client's retry rule (SPEC §2.1) would try the failed request again: true for
+   * a 429/502/503 of an idempotent call or a connection failure, false for a POST that reached
+   * the server, a 4xx, or a client with retrying off.
+   */
+  readonly retryable: boolean;
+  /** The server's `Retry-After` in milliseconds (seconds or an HTTP-date), when it sent one. */
+  readonly retryAfterMs: number | null;
   /** The full line core writes for this error (the bare `message` with its kind and details). */
   toString(): string;
 }
@@ -170,6 +181,8 @@ export declare class SigningKeys {
   readonly keyIds: string[];
   /** The `active_key` of the configuration, if it names one. */
   readonly activeKeyId: string | null;
+  /** The same keys with `keyId` active (what signers use by default). Throws {@link InvalidConfig}. */
+  withActive(keyId: string): SigningKeys;
   /** The key ids only: `{ keyIds, activeKeyId }`. */
   toJSON(): { keyIds: string[]; activeKeyId: string | null };
 }
@@ -251,6 +264,11 @@ export declare class RouteVerifier {
   /** A verifier that accepts routes signed with any of `keys`. */
   constructor(keys: SigningKeys);
   /**
+   * Replaces the keys this verifier accepts, atomically and without a restart: calls already
+   * running finish with the old set, later ones use `keys` (signing-key rotation, SPEC §7).
+   */
+  replaceKeys(keys: SigningKeys): void;
+  /**
    * Verifies a route token (the `OpenSandbox-Ingress-To` value) at `now` (default: the system
    * clock). Throws {@link AccessDenied} with its `reason` when the token is malformed, expired,
    * unknown or forged.
@@ -305,10 +323,25 @@ export interface CallOptions {
 }
 
 /**
- * Retry options for idempotent calls: `maxRetries` (default 2; 0 turns retrying off),
- * `initialBackoffMs` (default 500, doubling per retry) and `maxBackoffMs` (default 8000).
+ * Retry options (SPEC §2.1), every knob: `maxRetries` (default 3; 0 turns retrying off),
+ * `initialBackoffMs` (500), `maxBackoffMs` (30000), `multiplier` (2), `retryStatuses` (429,
+ * 502, 503: idempotent calls), `postRetryStatuses` (none: the POST opt-in),
+ * `attemptTimeoutMs` (the client's timeout) and `deadlineMs` (none).
  */
 export type RetryOptions = NativeRetryOptions;
+
+/** Endpoint cache options: `enabled` (true), `maxEntries` (1024), `ttlMs` (600000), `marginMs` (30000). */
+export type CacheOptions = NativeCacheOptions;
+
+/** What the `onRetry` hook is told before a retry waits. */
+export interface RetryEvent {
+  /** The attempt that failed, from 1; the next one is `attempt + 1`. */
+  attempt: number;
+  /** The delay before the next attempt, in milliseconds. */
+  delayMs: number;
+  /** The failure (its `retryable` is true). */
+  cause: SandgateError;
+}
 
 /** Client options; each falls back to `OPEN_SANDBOX_DOMAIN`, `_API_KEY`, `_PROTOCOL`, then defaults. */
 export interface ClientOptions {
@@ -322,9 +355,26 @@ export interface ClientOptions {
   timeoutMs?: number;
   /** Headers sent on every request (for example trusted user headers). */
   headers?: Record<string, string>;
-  /** Retry options; `false` is `{ maxRetries: 0 }` and `true` the defaults (2 retries). */
+  /** Retry options; `false` is `{ maxRetries: 0 }` and `true` the defaults (3 retries). */
   retries?: boolean | RetryOptions;
+  /**
+   * Called on the JS thread before each retry waits (it cannot delay or stop the retry). An
+   * exception it throws becomes a process warning.
+   */
+  onRetry?: ((event: RetryEvent) => void) | null;
+  /** Endpoint cache options; on by default, `false` turns it off and `true` is the defaults. */
+  cache?: boolean | CacheOptions;
 }
+
+/** What kind of endpoint an {@link Endpoint} is. */
+export type EndpointKind = 'direct' | 'server_proxy' | 'signed';
+
+/**
+ * How {@link Client.endpoint} asks for an endpoint: `'direct'` (the gateway's own, unsigned),
+ * `'server_proxy'` (through the lifecycle server; its headers carry the API key), or signed
+ * with `{ expires }` (Unix seconds) or `{ ttlSeconds }` (counted on the server's clock).
+ */
+export type EndpointMode = 'direct' | 'server_proxy' | SignedExpiry;
 
 /**
  * An endpoint of a sandbox port. Send `headers` with every request to `url`.
@@ -340,6 +390,17 @@ export declare class Endpoint {
   readonly headers: Record<string, string>;
   /** The signed route, for a signed endpoint; null otherwise. */
   readonly route: RouteInfo | null;
+  /** The server's `OPEN-SANDBOX-ORIGIN` for this endpoint, when it sent one. */
+  readonly origin: string | null;
+  /** Direct, server-proxy or signed. */
+  readonly kind: EndpointKind;
+  /**
+   * A URL that carries everything a request to `path` (default: none; else starting with `/`,
+   * a query may follow) needs, for wildcard and uri mode endpoints. Throws
+   * {@link InvalidArgument} saying which header a URL cannot carry otherwise (header mode, an
+   * access token, a server-proxy endpoint).
+   */
+  shareableUrl(path?: string): string;
   /** The endpoint with its headers redacted (`***` for secrets). */
   toJSON(): Omit<EndpointData, 'redactedHeaders'>;
 }
@@ -388,9 +449,14 @@ export declare class Client {
   readonly baseUrl: string;
   /** `sandgate/<version> (node)` */
   readonly userAgent: string;
-  /** The endpoint of `port` of a sandbox, with the headers to send to it. */
+  /**
+   * The endpoint of `port` of a sandbox in one mode ({@link EndpointMode}). Endpoints are
+   * cached (signed ones until `expires` minus the margin); concurrent calls share one request.
+   */
+  endpoint(sandboxId: string, port: number, mode: EndpointMode, options?: CallOptions): Promise<Endpoint>;
+  /** The direct endpoint of `port` of a sandbox: `endpoint(id, port, 'direct')`. */
   getEndpoint(sandboxId: string, port: number, options?: CallOptions): Promise<Endpoint>;
-  /** An endpoint carrying a signed route that expires at `expires` or `ttlSeconds` from now. */
+  /** A signed endpoint that expires at `expires` or `ttlSeconds` from now: `endpoint(id, port, expiry)`. */
   getSignedEndpoint(sandboxId: string, port: number, expiry: SignedExpiry, options?: CallOptions): Promise<Endpoint>;
   /** Mints a key for the calling user. Never retried once sent. */
   createApiKey(request?: CreateApiKeyRequest, options?: CallOptions): Promise<CreatedApiKey>;
@@ -404,10 +470,145 @@ export declare class Client {
   getSandbox(sandboxId: string, options?: CallOptions): Promise<Sandbox>;
   /** Every sandbox the caller may see. */
   listSandboxes(options?: CallOptions): Promise<Sandbox[]>;
-  /** Deletes a sandbox. */
+  /** Pauses a sandbox; its cached endpoints are dropped. */
+  pauseSandbox(sandboxId: string, options?: CallOptions): Promise<void>;
+  /** Resumes a paused sandbox; its cached endpoints are dropped. */
+  resumeSandbox(sandboxId: string, options?: CallOptions): Promise<void>;
+  /** Deletes a sandbox; its cached endpoints are dropped. */
   deleteSandbox(sandboxId: string, options?: CallOptions): Promise<void>;
   /** Renews a sandbox to expire at `expires` or `ttlSeconds` from now. Never retried once sent. */
   renewSandbox(sandboxId: string, expiry: SignedExpiry, options?: CallOptions): Promise<SandboxRenewal>;
+}
+
+// ---------------------------------------------------------------- the client's rules as data
+
+/**
+ * One failed attempt for {@link retryDecision}: `method`; `outcome` (`status` with `status`,
+ * `pre_send`, `post_send` or `timeout`); `attempt` (from 1); `prevDelayMs`; `retryAfter`
+ * (the header text); `now` (what an HTTP-date is counted from); `elapsedMs`.
+ */
+export type RetryAttempt = RetryAttemptData;
+
+/** The retry rule's answer for one failed attempt. */
+export interface RetryDecision {
+  /** Whether the attempt is retried. */
+  retry: boolean;
+  /** Why. */
+  verdict: 'retry' | 'not_retryable' | 'exhausted' | 'deadline';
+  /** The least delay before the next attempt, in milliseconds (0 when not retried). */
+  minDelayMs: number;
+  /** The most delay before the next attempt, in milliseconds (0 when not retried). */
+  maxDelayMs: number;
+  /** What the error of this attempt reports as `retryable`. */
+  retryable: boolean;
+}
+
+/**
+ * The client's retry rule (SPEC §2.1, the shared table `retry.json`) for one failed attempt
+ * under `options` (omitted fields keep the defaults). Throws {@link InvalidConfig} for bad
+ * options and {@link InvalidArgument} for a bad attempt.
+ */
+export declare function retryDecision(options: RetryOptions | null | undefined, attempt: RetryAttempt): RetryDecision;
+
+/** A cached endpoint as {@link cacheDecision} judges it. */
+export interface CacheEntry {
+  /** A signed entry's expiry (Unix seconds); null for a direct or server-proxy entry. */
+  signedExpires?: Seconds | null;
+  /** When it was fetched, Unix milliseconds. */
+  fetchedAtMs: number;
+  /** When it is looked up, Unix milliseconds (the server's clock for a signed entry). */
+  nowMs: number;
+}
+
+/** Whether a cached endpoint is still served. */
+export interface Freshness {
+  /** `nowMs < untilMs` and the cache is on. */
+  fresh: boolean;
+  /** The first millisecond it is no longer served: `expires * 1000 - margin` (signed) or `fetchedAt + ttl`. */
+  untilMs: number | bigint;
+}
+
+/**
+ * The endpoint cache's freshness rule (SPEC §2.1, the shared table `cache.json`) under
+ * `options`. Throws {@link InvalidConfig} for bad options.
+ */
+export declare function cacheDecision(options: CacheOptions | null | undefined, entry: CacheEntry): Freshness;
+
+// ---------------------------------------------------------------- gateway
+
+/** How to build a {@link Gateway}. */
+export interface GatewayOptions {
+  /** Where routes come from (SPEC §1.4). */
+  routeMode: RouteMode;
+  /** The signing keys (an empty set answers signed routes 503 `not_configured`). */
+  keys: SigningKeys;
+  /**
+   * Which sandboxes are secure and their access tokens: a policy document (JSON or TOML text,
+   * or an object written as JSON; the form of docs/gateway.md). With neither this nor
+   * `policyFile` the gateway is signature-only: every sandbox needs a valid signed route.
+   */
+  policy?: string | object | null;
+  /** A policy file (JSON or TOML), re-read when it changes; a bad file keeps the last good policy. */
+  policyFile?: string | null;
+  /** A fixed "now" in Unix seconds (tests); default: the system clock per request. */
+  now?: Seconds | null;
+}
+
+/** A gateway's verdict on one request: what to forward, or exactly what to answer. */
+export interface GatewayVerdict {
+  /** Whether the request goes on to the sandbox. */
+  allowed: boolean;
+  /** 200 when allowed, else 400, 401, 404 or 503. */
+  status: number;
+  /** The refusal's reason (a {@link DenyReason} or `policy_unavailable`); null when allowed. */
+  reason: DenyReason | 'policy_unavailable' | null;
+  /** How access was granted; null when refused. */
+  grant: Grant | null;
+  /** The verified route; null when refused. */
+  route: RouteInfo | null;
+  /** The target to forward: the path (escaping kept, uri-mode prefix removed) and `?query`; null when refused. */
+  upstreamTarget: string | null;
+  /** Request headers to remove before forwarding (compare case-insensitively). */
+  headersToStrip: string[];
+  /** The refusal's response headers (`content-type`, `x-sandgate-reason`, `retry-after` on a 503); empty when allowed. */
+  responseHeaders: Record<string, string>;
+  /** The refusal's `text/plain` body (`OpenSandbox Ingress: ...`); empty when allowed. */
+  body: string;
+  /** The refusal's message (the body without its prefix); empty when allowed. */
+  message: string;
+}
+
+/** A `node:http` request after the gateway middleware allowed it. */
+export interface GatewayRequest extends IncomingMessage {
+  /** The verdict: the verified `route`, the `grant` and the `upstreamTarget` (now `req.url`). */
+  sandgate?: GatewayVerdict;
+  /** Express's original URL, which the middleware checks when present. */
+  originalUrl?: string;
+}
+
+/**
+ * The edge check of SPEC §1.4, §1.5 and §6, and a middleware that applies it. Every verdict
+ * comes from core; the middleware only answers refusals and forwards allowed requests.
+ */
+export declare class Gateway {
+  /** Throws {@link InvalidConfig} for a bad mode, policy document or file. */
+  constructor(options: GatewayOptions);
+  /**
+   * The verdict for a request: its target as received (path and query, still escaped) and its
+   * headers in arrival order, as Node's `rawHeaders`, `[name, value]` pairs, or an object.
+   */
+  check(target: string, headers: string[] | Array<[string, string]> | Record<string, string | string[] | undefined>): GatewayVerdict;
+  /** Replaces the keys the gateway verifies with, atomically (signing-key rotation). */
+  replaceKeys(keys: SigningKeys): void;
+  /**
+   * A Connect/Express-style middleware: a refusal is answered with the verdict's status,
+   * headers and body and `next` is not called; an allow removes `headersToStrip` from the
+   * request, sets `req.url` to the upstream target and `req.sandgate` to the verdict, and
+   * calls `next()`.
+   */
+  middleware(): (req: GatewayRequest, res: ServerResponse, next: (err?: unknown) => void) => void;
+  /** A plain `node:http` request listener that runs `handler` for allowed requests only. */
+  wrap(handler: (req: GatewayRequest, res: ServerResponse) => void): (req: GatewayRequest, res: ServerResponse) => void;
 }
 
 // ---------------------------------------------------------------- mock server
@@ -418,6 +619,8 @@ export interface MockOptions {
   routeMode?: RouteMode;
   /** Accept `X-OpenSandbox-User/Team/Roles` as the caller (default false). */
   trustedHeaders?: boolean;
+  /** Sent as `OPEN-SANDBOX-ORIGIN` with every endpoint answer (default none). */
+  endpointOrigin?: string;
 }
 
 /** Faults for the next API requests; they replace the pending ones. */
@@ -454,6 +657,11 @@ export declare class MockServer {
   setFaults(faults: FaultOptions): void;
   /** Drops the pending faults. */
   clearFaults(): void;
+  /**
+   * Replaces the keys the mock signs endpoints with (its active key) and its gateway verifies
+   * with, at once; {@link MockServer.reset} restores the start keys.
+   */
+  setSigningKeys(keys: SigningKeys): void;
   /** Forgets sandboxes, keys, faults, logged requests and the clock offset. */
   reset(): void;
   /** API requests received so far, oldest first (status 0 = dropped by a fault). */

@@ -14,14 +14,19 @@ export declare class CancelToken {
 
 /** A client for one OpenSandbox server; every call returns a Promise. */
 export declare class Client {
-  /** A client from `options` and `apiKey`, each falling back to the env, then the defaults. */
-  constructor(options?: ClientOptions | undefined | null, apiKey?: string | Secret)
+  /**
+   * A client from `options` and `apiKey`, each falling back to the env, then the defaults;
+   * `onRetry` is called before each retry waits.
+   */
+  constructor(options?: ClientOptions | undefined | null, apiKey?: string | Secret, onRetry?: ((arg: RetryEventData) => void) | undefined | null)
   /** `protocol://domain`. */
   get baseUrl(): string
   /** The user agent sent with every request. */
   get userAgent(): string
   /** The endpoint of `port` of a sandbox, with the headers to send to it. */
   getEndpoint(sandboxId: string, port: number, cancel?: CancelToken | undefined | null): Promise<EndpointData>
+  /** The endpoint of `port` of a sandbox in one mode (see `EndpointModeOptions`). */
+  endpoint(sandboxId: string, port: number, mode: EndpointModeOptions, cancel?: CancelToken | undefined | null): Promise<EndpointData>
   /** A signed endpoint expiring at `expires` (Unix seconds) or in `ttlSeconds`: exactly one. */
   getSignedEndpoint(sandboxId: string, port: number, expires?: number | bigint | undefined | null, ttlSeconds?: number | undefined | null, cancel?: CancelToken | undefined | null): Promise<EndpointData>
   /** Mints an API key for the calling user; `expiresAt` is Unix seconds. */
@@ -38,8 +43,28 @@ export declare class Client {
   listSandboxes(cancel?: CancelToken | undefined | null): Promise<Array<SandboxData>>
   /** Renews a sandbox to expire at `expires` (Unix seconds) or in `ttlSeconds`: exactly one. */
   renewSandbox(sandboxId: string, expires?: number | bigint | undefined | null, ttlSeconds?: number | undefined | null, cancel?: CancelToken | undefined | null): Promise<SandboxRenewalData>
-  /** Deletes a sandbox. */
+  /** Pauses a sandbox (its cached endpoints are dropped). */
+  pauseSandbox(sandboxId: string, cancel?: CancelToken | undefined | null): Promise<undefined>
+  /** Resumes a paused sandbox (its cached endpoints are dropped). */
+  resumeSandbox(sandboxId: string, cancel?: CancelToken | undefined | null): Promise<undefined>
+  /** Deletes a sandbox (its cached endpoints are dropped). */
   deleteSandbox(sandboxId: string, cancel?: CancelToken | undefined | null): Promise<undefined>
+}
+
+/** The edge check of SPEC §1.4, §1.5 and §6. */
+export declare class Gateway {
+  /**
+   * A gateway that verifies routes signed with `keys` under `options`; a bad mode, policy
+   * document or file is an `invalid_config` error.
+   */
+  constructor(keys: SigningKeys, options: GatewayOptionsData)
+  /**
+   * Checks one request: its target as received and its headers as Node's `rawHeaders`
+   * (name, value, name, value, ... in arrival order).
+   */
+  check(target: string, rawHeaders: Array<string>): GatewayVerdictData
+  /** Replaces the keys the gateway verifies with, atomically. */
+  replaceKeys(keys: SigningKeys): void
 }
 
 /** A running mock platform: lifecycle and keys API, and a verifying gateway. */
@@ -56,6 +81,11 @@ export declare class MockServer {
   get adminKey(): Secret
   /** The signing keys the mock signs with, as a flag string. */
   get signingKeys(): Secret
+  /**
+   * Replaces the keys the mock signs with and its gateway verifies with, at once (the
+   * keys' active key signs from now on; an empty set is a mock without keys).
+   */
+  setSigningKeys(keys: SigningKeys): void
   /** `header`, `wildcard` or `uri`. */
   get routeMode(): string
   /** The base domain of wildcard hosts. */
@@ -92,6 +122,11 @@ export declare class RouteSigner {
 export declare class RouteVerifier {
   /** A verifier that accepts routes signed with any of `keys`. */
   constructor(keys: SigningKeys)
+  /**
+   * Replaces the keys this verifier accepts, atomically: verifications already running
+   * finish with the old set, later ones use `keys`.
+   */
+  replaceKeys(keys: SigningKeys): void
   /**
    * Verifies the route in `input` read as `form` (`token`, `host` or `path`) at `now`
    * (default: the system clock).
@@ -132,6 +167,8 @@ export declare class SigningKeys {
   get keyIds(): Array<string>
   /** The active key id, if the configuration names one. */
   get activeKeyId(): string | null
+  /** The same keys with `keyId` as the active key (the one signers use by default). */
+  withActive(keyId: string): SigningKeys
 }
 
 /** The full access decision of SPEC §1.5: core's `Decision`, with its denial as an error. */
@@ -185,6 +222,28 @@ export interface ApiKeyInfoData {
 }
 
 /**
+ * The endpoint cache's freshness rule (SPEC §2.1) under `options`: an entry signed until
+ * `signedExpires` (Unix seconds; null for a direct or server-proxy entry) fetched at
+ * `fetchedAtMs`, looked up at `nowMs` (both Unix milliseconds).
+ */
+export declare function cacheDecision(options: CacheOptions | undefined | null, signedExpires: number | bigint | undefined | null, fetchedAtMs: number, nowMs: number): FreshnessData
+
+/** Endpoint cache options (core's `CacheOptions`, SPEC §2.1); unset fields keep the defaults. */
+export interface CacheOptions {
+  /** Whether endpoints are cached (default true). */
+  enabled?: boolean
+  /** Most entries kept, least recently used out first (default 1024). */
+  maxEntries?: number
+  /** How long a direct or server-proxy endpoint is reused, in milliseconds (default 600000). */
+  ttlMs?: number
+  /**
+   * How long before its expiry a signed endpoint stops being reused, in milliseconds
+   * (default 30000).
+   */
+  marginMs?: number
+}
+
+/**
  * Client options (core's `ClientOptions`); unset ones come from `OPEN_SANDBOX_*` env and then
  * the defaults.
  */
@@ -199,6 +258,8 @@ export interface ClientOptions {
   headers?: Record<string, string>
   /** An object tunes retries; `false` is `{ maxRetries: 0 }`, `true` the defaults. */
   retries?: boolean | RetryOptions
+  /** An object tunes the endpoint cache; `false` turns it off, `true` the defaults. */
+  cache?: boolean | CacheOptions
 }
 
 /** Core's tables (see `CoreTables`). */
@@ -255,7 +316,30 @@ export interface EndpointData {
   redactedHeaders: Record<string, string>
   /** The signed route, for a signed endpoint. */
   route: RouteInfoData | null
+  /** The server's `OPEN-SANDBOX-ORIGIN` for this endpoint, when it sent one. */
+  origin: string | null
+  /** `direct`, `server_proxy` or `signed`. */
+  kind: string
 }
+
+/**
+ * An endpoint mode (core's `EndpointMode::from_options`): server proxy (`serverProxy`),
+ * signed (exactly one of `expires` and `ttlSeconds`), or direct (none of them).
+ */
+export interface EndpointModeOptions {
+  /** Through the lifecycle server; its headers carry the API key. */
+  serverProxy?: boolean
+  /** Signed, expiring at this Unix second. */
+  expires?: number | bigint
+  /** Signed, expiring this many seconds from now on the server's clock. */
+  ttlSeconds?: number
+}
+
+/**
+ * The URL that carries everything a request to `path` of an endpoint needs (core's
+ * `EndpointView::shareable_url`): `url`, `kind` and `headers` are the endpoint's.
+ */
+export declare function endpointShareableUrl(url: string, kind: string, headers: Record<string, string>, path: string): string
 
 /** An error as the JS layer builds its error classes from: core's `ErrorView`. */
 export interface ErrorData {
@@ -273,6 +357,10 @@ export interface ErrorData {
   requestId: string | null
   /** The denial reason, for access denials. */
   reason: string | null
+  /** Whether the client's retry rule would try the failed request again (SPEC §2.1). */
+  retryable: boolean
+  /** The server's `Retry-After` in milliseconds, as it sent it, when it sent one. */
+  retryAfterMs: number | null
 }
 
 /**
@@ -297,6 +385,53 @@ export interface FaultOptions {
   corruptNext?: number
 }
 
+/** Whether a cached endpoint is still served (core's `Freshness`). */
+export interface FreshnessData {
+  /** `nowMs < untilMs` and the cache is on. */
+  fresh: boolean
+  /** The first millisecond the entry is no longer served (a bigint past 2^53-1). */
+  untilMs: number | bigint
+}
+
+/** How to build a gateway (core's `GatewayOptions`, without the keys). */
+export interface GatewayOptionsData {
+  /** `header`, `wildcard` or `uri` (SPEC §1.4). */
+  routeMode: string
+  /**
+   * A policy document (JSON or TOML text); with neither this nor `policyFile` the gateway
+   * is signature-only.
+   */
+  policy?: string
+  /** A policy file (JSON or TOML), re-read when it changes. */
+  policyFile?: string
+  /** A fixed "now" in Unix seconds (tests); default: the system clock per request. */
+  now?: number | bigint
+}
+
+/** A gateway verdict (core's `GatewayVerdict`): what to forward, or exactly what to answer. */
+export interface GatewayVerdictData {
+  /** Whether the request goes on to the sandbox. */
+  allowed: boolean
+  /** 200 when allowed, else 400, 401, 404 or 503. */
+  status: number
+  /** The refusal's reason code; null when allowed. */
+  reason: string | null
+  /** How access was granted (`open`, `signature`, `header`); null when refused. */
+  grant: string | null
+  /** The verified route; null when refused. */
+  route: RouteInfoData | null
+  /** The target to forward (path, escaping kept, and `?query`); null when refused. */
+  upstreamTarget: string | null
+  /** Request headers to remove before forwarding (compare case-insensitively). */
+  headersToStrip: Array<string>
+  /** The refusal's response headers (lowercase names); empty when allowed. */
+  responseHeaders: Record<string, string>
+  /** The refusal's `text/plain` body; empty when allowed. */
+  body: string
+  /** The refusal's message (the body without its prefix); empty when allowed. */
+  message: string
+}
+
 /** Generates a key: `prefix` (default `osk_`) + 43 random base64url characters. */
 export declare function generateApiKey(prefix?: string | undefined | null): GeneratedApiKeyData
 
@@ -319,6 +454,8 @@ export interface MockOptions {
   routeMode?: string
   /** Accept the trusted user headers `X-OpenSandbox-User/Team/Roles`. */
   trustedHeaders?: boolean
+  /** Sent as the `OPEN-SANDBOX-ORIGIN` header of every endpoint answer (default none). */
+  endpointOrigin?: string
 }
 
 /** One API request the mock received. */
@@ -333,17 +470,74 @@ export interface RequestRecordData {
   userAgent: string | null
 }
 
-/**
- * Retry options (core's `RetryOptions`); unset fields keep the defaults (2 retries, 500 ms
- * doubling to 8 s).
- */
+/** One failed attempt, for [`retry_decision`] (core's `RetryQuery`). */
+export interface RetryAttemptData {
+  /** The request method. */
+  method: string
+  /** How it failed: `status`, `pre_send`, `post_send` or `timeout`. */
+  outcome: string
+  /** The status, with outcome `status`. */
+  status?: number
+  /** The attempt's number, from 1. */
+  attempt: number
+  /** The delay slept before it, in milliseconds (none for the first attempt). */
+  prevDelayMs?: number
+  /** The answer's `Retry-After` header value, as sent. */
+  retryAfter?: string
+  /** Unix seconds an HTTP-date `Retry-After` is counted from (default: the system clock). */
+  now?: number | bigint
+  /** Milliseconds since the first attempt started (default 0). */
+  elapsedMs?: number
+}
+
+/** The client's retry rule (SPEC §2.1) for one failed attempt under `options`. */
+export declare function retryDecision(options: RetryOptions | undefined | null, attempt: RetryAttemptData): RetryDecisionData
+
+/** The retry decision for one failed attempt (core's `RetryDecision`). */
+export interface RetryDecisionData {
+  /** Whether the attempt is retried. */
+  retry: boolean
+  /** Why: `retry`, `not_retryable`, `exhausted` or `deadline`. */
+  verdict: string
+  /** The least delay before the next attempt, in milliseconds (0 when not retried). */
+  minDelayMs: number
+  /** The most delay before the next attempt, in milliseconds (0 when not retried). */
+  maxDelayMs: number
+  /** What the error of this attempt reports as `retryable`. */
+  retryable: boolean
+}
+
+/** What the `onRetry` hook is told before a retry waits (core's `RetryEvent`). */
+export interface RetryEventData {
+  /** The attempt that failed, from 1; the next one is `attempt + 1`. */
+  attempt: number
+  /** The delay before the next attempt, in milliseconds. */
+  delayMs: number
+  /** The failure, as core's error view. */
+  cause: ErrorData
+}
+
+/** Retry options (core's `RetryOptions`, SPEC §2.1); unset fields keep core's defaults. */
 export interface RetryOptions {
-  /** Retries after the first attempt; 0 turns retrying off. */
+  /** Retries after the first attempt (default 3); 0 turns retrying off. */
   maxRetries?: number
-  /** Delay before the first retry, in milliseconds. */
+  /**
+   * Delay before the first retry, and the least delay of any later one, in milliseconds
+   * (default 500).
+   */
   initialBackoffMs?: number
-  /** Longest delay between attempts, in milliseconds. */
+  /** Longest computed delay between attempts, in milliseconds (default 30000). */
   maxBackoffMs?: number
+  /** Growth factor of the jitter's upper bound, 1 to 100 (default 2). */
+  multiplier?: number
+  /** Statuses on which idempotent requests are retried (default 429, 502, 503). */
+  retryStatuses?: Array<number>
+  /** Statuses on which POST requests are retried: an opt-in (default none). */
+  postRetryStatuses?: Array<number>
+  /** Timeout of one attempt, in milliseconds (default: the client's timeout). */
+  attemptTimeoutMs?: number
+  /** Time allowed for all attempts and waits together, in milliseconds (default: none). */
+  deadlineMs?: number
 }
 
 /** What a route names (SPEC §1.3): core's `RouteView`. */

@@ -518,6 +518,21 @@ async fn ttl_expiry_is_computed_on_the_server_clock() {
             // A client that did not know the clock yet asks once more, on the server's clock.
             assert_eq!(endpoint_requests(&m) - before, requests, "skew {skew}");
         }
+        // The server's clock jumps an hour after the client learnt it: the next TTL request
+        // sees the jump in its answer and asks again on the new clock (no 400).
+        m.set_now(m.now().saturating_add_signed(skew));
+        let before = endpoint_requests(&m);
+        let e = learnt
+            .get_signed_endpoint_for(&id, 8081, Duration::from_secs(60))
+            .await
+            .unwrap_or_else(|e| panic!("after the jump, skew {skew}: {e}"));
+        let expires = e.route.unwrap().expires.unwrap();
+        assert!(
+            expires.abs_diff(m.now() + 60) <= 1,
+            "after the jump: {expires}"
+        );
+        assert_eq!(endpoint_requests(&m) - before, 2, "skew {skew}");
+        m.set_now(m.now().saturating_add_signed(-skew));
         // An instant is judged on the server's clock too.
         let local_soon = sandgate::clock::now_unix() + 120;
         let r = learnt.get_signed_endpoint(&id, 8080, local_soon).await;

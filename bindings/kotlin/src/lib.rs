@@ -20,7 +20,9 @@ use sandgate::client::{ApiKeyInfo, Client, CreateSandbox, SandboxRenewal};
 use sandgate::keys::{StoredKeyView, DEFAULT_API_KEY_PREFIX};
 use sandgate::route::{check_port, Grant};
 use sandgate::surface::{
-    self, ClientOptions, Decision, EndpointView, ErrorView, Expiry, RetryOptions, RouteView,
+    self, CacheOptions, ClientOptions, Decision, EndpointKind, EndpointMode, EndpointView,
+    ErrorView, Expiry, GatewayOptions, PolicyOptions, RetryEvent, RetryOptions, RetryQuery,
+    RouteView,
 };
 use sandgate::{
     AccessRequest, DenyReason, ErrorKind, RouteSigner, RouteVerifier, SecretString, SigningKeys,
@@ -92,6 +94,17 @@ enum RouteMode {
     Wildcard,
     /// Route in the path: `/{id}/{port}/{expires_b36}/{signature}/...`.
     Uri,
+}
+
+/// What kind of endpoint an endpoint is (core's `EndpointKind`).
+#[uniffi::remote(Enum)]
+enum EndpointKind {
+    /// Direct (unsigned): never carries the API key.
+    Direct,
+    /// Through the lifecycle server: its headers carry the API key.
+    ServerProxy,
+    /// A signed route: never carries the API key.
+    Signed,
 }
 
 /// An error as every language shows it (core's `ErrorView`): `message` is bare, `display`
@@ -390,6 +403,12 @@ impl FfiRouteVerifier {
         })
     }
 
+    /// Replaces the keys at once (core's `RouteVerifier::replace_keys`); the hot handles made
+    /// from this verifier share them.
+    fn replace_keys(&self, keys: &FfiSigningKeys) {
+        self.verifier.replace_keys(keys.keys.clone());
+    }
+
     /// A new C ABI handle for `sandgate_verify` (a `SandgateVerifier *`), freed with
     /// `sandgate_verifier_free`.
     fn hot_handle(&self) -> u64 {
@@ -467,12 +486,157 @@ fn verify_api_key(
 
 // ---------------------------------------------------------------- client
 
-/// Retry options (core's `RetryOptions`, backoffs in milliseconds); JVM longs, checked to fit.
+/// Retry options (core's `RetryOptions`, times in milliseconds); JVM longs and ints, checked
+/// to fit.
 #[derive(uniffi::Record)]
 struct FfiRetryOptions {
     max_retries: Option<i64>,
     initial_backoff_ms: Option<i64>,
     max_backoff_ms: Option<i64>,
+    multiplier: Option<f64>,
+    retry_statuses: Option<Vec<i32>>,
+    post_retry_statuses: Option<Vec<i32>>,
+    attempt_timeout_ms: Option<i64>,
+    deadline_ms: Option<i64>,
+}
+
+fn statuses(name: &str, v: Option<Vec<i32>>) -> sandgate::Result<Option<Vec<u16>>> {
+    v.map(|list| {
+        list.into_iter()
+            .map(|s| unsigned(ErrorKind::InvalidConfig, name, i64::from(s)))
+            .collect()
+    })
+    .transpose()
+}
+
+impl FfiRetryOptions {
+    fn into_core(self) -> sandgate::Result<RetryOptions> {
+        Ok(RetryOptions {
+            max_retries: option("retry max_retries", self.max_retries)?,
+            initial_backoff_ms: option("retry initial_backoff_ms", self.initial_backoff_ms)?,
+            max_backoff_ms: option("retry max_backoff_ms", self.max_backoff_ms)?,
+            multiplier: self.multiplier,
+            retry_statuses: statuses("retry retry_statuses", self.retry_statuses)?,
+            post_retry_statuses: statuses("retry post_retry_statuses", self.post_retry_statuses)?,
+            attempt_timeout_ms: option("retry attempt_timeout_ms", self.attempt_timeout_ms)?,
+            deadline_ms: option("retry deadline_ms", self.deadline_ms)?,
+        })
+    }
+}
+
+/// Endpoint cache options (core's `CacheOptions`, times in milliseconds).
+#[derive(uniffi::Record)]
+struct FfiCacheOptions {
+    enabled: Option<bool>,
+    max_entries: Option<i64>,
+    ttl_ms: Option<i64>,
+    margin_ms: Option<i64>,
+}
+
+impl FfiCacheOptions {
+    fn to_core(&self) -> sandgate::Result<CacheOptions> {
+        Ok(CacheOptions {
+            enabled: self.enabled,
+            max_entries: option("cache max_entries", self.max_entries)?,
+            ttl_ms: option("cache ttl_ms", self.ttl_ms)?,
+            margin_ms: option("cache margin_ms", self.margin_ms)?,
+        })
+    }
+}
+
+/// What the retry hook is told before each retry sleeps (core's `RetryEvent`).
+#[derive(uniffi::Record)]
+struct FfiRetryEvent {
+    attempt: u32,
+    delay_ms: u64,
+    cause: ErrorView,
+}
+
+/// The Kotlin side of the retry hook: called on the native runtime's thread before each retry
+/// sleeps.
+#[uniffi::export(with_foreign)]
+trait RetryHook: Send + Sync {
+    /// One retry about to happen.
+    fn on_retry(&self, event: FfiRetryEvent);
+}
+
+/// One failed attempt for the retry rule (core's `RetryQuery`, flat).
+#[derive(uniffi::Record)]
+struct FfiRetryQuery {
+    method: String,
+    outcome: String,
+    status: Option<i32>,
+    attempt: i64,
+    prev_delay_ms: Option<i64>,
+    retry_after: Option<String>,
+    now: Option<u64>,
+    elapsed_ms: i64,
+}
+
+/// The retry rule's answer (core's `RetryDecision`); `verdict` is its stable code.
+#[derive(uniffi::Record)]
+struct FfiRetryDecision {
+    retry: bool,
+    verdict: String,
+    min_delay_ms: u64,
+    max_delay_ms: u64,
+    retryable: bool,
+}
+
+/// Core's retry rule (`surface::retry_decision`) for one failed attempt under `options`.
+#[uniffi::export]
+fn retry_decision(options: FfiRetryOptions, query: FfiRetryQuery) -> Result<FfiRetryDecision> {
+    let options = options.into_core()?;
+    fn arg<T: TryFrom<i64>>(name: &str, v: i64) -> sandgate::Result<T> {
+        unsigned(ErrorKind::InvalidArgument, name, v)
+    }
+    let status: Option<u16> = query
+        .status
+        .map(|s| arg("status", i64::from(s)))
+        .transpose()?;
+    let q = RetryQuery {
+        method: &query.method,
+        outcome: &query.outcome,
+        status,
+        attempt: arg("attempt", query.attempt)?,
+        prev_delay_ms: query
+            .prev_delay_ms
+            .map(|v| arg("prev_delay_ms", v))
+            .transpose()?,
+        retry_after: query.retry_after.as_deref(),
+        now: query.now,
+        elapsed_ms: arg("elapsed_ms", query.elapsed_ms)?,
+    };
+    let d = surface::retry_decision(&options, &q)?;
+    Ok(FfiRetryDecision {
+        retry: d.retry,
+        verdict: d.verdict_code().to_owned(),
+        min_delay_ms: d.min_delay_ms,
+        max_delay_ms: d.max_delay_ms,
+        retryable: d.retryable,
+    })
+}
+
+/// The cache's freshness rule's answer (core's `Freshness`).
+#[derive(uniffi::Record)]
+struct FfiFreshness {
+    fresh: bool,
+    until_ms: u64,
+}
+
+/// Core's endpoint-cache freshness rule (`surface::cache_decision`).
+#[uniffi::export]
+fn cache_decision(
+    options: FfiCacheOptions,
+    signed_expires: Option<u64>,
+    fetched_at_ms: u64,
+    now_ms: u64,
+) -> Result<FfiFreshness> {
+    let f = surface::cache_decision(&options.to_core()?, signed_expires, fetched_at_ms, now_ms)?;
+    Ok(FfiFreshness {
+        fresh: f.fresh,
+        until_ms: f.until_ms,
+    })
 }
 
 /// Client options (core's `ClientOptions`, timeout in milliseconds); `None` falls back to
@@ -485,6 +649,7 @@ struct FfiClientOptions {
     timeout_ms: Option<i64>,
     headers: HashMap<String, String>,
     retry: FfiRetryOptions,
+    cache: FfiCacheOptions,
     use_env: bool,
 }
 
@@ -496,6 +661,8 @@ struct FfiEndpoint {
     headers: HashMap<String, String>,
     redacted_headers: HashMap<String, String>,
     route: Option<RouteView>,
+    origin: Option<String>,
+    kind: EndpointKind,
 }
 
 impl From<EndpointView> for FfiEndpoint {
@@ -506,8 +673,25 @@ impl From<EndpointView> for FfiEndpoint {
             headers: e.headers.into_iter().collect(),
             redacted_headers: e.redacted_headers.into_iter().collect(),
             route: e.route,
+            origin: e.origin,
+            kind: e.kind,
         }
     }
+}
+
+/// A URL carrying everything a request to `path` needs (core's `shareable_url`), or the
+/// `invalid_argument` error saying what must travel in a header.
+#[uniffi::export]
+fn shareable_url(
+    url: String,
+    kind: EndpointKind,
+    headers: HashMap<String, String>,
+    path: String,
+) -> Result<String> {
+    let headers = headers.into_iter().collect();
+    Ok(sandgate::client::shareable_url(
+        &url, kind, &headers, &path,
+    )?)
 }
 
 /// A key just minted; `key` is the raw secret.
@@ -563,16 +747,18 @@ struct FfiClient {
 impl FfiClient {
     /// Builds a client; core validates every option.
     #[uniffi::constructor]
-    fn new(options: FfiClientOptions) -> Result<Arc<Self>> {
-        let retry = RetryOptions {
-            max_retries: option("retry max_retries", options.retry.max_retries)?,
-            initial_backoff_ms: option(
-                "retry initial_backoff_ms",
-                options.retry.initial_backoff_ms,
-            )?,
-            max_backoff_ms: option("retry max_backoff_ms", options.retry.max_backoff_ms)?,
-            ..Default::default()
-        };
+    fn new(options: FfiClientOptions, on_retry: Option<Arc<dyn RetryHook>>) -> Result<Arc<Self>> {
+        let retry = options.retry.into_core()?;
+        let cache = options.cache.to_core()?;
+        let on_retry: Option<surface::OnRetry> = on_retry.map(|hook| {
+            Arc::new(move |e: &RetryEvent| {
+                hook.on_retry(FfiRetryEvent {
+                    attempt: e.attempt,
+                    delay_ms: e.delay_ms,
+                    cause: e.cause.clone(),
+                })
+            }) as surface::OnRetry
+        });
         let client = ClientOptions {
             domain: options.domain,
             protocol: options.protocol,
@@ -581,8 +767,9 @@ impl FfiClient {
             headers: options.headers.into_iter().collect(),
             language: Some("kotlin".to_owned()),
             retry,
+            on_retry,
+            cache,
             ignore_env: !options.use_env,
-            ..Default::default()
         }
         .build()?;
         Ok(Arc::new(FfiClient { client }))
@@ -598,33 +785,36 @@ impl FfiClient {
         self.client.base_url().to_owned()
     }
 
-    /// The unsigned endpoint of `port`.
-    async fn get_endpoint(&self, sandbox_id: String, port: i64) -> Result<FfiEndpoint> {
-        let c = self.client.clone();
-        let port = check_port(port)?;
-        run(async move {
-            let e = c.get_endpoint(&sandbox_id, port).await?;
-            Ok(EndpointView::from(e).into())
-        })
-        .await
-    }
-
-    /// A signed endpoint expiring at `expires` or `ttl_seconds` from now (exactly one).
-    async fn get_signed_endpoint(
+    /// The endpoint of `port` in one explicit mode (core's `EndpointMode::from_options`):
+    /// server-proxy, signed (exactly one of `expires` and `ttl_seconds`) or neither (direct).
+    async fn endpoint(
         &self,
         sandbox_id: String,
         port: i64,
+        server_proxy: bool,
         expires: Option<u64>,
         ttl_seconds: Option<u64>,
     ) -> Result<FfiEndpoint> {
         let c = self.client.clone();
         let port = check_port(port)?;
-        let expiry = Expiry::from_options(expires, ttl_seconds)?;
+        let mode = EndpointMode::from_options(server_proxy, expires, ttl_seconds)?;
         run(async move {
-            let e = surface::get_signed_endpoint(&c, &sandbox_id, port, expiry).await?;
+            let e = surface::endpoint(&c, &sandbox_id, port, mode).await?;
             Ok(e.into())
         })
         .await
+    }
+
+    /// Pauses a sandbox (its cached endpoints are dropped).
+    async fn pause_sandbox(&self, sandbox_id: String) -> Result<()> {
+        let c = self.client.clone();
+        run(async move { c.pause_sandbox(&sandbox_id).await }).await
+    }
+
+    /// Resumes a paused sandbox.
+    async fn resume_sandbox(&self, sandbox_id: String) -> Result<()> {
+        let c = self.client.clone();
+        run(async move { c.resume_sandbox(&sandbox_id).await }).await
     }
 
     /// Mints an API key for the caller.
@@ -753,10 +943,17 @@ impl FfiMockServer {
 impl FfiMockServer {
     /// Starts a mock on free loopback ports.
     #[uniffi::constructor]
-    fn start(route_mode: RouteMode, trusted_headers: bool) -> Result<Arc<Self>> {
+    fn start(
+        route_mode: RouteMode,
+        trusted_headers: bool,
+        endpoint_origin: Option<String>,
+        signing_keys: Option<Arc<FfiSigningKeys>>,
+    ) -> Result<Arc<Self>> {
         let mock = sandgate_mock::MockServer::start(sandgate_mock::MockConfig {
             route_mode,
             trusted_headers,
+            endpoint_origin,
+            signing_keys: signing_keys.map(|k| k.keys.clone()),
             ..Default::default()
         })?;
         Ok(Arc::new(FfiMockServer {
@@ -783,6 +980,14 @@ impl FfiMockServer {
     /// The signing keys as a flag string (secrets included, on purpose).
     fn signing_keys(&self) -> String {
         self.with(|m| m.signing_keys().expose_flag_string())
+    }
+    /// Replaces the signing keys of the running mock (its gateway and signed endpoints).
+    fn set_signing_keys(&self, keys: &FfiSigningKeys) -> Result<()> {
+        Ok(self.with(|m| m.set_signing_keys(keys.keys.clone()))?)
+    }
+    /// The active signing key id, if any.
+    fn active_key_id(&self) -> Option<String> {
+        self.with(|m| m.signing_keys().active_key_id().map(String::from))
     }
     /// Core's description (no secrets).
     fn describe(&self) -> String {
@@ -837,5 +1042,101 @@ impl FfiMockServer {
     /// Stops both listeners; safe to call more than once.
     fn stop(&self) {
         self.with(|m| m.stop())
+    }
+}
+
+// ---------------------------------------------------------------- gateway
+
+/// One request header; the value is its bytes as received.
+#[derive(uniffi::Record)]
+struct FfiHeader {
+    name: String,
+    value: Vec<u8>,
+}
+
+/// One response header of a refusal.
+#[derive(uniffi::Record)]
+struct FfiResponseHeader {
+    name: String,
+    value: String,
+}
+
+/// Core's gateway verdict (`surface::GatewayVerdict`); reason and grant are stable codes.
+#[derive(uniffi::Record)]
+struct FfiGatewayVerdict {
+    allowed: bool,
+    status: u16,
+    reason: Option<String>,
+    grant: Option<String>,
+    route: Option<RouteView>,
+    upstream_target: Option<String>,
+    headers_to_strip: Vec<String>,
+    response_headers: Vec<FfiResponseHeader>,
+    body: String,
+    message: String,
+}
+
+/// The gateway check (core's `Gateway` through `surface::gateway` / `check_request`).
+#[derive(uniffi::Object)]
+struct FfiGateway {
+    gateway: sandgate::gateway::Gateway,
+}
+
+#[uniffi::export]
+impl FfiGateway {
+    /// A gateway in `route_mode` with `keys` and a policy: at most one of `policy` (a JSON or
+    /// TOML document) and `policy_file` (a path); neither is signature-only. `now` fixes the
+    /// clock (Unix seconds).
+    #[uniffi::constructor]
+    fn new(
+        route_mode: String,
+        keys: &FfiSigningKeys,
+        policy: Option<String>,
+        policy_file: Option<String>,
+        now: Option<u64>,
+    ) -> Result<Arc<Self>> {
+        let gateway = surface::gateway(GatewayOptions {
+            route_mode,
+            keys: keys.keys.clone(),
+            policy: PolicyOptions::from_options(policy, policy_file)?,
+            now,
+        })?;
+        Ok(Arc::new(FfiGateway { gateway }))
+    }
+
+    /// The verdict for a request: its target as received and its headers in arrival order.
+    fn check(&self, target: String, headers: Vec<FfiHeader>) -> FfiGatewayVerdict {
+        let pairs: Vec<(String, Vec<u8>)> =
+            headers.into_iter().map(|h| (h.name, h.value)).collect();
+        let v = surface::check_request(&self.gateway, &target, &pairs);
+        FfiGatewayVerdict {
+            allowed: v.allowed,
+            status: v.status,
+            reason: v.reason.map(str::to_owned),
+            grant: v.grant.map(str::to_owned),
+            route: v.route,
+            upstream_target: v.upstream_target,
+            headers_to_strip: v.headers_to_strip.iter().map(|h| (*h).to_owned()).collect(),
+            response_headers: v
+                .response_headers
+                .iter()
+                .map(|(n, val)| FfiResponseHeader {
+                    name: (*n).to_owned(),
+                    value: (*val).to_owned(),
+                })
+                .collect(),
+            body: v.body,
+            message: v.message,
+        }
+    }
+
+    /// Replaces the signing keys at once (core's `Gateway::replace_keys`).
+    fn replace_keys(&self, keys: &FfiSigningKeys) {
+        self.gateway.replace_keys(keys.keys.clone());
+    }
+
+    /// Core's description (no secrets).
+    fn describe(&self) -> String {
+        format!("{:?}", self.gateway)
     }
 }

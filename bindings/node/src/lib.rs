@@ -7,6 +7,7 @@
 
 pub mod apikeys;
 pub mod client;
+pub mod gateway;
 pub mod mock;
 pub mod routes;
 
@@ -40,11 +41,21 @@ pub struct ErrorData {
     pub request_id: Option<String>,
     /// The denial reason, for access denials.
     pub reason: Option<String>,
+    /// Whether the client's retry rule would try the failed request again (SPEC §2.1).
+    pub retryable: bool,
+    /// The server's `Retry-After` in milliseconds, as it sent it, when it sent one.
+    pub retry_after_ms: Option<f64>,
 }
 
 pub(crate) fn error_data(e: &Error) -> ErrorData {
-    let v = ErrorView::from(e);
+    view_data(ErrorView::from(e))
+}
+
+/// Core's view of an error as the JS layer reads it.
+pub(crate) fn view_data(v: ErrorView) -> ErrorData {
     ErrorData {
+        retryable: v.retryable,
+        retry_after_ms: v.retry_after_ms.map(|ms| ms as f64),
         kind: v.kind_code().to_owned(),
         reason: v.reason_code().map(str::to_owned),
         message: v.message,
@@ -105,7 +116,7 @@ impl<T, E: Into<Error>> IntoJs<T> for Result<T, E> {
     }
 }
 
-const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
+pub(crate) const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
 /// A JS port number as the integer core checks (`route::check_port`): only whole numbers.
 pub(crate) fn port_arg(port: f64) -> sandgate::Result<i64> {

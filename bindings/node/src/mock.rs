@@ -1,5 +1,6 @@
 //! The in-process mock server (`sandgate-mock`) for tests.
 
+use crate::routes::SigningKeys;
 use crate::{opt_count, seconds_arg, seconds_js, IntoJs, Secret};
 use napi::bindgen_prelude::{BigInt, Either};
 use napi_derive::napi;
@@ -13,6 +14,8 @@ pub struct MockOptions {
     pub route_mode: Option<String>,
     /// Accept the trusted user headers `X-OpenSandbox-User/Team/Roles`.
     pub trusted_headers: Option<bool>,
+    /// Sent as the `OPEN-SANDBOX-ORIGIN` header of every endpoint answer (default none).
+    pub endpoint_origin: Option<String>,
 }
 
 /// Faults for the next API requests; they replace the pending ones.
@@ -62,6 +65,7 @@ impl MockServer {
                 config.route_mode = mode.parse::<RouteMode>().js()?;
             }
             config.trusted_headers = o.trusted_headers.unwrap_or(false);
+            config.endpoint_origin = o.endpoint_origin;
         }
         Ok(MockServer {
             inner: sandgate_mock::MockServer::start(config).js()?,
@@ -98,6 +102,13 @@ impl MockServer {
         Secret::new(SecretString::new(
             self.inner.signing_keys().expose_flag_string(),
         ))
+    }
+
+    /// Replaces the keys the mock signs with and its gateway verifies with, at once (the
+    /// keys' active key signs from now on; an empty set is a mock without keys).
+    #[napi(catch_unwind)]
+    pub fn set_signing_keys(&self, keys: &SigningKeys) -> napi::Result<()> {
+        self.inner.set_signing_keys(keys.inner.clone()).js()
     }
 
     /// `header`, `wildcard` or `uri`.

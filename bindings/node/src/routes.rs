@@ -76,6 +76,14 @@ impl SigningKeys {
     pub fn active_key_id(&self) -> Option<String> {
         self.inner.active_key_id().map(String::from)
     }
+
+    /// The same keys with `keyId` as the active key (the one signers use by default).
+    #[napi(catch_unwind)]
+    pub fn with_active(&self, key_id: String) -> napi::Result<SigningKeys> {
+        let id = parse_key_id(&key_id).js()?;
+        let inner = self.inner.with_active(id).js()?;
+        Ok(SigningKeys { inner })
+    }
 }
 
 /// What a route names (SPEC §1.3): core's `RouteView`.
@@ -246,6 +254,13 @@ impl RouteVerifier {
         RouteVerifier {
             inner: sandgate::RouteVerifier::new(keys.inner.clone()),
         }
+    }
+
+    /// Replaces the keys this verifier accepts, atomically: verifications already running
+    /// finish with the old set, later ones use `keys`.
+    #[napi(catch_unwind)]
+    pub fn replace_keys(&self, keys: &SigningKeys) {
+        self.inner.replace_keys(keys.inner.clone());
     }
 
     /// Verifies the route in `input` read as `form` (`token`, `host` or `path`) at `now`

@@ -113,7 +113,7 @@ describe('api', () => {
       assert.equal(n, 1, `${JSON.stringify(off)} sends once`);
     }
     assert.deepEqual(await listWith(true, 1), ['ok', 2], 'true keeps the default retries');
-    assert.deepEqual(await listWith(undefined, 2), ['ok', 3], 'the default is 2 retries');
+    assert.deepEqual(await listWith(undefined, 3), ['ok', 4], 'the default is 3 retries');
   });
 
   test('api: a key id is a one-character string everywhere', async () => {

@@ -9,7 +9,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import * as sandgate from 'sandgate';
-import { Client, MockServer, RouteVerifier, SigningKeys, verifyApiKey } from 'sandgate';
+import {
+  Client, Gateway, MockServer, RouteVerifier, SigningKeys, cacheDecision, retryDecision, verifyApiKey,
+} from 'sandgate';
 
 const require = createRequire(import.meta.url);
 const PACKAGE = dirname(require.resolve('sandgate'));
@@ -49,6 +51,13 @@ function params(cls, method) {
   return m.parameters.map((p) => p.name.text);
 }
 
+/** The parameter names of a native function. */
+function fnParams(name) {
+  const d = native.get(name);
+  assert.ok(d && ts.isFunctionDeclaration(d), `native.d.ts has no function ${name}`);
+  return d.parameters.map((p) => p.name.text);
+}
+
 /** The string members of a union type alias of index.d.ts. */
 function union(name) {
   const d = index.get(name);
@@ -80,6 +89,13 @@ describe('mirrors', () => {
       const lists = [
         [() => new Client({ zz: 1 }), [...fields('ClientOptions'), ...without(params('Client', 'constructor'), 'options')]],
         [() => new Client({ retries: { zz: 1 } }), fields('RetryOptions')],
+        [() => new Client({ cache: { zz: 1 } }), fields('CacheOptions')],
+        [() => client.endpoint('s', 80, { zz: 1 }), fields('EndpointModeOptions')],
+        [() => retryDecision({ zz: 1 }, {}), fields('RetryOptions')],
+        [() => retryDecision({}, { zz: 1 }), fields('RetryAttemptData')],
+        [() => cacheDecision({ zz: 1 }, {}), fields('CacheOptions')],
+        [() => cacheDecision({}, { zz: 1 }), without(fnParams('cacheDecision'), 'options')],
+        [() => new Gateway({ zz: 1 }), [...fields('GatewayOptionsData'), ...without(params('Gateway', 'constructor'), 'options')]],
         [() => verifier.decide({ zz: 1 }), fields('AccessRequestData')],
         [() => verifyApiKey('k', 'h', { zz: 1 }), fields('VerifyApiKeyOptions')],
         [() => client.createSandbox({ zz: 1 }), fields('CreateSandboxOptions')],

@@ -31,3 +31,11 @@ export async function closedPort() {
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A shared case's snake_case object with camelCase keys (one level), as the package takes it. */
+export function camel(obj) {
+  if (obj === null || obj === undefined) return obj;
+  return Object.fromEntries(
+    Object.entries(obj).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c) => c.toUpperCase()), v]),
+  );
+}

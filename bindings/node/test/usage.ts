@@ -6,6 +6,9 @@ import {
   ApiError,
   CancelledError,
   Client,
+  Gateway,
+  cacheDecision,
+  retryDecision,
   MockServer,
   RouteSigner,
   RouteVerifier,
@@ -18,6 +21,12 @@ import {
 } from 'sandgate';
 import type {
   AccessDecision,
+  EndpointKind,
+  Freshness,
+  GatewayRequest,
+  GatewayVerdict,
+  RetryDecision,
+  RetryEvent,
   ApiKeyInfo,
   CreatedApiKey,
   DenyReason,
@@ -57,6 +66,57 @@ export async function flow(signal: AbortSignal): Promise<number> {
   await admin.deleteSandbox(sb.id);
   const plain: Endpoint = await admin.getEndpoint(sb.id, 80);
   const secure: string | undefined = plain.headers['OpenSandbox-Secure-Access'];
+
+  // Issue 18: endpoint modes, origin, shareable URLs, every retry knob, the hook, the cache.
+  const events: RetryEvent[] = [];
+  const tuned = new Client({
+    domain: mock.domain,
+    apiKey: mock.adminKey,
+    retries: {
+      maxRetries: 3, initialBackoffMs: 500, maxBackoffMs: 30_000, multiplier: 2, retryStatuses: [429, 502, 503],
+      postRetryStatuses: [], attemptTimeoutMs: 10_000, deadlineMs: 60_000,
+    },
+    onRetry: (e) => { events.push(e); const late: boolean = e.cause.retryable && e.delayMs > 0 && e.attempt > 1; },
+    cache: { enabled: true, maxEntries: 1024, ttlMs: 600_000, marginMs: 30_000 },
+  });
+  const noCache = new Client({ cache: false, retries: true });
+  const proxy: Endpoint = await tuned.endpoint(sb.id, 8080, 'server_proxy', { signal });
+  const direct: Endpoint = await tuned.endpoint(sb.id, 8080, 'direct');
+  const signedTtl: Endpoint = await tuned.endpoint(sb.id, 8080, { ttlSeconds: 60 });
+  const signedAt: Endpoint = await tuned.endpoint(sb.id, 8080, { expires: 4_000_000_000n });
+  const kind: EndpointKind = signedTtl.kind;
+  const origin: string | null = direct.origin;
+  const shareable: string = signedAt.shareableUrl('/ping') + signedAt.shareableUrl();
+  await tuned.pauseSandbox(sb.id, { signal });
+  await tuned.resumeSandbox(sb.id);
+  const decision18: RetryDecision = retryDecision({ maxRetries: 1 }, { method: 'GET', outcome: 'status', status: 503, attempt: 1 });
+  const retryLater: boolean = decision18.verdict === 'retry' && decision18.minDelayMs <= decision18.maxDelayMs;
+  const fresh: Freshness = cacheDecision({ marginMs: 0 }, { signedExpires: 2_000_000_000, fetchedAtMs: 0, nowMs: 1 });
+  const until: number | bigint = fresh.untilMs;
+  try {
+    await tuned.listSandboxes();
+  } catch (e) {
+    if (e instanceof SandgateError && e.retryable) {
+      const wait: number | null = e.retryAfterMs;
+    }
+  }
+
+  // Issues 20 and 21: the gateway, its middleware, live key rotation.
+  const gateway = new Gateway({ routeMode: 'header', keys: SigningKeys.fromFlag(mock.signingKeys), policy: { sandboxes: {} }, now: 1 });
+  const signatureOnly = new Gateway({ routeMode: 'uri', keys: SigningKeys.fromFlag('a=Zm9v'), policy: null });
+  const fromFile = (path: string) => new Gateway({ routeMode: 'wildcard', keys: SigningKeys.fromFlag('a=Zm9v'), policyFile: path });
+  const verdict: GatewayVerdict = gateway.check('/ping', [['Host', 'example.com'], ['OpenSandbox-Ingress-To', 'sbx-80']]);
+  const verdict2: GatewayVerdict = gateway.check('/ping', { host: 'example.com' });
+  const verdict3: GatewayVerdict = gateway.check('/ping', ['Host', 'example.com']);
+  const upstream: string | null = verdict.upstreamTarget;
+  const mw = gateway.middleware();
+  const listener = gateway.wrap((req: GatewayRequest, res) => {
+    res.end(req.sandgate?.route?.sandboxId ?? '');
+  });
+  gateway.replaceKeys(SigningKeys.fromFlag('b=Zm9v').withActive('b'));
+  new RouteVerifier(SigningKeys.fromFlag('a=Zm9v')).replaceKeys(SigningKeys.fromFlag('b=Zm9v'));
+  mock.setSigningKeys(SigningKeys.fromFlag('a=Zm9v,b=YmFy').withActive('b'));
+  MockServer.start({ endpointOrigin: 'https://sandboxes.example.com' }).stop();
 
   const signingKeys = SigningKeys.fromFlag(mock.signingKeys);
   const fromToml: SigningKeys = SigningKeys.fromToml('[ingress.secure_access]\n');
@@ -123,9 +183,14 @@ export async function flow(signal: AbortSignal): Promise<number> {
   signer.sign('x', '80', 1);
   // @ts-expect-error: no such route mode
   MockServer.start({ routeMode: 'host-header' });
+  // @ts-expect-error: a mode is one explicit choice
+  await admin.endpoint('x', 80, 'signed');
+  // @ts-expect-error: a gateway needs its keys
+  new Gateway({ routeMode: 'header' });
   // @ts-expect-error: a secret is not a string
   const leaked: string = created.key;
 
   return res.status + list.length + ids.length + requests.length + Number(now) + (ok ? 1 : 0) +
-    [owner, expires, ep2, secure, active, host, info, reason].length;
+    [owner, expires, ep2, secure, active, host, info, reason, noCache, proxy, kind, origin, shareable, retryLater, until,
+      signatureOnly, fromFile, verdict2, verdict3, upstream, mw, listener].length;
 }

@@ -40,6 +40,36 @@ pub fn unix_seconds(py: Python<'_>, value: &Bound<'_, PyAny>, what: &str) -> PyR
     int(value, what, ErrorKind::InvalidArgument)
 }
 
+/// Unix milliseconds from Unix seconds (an int, a float counted to the nearest millisecond)
+/// or a `datetime`. A negative, non-finite or too large value is an `invalid_argument` error.
+pub fn unix_millis(py: Python<'_>, value: &Bound<'_, PyAny>, what: &str) -> PyResult<u64> {
+    if value.cast::<PyDateTime>().is_err() {
+        if let Ok(secs) = value.extract::<u64>() {
+            return secs.checked_mul(1000).ok_or_else(|| {
+                to_py(
+                    py,
+                    &sandgate::Error::invalid_argument(format!("{what}: too large")),
+                )
+            });
+        }
+    }
+    let secs: f64 = if value.cast::<PyDateTime>().is_ok() {
+        value.call_method0("timestamp")?.extract()?
+    } else {
+        value.extract()?
+    };
+    let ms = (secs * 1000.0).round();
+    if !(0.0..18_446_744_073_709_551_616.0).contains(&ms) {
+        return Err(to_py(
+            py,
+            &sandgate::Error::invalid_argument(format!(
+                "{what} must be non-negative Unix seconds, got {secs}"
+            )),
+        ));
+    }
+    Ok(ms as u64)
+}
+
 /// An optional [`unix_seconds`].
 pub fn opt_unix_seconds(
     py: Python<'_>,

@@ -3,7 +3,7 @@
 //! Core's [`ErrorView`] gives every field; the exception classes live in `sandgate/_errors.py`
 //! (so they can also subclass `ValueError` and the builtin `TimeoutError`), where
 //! `_from_native` picks the class for each kind code. `.message` is the bare message and
-//! `str(e)` the display.
+//! `str(e)` the display; `retryable` and `retry_after` (seconds) are core's.
 
 use pyo3::exceptions::{PyOverflowError, PyValueError};
 use pyo3::prelude::*;
@@ -15,7 +15,11 @@ static FACTORY: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// The Python exception for a core error: a `sandgate.SandgateError` subclass.
 pub fn to_py(py: Python<'_>, err: &sandgate::Error) -> PyErr {
-    let v = ErrorView::from(err);
+    view_to_py(py, &ErrorView::from(err))
+}
+
+/// The Python exception for an error as core's [`ErrorView`] gives it.
+pub fn view_to_py(py: Python<'_>, v: &ErrorView) -> PyErr {
     let build = || -> PyResult<PyErr> {
         let factory = FACTORY.get_or_try_init(py, || {
             py.import("sandgate._errors")?
@@ -30,6 +34,8 @@ pub fn to_py(py: Python<'_>, err: &sandgate::Error) -> PyErr {
             &v.code,
             &v.request_id,
             v.reason_code(),
+            v.retryable,
+            v.retry_after_ms.map(|ms| ms as f64 / 1000.0),
         ))?;
         Ok(PyErr::from_value(exc))
     };

@@ -2,6 +2,7 @@
 
 use crate::convert::{int, repr, unix_seconds};
 use crate::errors::IntoPyResult;
+use crate::route::keys_arg;
 use crate::secret::Secret;
 use pyo3::prelude::*;
 use sandgate_mock::{Faults, MockConfig, RouteMode};
@@ -59,12 +60,20 @@ impl MockServer {
 #[pymethods]
 impl MockServer {
     #[new]
-    #[pyo3(signature = (route_mode = "header", trusted_headers = false))]
-    fn new(py: Python<'_>, route_mode: &str, trusted_headers: bool) -> PyResult<Self> {
+    #[pyo3(signature = (route_mode = "header", trusted_headers = false, *, signing_keys = None, endpoint_origin = None))]
+    fn new(
+        py: Python<'_>,
+        route_mode: &str,
+        trusted_headers: bool,
+        signing_keys: Option<&Bound<'_, PyAny>>,
+        endpoint_origin: Option<String>,
+    ) -> PyResult<Self> {
         let route_mode: RouteMode = route_mode.parse().py(py)?;
         let config = MockConfig {
             route_mode,
             trusted_headers,
+            signing_keys: signing_keys.map(|k| keys_arg(py, k)).transpose()?,
+            endpoint_origin,
             ..MockConfig::default()
         };
         let server = py
@@ -74,16 +83,27 @@ impl MockServer {
     }
 
     /// Starts a mock (the same as `MockServer(...)`): `route_mode` is `header`, `wildcard` or
-    /// `uri`; `trusted_headers` lets `X-OpenSandbox-User`/`-Roles` name the caller.
+    /// `uri`; `trusted_headers` lets `X-OpenSandbox-User`/`-Roles` name the caller;
+    /// `signing_keys` (a `SigningKeys` or a flag string; default two random keys, `a` active)
+    /// are the keys it signs and verifies with; `endpoint_origin` is sent as the
+    /// `OPEN-SANDBOX-ORIGIN` header of every endpoint answer.
     #[classmethod]
-    #[pyo3(signature = (route_mode = "header", trusted_headers = false))]
+    #[pyo3(signature = (route_mode = "header", trusted_headers = false, *, signing_keys = None, endpoint_origin = None))]
     fn start(
         _cls: &Bound<'_, pyo3::types::PyType>,
         py: Python<'_>,
         route_mode: &str,
         trusted_headers: bool,
+        signing_keys: Option<&Bound<'_, PyAny>>,
+        endpoint_origin: Option<String>,
     ) -> PyResult<Self> {
-        Self::new(py, route_mode, trusted_headers)
+        Self::new(
+            py,
+            route_mode,
+            trusted_headers,
+            signing_keys,
+            endpoint_origin,
+        )
     }
 
     /// Base URL of the API, `http://127.0.0.1:PORT`.
@@ -127,6 +147,15 @@ impl MockServer {
     #[getter]
     fn signing_keys(&self) -> Secret {
         Secret(self.inner().signing_keys().expose_flag_string().into())
+    }
+
+    /// Replaces the signing keys while the mock runs (key rotation; a `SigningKeys` or a flag
+    /// string): its gateway verifies with them from the next request on (a link signed with
+    /// a key they lack answers 401 `unknown_key`) and new signed endpoints use their active
+    /// key. An empty set makes a mock without keys. `reset()` puts back the starting keys.
+    fn set_signing_keys(&self, py: Python<'_>, keys: &Bound<'_, PyAny>) -> PyResult<()> {
+        let keys = keys_arg(py, keys)?;
+        self.inner().set_signing_keys(keys).py(py)
     }
 
     /// The time on the mock clock, Unix seconds.

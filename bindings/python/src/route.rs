@@ -255,6 +255,19 @@ impl RouteSigner {
     }
 }
 
+/// Signing keys given as a `SigningKeys` or as the ingress flag string (a `str` or a
+/// `Secret`; `""` is the empty set).
+pub fn keys_arg(py: Python<'_>, keys: &Bound<'_, PyAny>) -> PyResult<sandgate::SigningKeys> {
+    if let Ok(k) = keys.cast::<SigningKeys>() {
+        return Ok(k.get().0.clone());
+    }
+    let flag: SecretArg = keys.extract()?;
+    if flag.expose().is_empty() {
+        return Ok(sandgate::SigningKeys::empty());
+    }
+    sandgate::SigningKeys::from_flag(flag.expose()).py(py)
+}
+
 /// An expiry given as `expires` (Unix seconds or a `datetime`) or `ttl` (seconds or a
 /// `timedelta`, whole seconds count); core decides that exactly one is given.
 pub fn expiry(
@@ -263,10 +276,13 @@ pub fn expiry(
     ttl: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Expiry> {
     let expires = opt_unix_seconds(py, expires, "expires")?;
-    let ttl = ttl
-        .map(|t| duration(py, t, "ttl", ErrorKind::InvalidArgument).map(|d| d.as_secs()))
-        .transpose()?;
-    Expiry::from_options(expires, ttl).py(py)
+    Expiry::from_options(expires, ttl_seconds(py, ttl)?).py(py)
+}
+
+/// A TTL in whole seconds from seconds or a `timedelta` (core checks it is at least one).
+pub fn ttl_seconds(py: Python<'_>, ttl: Option<&Bound<'_, PyAny>>) -> PyResult<Option<u64>> {
+    ttl.map(|t| duration(py, t, "ttl", ErrorKind::InvalidArgument).map(|d| d.as_secs()))
+        .transpose()
 }
 
 /// The outcome of an access decision (SPEC §1.5).
@@ -383,6 +399,13 @@ impl RouteVerifier {
     #[getter]
     fn keys(&self) -> SigningKeys {
         SigningKeys(self.0.keys().clone())
+    }
+
+    /// Takes a new key set without a restart (key rotation): every later verification uses
+    /// `keys`, one already running finishes with the old set. The swap is atomic. Returns the
+    /// set it replaced.
+    fn replace_keys(&self, keys: &SigningKeys) -> SigningKeys {
+        SigningKeys(self.0.replace_keys(keys.0.clone()))
     }
 
     /// Verifies a route token at `now` (default: the system clock). Raises `AccessDenied`.

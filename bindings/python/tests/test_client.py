@@ -385,7 +385,10 @@ def test_client_retry_options_values() -> None:
     assert (opts.max_retries, opts.initial_backoff, opts.max_backoff) == (4, 0.25, 3.0)
     assert opts == RetryOptions(4, datetime.timedelta(milliseconds=250), 3)
     assert opts != RetryOptions(max_retries=4)
-    assert repr(opts) == "RetryOptions(max_retries=4, initial_backoff=0.25, max_backoff=3.0)"
+    assert repr(opts) == (
+        "RetryOptions(max_retries=4, initial_backoff=0.25, max_backoff=3.0, multiplier=None, "
+        "retry_statuses=None, post_retry_statuses=None, attempt_timeout=None, deadline=None)"
+    )
     # A positive backoff never rounds down to zero.
     assert RetryOptions(initial_backoff=0.0001).initial_backoff == 0.001
     with pytest.raises(sandgate.InvalidConfig, match="initial_backoff"):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import sandgate
 from sandgate import (
@@ -16,10 +16,16 @@ from sandgate import (
     ApiError,
     ApiKeyInfo,
     AsyncClient,
+    CacheOptions,
     Client,
     CreatedApiKey,
     Endpoint,
+    Freshness,
+    Gateway,
+    GatewayVerdict,
     GeneratedApiKey,
+    RetryDecision,
+    RetryEvent,
     RetryOptions,
     RouteInfo,
     RouteSigner,
@@ -30,10 +36,13 @@ from sandgate import (
     Secret,
     SignedRoute,
     SigningKeys,
+    cache_decision,
     generate_api_key,
     hash_api_key,
+    retry_decision,
     verify_api_key,
 )
+from sandgate.middleware import ASGIGatewayMiddleware, WSGIGatewayMiddleware
 from sandgate.testing import MockRequest, MockServer
 
 
@@ -109,6 +118,61 @@ def blocking(mock: MockServer) -> None:
         print(kind)
     requests: List[MockRequest] = mock.requests()
     print(owner, headers, route, plain, later, sandboxes, requests)
+
+
+def parity(mock: MockServer) -> None:
+    def hook(event: RetryEvent) -> None:
+        cause: SandgateError = event.cause
+        print(event.attempt + 1, event.delay * 2, cause.retryable, cause.retry_after)
+
+    retry = RetryOptions(
+        2, 0.1, 1, multiplier=2.5, retry_statuses=[503], post_retry_statuses=(429,),
+        attempt_timeout=datetime.timedelta(seconds=3), deadline=10,
+    )
+    client = Client(domain=mock.domain, retry=retry, on_retry=hook,
+                    cache=CacheOptions(enabled=True, max_entries=16, ttl=60, margin=5.0))
+    proxy: Endpoint = client.endpoint("sbx", 8080, server_proxy=True)
+    signed: Endpoint = client.endpoint("sbx", 8080, ttl=datetime.timedelta(minutes=5))
+    at: Endpoint = client.endpoint("sbx", 8080, expires=2_000_000_000)
+    origin: Optional[str] = proxy.origin
+    kind: str = signed.kind
+    url: str = at.shareable_url("/ping")
+    client.pause_sandbox("sbx")
+    client.resume_sandbox("sbx")
+    statuses: Optional[List[int]] = retry.retry_statuses
+    d: RetryDecision = retry_decision(retry, "GET", "status", status=503, attempt=2,
+                                      prev_delay=0.5, retry_after="1", now=None, elapsed=0.2)
+    verdict: str = d.verdict
+    f: Freshness = cache_decision(None, signed_expires=2_000_000_000, fetched_at=0.5, now=1)
+    until: float = f.until
+    keys = SigningKeys.from_flag(mock.signing_keys)
+    gateway = Gateway(keys, "uri", policy={"sandboxes": {}}, now=2_000_000_000)
+    verdict_g: GatewayVerdict = gateway.check("/sbx/80/", [("Host", "h"), (b"x", b"y")])
+    body: str = verdict_g.body
+    pairs: List[Tuple[str, str]] = verdict_g.response_headers
+    old: SigningKeys = gateway.replace_keys(mock.signing_keys)
+    RouteVerifier(keys).replace_keys(old)
+    mock.set_signing_keys(keys)
+    print(origin, kind, url, statuses, verdict, until, body, pairs)
+
+
+def middleware(gateway: Gateway) -> None:
+    def app(environ: Dict[str, object], start_response: object) -> List[bytes]:
+        return [b"ok"]
+
+    async def asgi(scope: object, receive: object, send: object) -> None:
+        return None
+
+    wsgi_app = WSGIGatewayMiddleware(app, gateway)
+    asgi_app = ASGIGatewayMiddleware(asgi, gateway)
+    print(wsgi_app, asgi_app)
+
+
+async def parity_async(client: AsyncClient) -> None:
+    e: Endpoint = await client.endpoint("sbx", 80, server_proxy=False)
+    await client.pause_sandbox("sbx")
+    await client.resume_sandbox("sbx")
+    print(e.kind)
 
 
 async def concurrent(mock: MockServer) -> List[Sandbox]:

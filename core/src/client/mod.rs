@@ -217,17 +217,25 @@ impl Client {
             EndpointMode::Signed(Expiry::Ttl(t)) => t,
         };
         let clock = &self.inner.clock;
-        let learnt = clock.offset_ms().is_some();
+        let before = clock.offset_ms();
         let expires = ttl_expiry(clock.now(), ttl)?;
         let first = self
             .request_endpoint(sandbox_id, port, mode, Some(expires))
             .await;
-        if learnt || clock.offset_ms().is_none() {
+        // `Date` is whole seconds, so two answers of a steady server can differ by about a
+        // second; more than that means the server's clock moved (or was first seen).
+        let moved = match (before, clock.offset_ms()) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(b), Some(a)) => a.abs_diff(b) > 1500,
+        };
+        if !moved {
             return first;
         }
-        // This answer was the first to show the server's clock: when ours was off by more
-        // than a second, the expiry is asked again on the server's clock (a skewed local
-        // clock neither gets a 400 nor a shorter or longer link than asked).
+        // This answer showed the server's clock for the first time, or showed that it moved
+        // since: when the expiry is off by more than a second on it, it is asked again on the
+        // server's clock (a skewed or jumping clock neither gets a 400 nor a shorter or longer
+        // link than asked). A GET, so asking again is safe.
         let want = ttl_expiry(clock.now(), ttl)?;
         let off = expires.abs_diff(want) > 1;
         match &first {

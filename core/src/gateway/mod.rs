@@ -141,7 +141,8 @@ impl<'a> RequestParts<'a> {
     }
 
     /// The [`AccessRequest`] for a gateway in `mode`: header values that are not visible
-    /// ASCII make the request malformed; more than one host value is malformed too.
+    /// ASCII make the request malformed; more than one host value is malformed too, and so is a
+    /// host with a comma (two values joined into one).
     pub fn access_request(&self, mode: RouteMode) -> Result<AccessRequest<'a>, Denial> {
         let h = self.headers;
         let host_count = h.count(self.host_header);
@@ -157,7 +158,9 @@ impl<'a> RequestParts<'a> {
             path: self.target,
             secure_access: text(h, "opensandbox-secure-access")?,
             source: mode.source(),
-            duplicate_host: host_count > 1,
+            // A comma never belongs in a host: it is two `Host` headers joined into one (as
+            // WSGI servers and some proxies join repeated headers).
+            duplicate_host: host_count > 1 || host.is_some_and(|h| h.contains(',')),
         })
     }
 }

@@ -4,7 +4,11 @@
   :class:`RouteVerifier`);
 - generate, hash and check show-once API keys (:func:`generate_api_key`,
   :func:`hash_api_key`, :func:`verify_api_key`);
-- talk to the OpenSandbox lifecycle and keys APIs (:class:`Client`, :class:`AsyncClient`);
+- talk to the OpenSandbox lifecycle and keys APIs (:class:`Client`, :class:`AsyncClient`),
+  with retries (:class:`RetryOptions`, :func:`retry_decision`) and an endpoint cache
+  (:class:`CacheOptions`, :func:`cache_decision`);
+- verify requests at your gateway (:class:`Gateway`, and the ASGI and WSGI middleware in
+  :mod:`sandgate.middleware`);
 - test against an in-process mock platform (:mod:`sandgate.testing`).
 
 Secrets (raw API keys, admin keys, access tokens) come back as :class:`Secret`, which prints
@@ -28,10 +32,16 @@ from ._native import (
     AccessDecision,
     ApiKeyInfo,
     AsyncClient,
+    CacheOptions,
     Client,
     CreatedApiKey,
     Endpoint,
+    Freshness,
+    Gateway,
+    GatewayVerdict,
     GeneratedApiKey,
+    RetryDecision,
+    RetryEvent,
     RetryOptions,
     RouteInfo,
     RouteSigner,
@@ -42,8 +52,10 @@ from ._native import (
     SignedRoute,
     SigningKeys,
     __version__,
+    cache_decision,
     generate_api_key,
     hash_api_key,
+    retry_decision,
     verify_api_key,
 )
 
@@ -54,15 +66,21 @@ __all__ = [
     "ApiError",
     "ApiKeyInfo",
     "AsyncClient",
+    "CacheOptions",
     "CancelledError",
     "Client",
     "CreatedApiKey",
     "DecodeError",
     "Endpoint",
+    "Freshness",
+    "Gateway",
+    "GatewayVerdict",
     "GeneratedApiKey",
     "InternalError",
     "InvalidArgument",
     "InvalidConfig",
+    "RetryDecision",
+    "RetryEvent",
     "RetryOptions",
     "RouteInfo",
     "RouteSigner",
@@ -75,7 +93,9 @@ __all__ = [
     "SigningKeys",
     "TimeoutError",
     "TransportError",
+    "cache_decision",
     "generate_api_key",
     "hash_api_key",
+    "retry_decision",
     "verify_api_key",
 ]

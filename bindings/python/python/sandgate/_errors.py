@@ -2,7 +2,9 @@
 
 Every exception carries the same fields in every language: ``kind`` (a stable code such as
 ``"api"`` or ``"access_denied"``), ``message`` (the bare message), and where they apply the HTTP
-``status``, the server's error ``code``, the server's ``request_id`` and the denial ``reason``.
+``status``, the server's error ``code``, the server's ``request_id`` and the denial ``reason``;
+``retryable`` says whether the client's retry policy retries this kind of failure, and
+``retry_after`` is the server's ``Retry-After`` in seconds (on a 429 or 503 that sent one).
 ``str(e)`` is the full line, for example ``API error 404 SANDBOX::NOT_FOUND: ... (request id
 r1)``.
 """
@@ -41,6 +43,8 @@ class SandgateError(Exception):
         code: Optional[str] = None,
         request_id: Optional[str] = None,
         reason: Optional[str] = None,
+        retryable: bool = False,
+        retry_after: Optional[float] = None,
     ) -> None:
         super().__init__(text)
         if kind is not None:
@@ -55,6 +59,11 @@ class SandgateError(Exception):
         self.request_id: Optional[str] = request_id
         #: The denial reason (``expired``, ``bad_signature``, ...), for ``AccessDenied``.
         self.reason: Optional[str] = reason
+        #: Whether the client's retry policy retries this kind of failure (a 429/502/503
+        #: answer to an idempotent request, a connection failure, a timeout).
+        self.retryable: bool = retryable
+        #: The server's ``Retry-After`` in seconds (uncapped), when it sent one.
+        self.retry_after: Optional[float] = retry_after
 
 
 class InvalidArgument(SandgateError, ValueError):
@@ -135,6 +144,8 @@ def _from_native(
     code: Optional[str],
     request_id: Optional[str],
     reason: Optional[str],
+    retryable: bool = False,
+    retry_after: Optional[float] = None,
 ) -> SandgateError:
     """Builds the exception for a core error (called by the native module)."""
     cls = _BY_KIND.get(kind, SandgateError)
@@ -146,6 +157,8 @@ def _from_native(
         code=code,
         request_id=request_id,
         reason=reason,
+        retryable=retryable,
+        retry_after=retry_after,
     )
 
 

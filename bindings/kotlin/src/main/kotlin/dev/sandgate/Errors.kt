@@ -9,6 +9,8 @@ import dev.sandgate.ffi.InternalException
 import dev.sandgate.ffi.codeTables
 import dev.sandgate.ffi.panickedError
 import java.util.EnumMap
+import kotlin.time.Duration
+import kotlin.time.Duration.Companion.milliseconds
 
 /** Why an access decision denied a request (SPEC §1.5): core's enum, exported through uniffi. */
 public typealias DenyReason = dev.sandgate.ffi.DenyReason
@@ -70,6 +72,15 @@ public sealed class SandgateException(view: ErrorView) : RuntimeException(view.m
 
     /** Why access was denied, for [AccessDenied]. */
     public val reason: DenyReason? = view.reason
+
+    /**
+     * Whether the client's retry policy would retry the request that failed this way (SPEC
+     * §2.1); a retried request that still failed reports true here too.
+     */
+    public val isRetryable: Boolean = view.retryable
+
+    /** The server's `Retry-After` as it sent it, on an answer (such as a 429) that carried one. */
+    public val retryAfter: Duration? = view.retryAfterMs?.toLong()?.milliseconds
 
     private val display = view.display
 

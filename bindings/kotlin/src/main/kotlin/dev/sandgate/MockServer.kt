@@ -3,7 +3,7 @@ package dev.sandgate
 import dev.sandgate.ffi.FfiFaults
 import dev.sandgate.ffi.FfiMockServer
 
-/** How the mock's gateway reads routes and renders endpoints (SPEC §1.4): the mock's enum. */
+/** Where routes travel (SPEC §1.4): how the mock's gateway and a [Gateway] read them, and how the mock renders endpoints. */
 public typealias RouteMode = dev.sandgate.ffi.RouteMode
 
 /** One API request the mock received; [status] is 0 for a dropped connection. */
@@ -29,8 +29,18 @@ public class MockServer private constructor(private val handle: FfiMockServer) :
     /** The static admin key (role `service_admin`). */
     public val adminKey: Secret = Secret(handle.adminKey())
 
-    /** The mock's signing keys as a flag string `a=BASE64,b=BASE64`. */
-    public val signingKeys: Secret = Secret(handle.signingKeys())
+    /** The mock's current signing keys as a flag string `a=BASE64,b=BASE64`. */
+    public val signingKeys: Secret get() = Secret(handle.signingKeys())
+
+    /** The id of the key the mock signs with now, or null when it has none. */
+    public val activeKeyId: String? get() = handle.activeKeyId()
+
+    /**
+     * Replaces the signing keys of the running mock: its gateway verifies with [keys] and its
+     * signed endpoints are signed with their active key from the next request on (a live key
+     * rotation step; the admin route `PUT /_mock/signing-keys` does the same).
+     */
+    public fun setSigningKeys(keys: SigningKeys): Unit = native { handle.setSigningKeys(keys.handle) }
 
     private val description = handle.describe()
 
@@ -86,10 +96,18 @@ public class MockServer private constructor(private val handle: FfiMockServer) :
     }
 
     public companion object {
-        /** Starts a mock in [routeMode]; [trustedHeaders] accepts `X-OpenSandbox-User/Team/Roles`. */
+        /**
+         * Starts a mock in [routeMode]; [trustedHeaders] accepts `X-OpenSandbox-User/Team/Roles`;
+         * [endpointOrigin] is sent as the `OPEN-SANDBOX-ORIGIN` of every endpoint answer;
+         * [signingKeys] replaces the default keys (two random keys, `a` active, and `b`).
+         */
         @JvmStatic
         @JvmOverloads
-        public fun start(routeMode: RouteMode = RouteMode.HEADER, trustedHeaders: Boolean = false): MockServer =
-            MockServer(native { FfiMockServer.start(routeMode, trustedHeaders) })
+        public fun start(
+            routeMode: RouteMode = RouteMode.HEADER,
+            trustedHeaders: Boolean = false,
+            endpointOrigin: String? = null,
+            signingKeys: SigningKeys? = null,
+        ): MockServer = MockServer(native { FfiMockServer.start(routeMode, trustedHeaders, endpointOrigin, signingKeys?.handle) })
     }
 }

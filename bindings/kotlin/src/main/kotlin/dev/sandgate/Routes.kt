@@ -249,6 +249,13 @@ public class RouteVerifier(keys: SigningKeys) : AutoCloseable {
         return AccessDecision(native { handle.decide(r, accessToken, now) })
     }
 
+    /**
+     * Replaces the verifier's keys at once (a live rotation step): every later verify and
+     * decision, on any thread, uses [keys]; a verify already running finishes with the old
+     * ones. Nothing is locked on the verify path.
+     */
+    public fun replaceKeys(keys: SigningKeys): Unit = handle.replaceKeys(keys.handle)
+
     override fun toString(): String = "RouteVerifier"
 
     /** Frees the native verifier; safe to call more than once. */
