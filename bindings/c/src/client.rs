@@ -300,6 +300,14 @@ pub unsafe extern "C" fn sandgate_client_new(
     out: *mut *mut SandgateClient,
 ) -> *mut SandgateError {
     guard(|| {
+        if out.is_null() {
+            // No client will hold the hook: release its user data now, as promised.
+            if let Some(o) = options.as_ref() {
+                if let (Some(_), Some(release)) = (o.on_retry, o.on_retry_release) {
+                    release(o.on_retry_user_data);
+                }
+            }
+        }
         let out = out_ptr(out, "out", ptr::null_mut())?;
         let options = match options.as_ref() {
             Some(o) => o.get()?,

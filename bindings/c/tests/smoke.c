@@ -1208,7 +1208,34 @@ static void stop_family(void) {
 
 /* ------------------------------------------------------------------ gateway, rotation, rules */
 
+static int released = 0;
+static void count_release(void *user_data) { *(int *)user_data += 1; }
+static void no_retry(void *user_data, const SandgateRetryEvent *event) {
+  (void)user_data;
+  (void)event;
+}
+
 static void gateway_family(void) {
+  /* The on_retry hook's user data is released exactly once, whether or not a client holds it. */
+  SandgateClientOptions ho;
+  memset(&ho, 0, sizeof ho);
+  ho.ignore_env = 1;
+  ho.on_retry = no_retry;
+  ho.on_retry_user_data = &released;
+  ho.on_retry_release = count_release;
+  SandgateClient *hc = NULL;
+  OK(sandgate_client_new(&ho, &hc));
+  CHECK(released == 0, "released while the client holds the hook");
+  sandgate_client_free(hc);
+  CHECK(released == 1, "not released when the client was freed: %d", released);
+  ho.timeout_ms = 0;
+  ho.has_timeout_ms = 1;
+  expect_error(sandgate_client_new(&ho, &hc), SANDGATE_ERROR_KIND_INVALID_CONFIG, 0, "timeout 0");
+  CHECK(released == 2, "not released when the client could not be built: %d", released);
+  ho.has_timeout_ms = 0;
+  expect_error(sandgate_client_new(&ho, NULL), SANDGATE_ERROR_KIND_INVALID_ARGUMENT, 0, "out NULL");
+  CHECK(released == 3, "not released when out was NULL: %d", released);
+
   SandgateSigningKeys *a = NULL, *b = NULL;
   OK(sandgate_signing_keys_from_flag(S("a=bXktdGVzdC1zZWNyZXQ="), &a));
   OK(sandgate_signing_keys_from_flag(S("b=b3RoZXItc2VjcmV0LWtleQ=="), &b));

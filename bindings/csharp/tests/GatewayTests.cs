@@ -253,7 +253,7 @@ namespace Sandgate.Tests
             string target = c.Obj("request").Str("target");
             var hosts = c.Obj("request").Arr("headers").Cast<List<object>>().Where(h => ((string)h[0]).Equals("Host", StringComparison.OrdinalIgnoreCase))
                 .Select(h => (string)h[1]).ToList();
-            return !target.StartsWith("/", StringComparison.Ordinal) || hosts.Count != 1 || hosts[0].Contains(" ") || hosts[0].Contains("://") || hosts[0] == "";
+            return !target.StartsWith("/", StringComparison.Ordinal) || hosts.Count != 1 || hosts[0].Contains(" ") || hosts[0].Contains("://") || hosts[0].Contains(",") || hosts[0] == "";
         }
     }
 }
