@@ -16,13 +16,13 @@ fn norm(line: &str) -> &str {
     t
 }
 
-#[test]
-fn gateway_snippets_are_the_code_the_tests_run() {
+/// Checks every marked snippet of the README section `title`; returns the fences' languages.
+fn check_section(title: &str) -> Vec<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     let start = readme
-        .find("\n## Verify at your gateway\n")
-        .expect("README has a 'Verify at your gateway' section");
+        .find(&format!("\n## {title}\n"))
+        .unwrap_or_else(|| panic!("README has a '{title}' section"));
     let section = &readme[start + 1..];
     let section = &section[..section[3..].find("\n## ").map_or(section.len(), |i| i + 3)];
     let mut langs = Vec::new();
@@ -56,6 +56,18 @@ fn gateway_snippets_are_the_code_the_tests_run() {
     }
     langs.sort();
     langs.dedup();
+    langs
+}
+
+#[test]
+fn rotation_walkthrough_is_the_one_the_tests_run() {
+    let langs = check_section("Rotate signing keys");
+    assert_eq!(langs, ["sh"], "the walkthrough's shell blocks, marked");
+}
+
+#[test]
+fn gateway_snippets_are_the_code_the_tests_run() {
+    let langs = check_section("Verify at your gateway");
     for want in [
         "nginx", "rust", "python", "js", "kotlin", "go", "csharp", "c",
     ] {
