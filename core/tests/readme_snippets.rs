@@ -2,7 +2,9 @@
 //! nginx one. Each is marked `<!-- snippet: PATH -->` and must appear, line for line (leading
 //! whitespace and Rust doc-comment markers aside), in PATH: a file the test suite runs (a
 //! test, a doctest, a README block a test executes, the nginx file the edge row serves). So a
-//! snippet that drifts from what runs fails here.
+//! snippet that drifts from what runs fails here. The "Rotate signing keys" section's
+//! walkthrough is checked the same way against docs/rotation.md (run by
+//! cli/tests/rotation_doc.rs).
 
 use std::path::Path;
 
