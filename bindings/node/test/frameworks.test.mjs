@@ -84,11 +84,11 @@ const REFUSES = {
 
 for (const [name, mount] of Object.entries(MOUNTS)) {
   describe(`${name} ${PINNED[name]}`, () => {
-    test(`${name}: the pinned version is the one installed`, () => {
+    test(`middleware in ${name}: the pinned version is the one installed`, () => {
       assert.equal(require(`${name}/package.json`).version, PINNED[name]);
     });
     for (const c of CASES) {
-      test(`${name}: ${c.name}`, async () => {
+      test(`middleware in ${name}: ${c.name}`, async () => {
         const seen = { reached: false, handled: false };
         const server = await mount(gatewayFor(c), seen);
         try {
@@ -163,7 +163,7 @@ describe('frameworks: routing and the README', () => {
     Fastify: { ret: 'fastify', close: (f) => f.close(), server: (f) => f.server },
   };
   for (const [name, how] of Object.entries(RUNS)) {
-    test(`${name.toLowerCase()}: the README snippet answers a signed link and refuses a tampered one`, async () => {
+    test(`middleware in ${name}: the README snippet answers a signed link and refuses a tampered one`, async () => {
       const mock = MockServer.start({ routeMode: 'header' });
       const gateway = new Gateway({ routeMode: 'header', keys: SigningKeys.fromFlag(mock.signingKeys), policy: null });
       const run = new AsyncFunction('express', 'connect', 'Fastify', 'http', 'gateway', 'port', `${readmeBlock(name)}\nreturn ${how.ret};`);
