@@ -13,7 +13,7 @@ use sandgate::client::{
 };
 use sandgate::route::check_port;
 use sandgate::surface::{
-    self, CacheOptions, ClientOptions, EndpointKind, EndpointMode, EndpointView, Expiry, OnRetry,
+    self, CacheOptions, ClientOptions, EndpointKind, EndpointMode, EndpointView, OnRetry,
     RetryEvent, RetryOptions, RetryQuery,
 };
 use sandgate::{Client, Error, SecretString};
@@ -21,7 +21,6 @@ use std::collections::BTreeMap;
 use std::ffi::{c_char, c_void};
 use std::ptr;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Retry options: the mirror of core's `RetryOptions`. A value is used only when its `has_`
 /// flag is 1; a zeroed struct keeps every default.
@@ -726,15 +725,7 @@ pub unsafe extern "C" fn sandgate_client_get_signed_endpoint(
         let id = sandbox_id.get("sandbox_id")?.to_owned();
         let port = check_port(port)?;
         let expiry = expiry.get()?;
-        Ok(async move {
-            match expiry {
-                Expiry::At(e) => c.get_signed_endpoint(&id, port, e).await,
-                Expiry::Ttl(t) => {
-                    c.get_signed_endpoint_for(&id, port, Duration::from_secs(t))
-                        .await
-                }
-            }
-        })
+        Ok(async move { c.endpoint(&id, port, EndpointMode::Signed(expiry)).await })
     })
 }
 
